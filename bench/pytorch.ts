@@ -1,0 +1,72 @@
+/**
+ * Runs the PyTorch reference (bench/pytorch_ep.py) as a subprocess with the system
+ * interpreter, so its numbers come from the same bench run and the same machine load.
+ */
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+
+export const PYTHON = "/usr/bin/python3";
+/** bench.ts compiles to <out>/bench/bench.js; the script stays in the source tree. */
+export const PYTORCH_SCRIPT = path.resolve(__dirname, "..", "..", "bench", "pytorch_ep.py");
+
+export type PytorchVariant = "sort" | "kthvalue";
+
+export interface PytorchResult {
+  imgPerS: number;
+  engine: string;
+  threads: number;
+  procs: number;
+  steps: number;
+  torch: string;
+}
+
+/** Why PyTorch cannot run here, or null when it can. */
+export function pytorchUnavailable(): string | null {
+  const probe = spawnSync(PYTHON, ["-c", "import torch"], { encoding: "utf8", timeout: 120_000 });
+  if (probe.error) return `${PYTHON} could not start (${probe.error.message})`;
+  if (probe.status !== 0) return `${PYTHON} -c 'import torch' failed: ${(probe.stderr || "").trim().split("\n").pop()}`;
+  return null;
+}
+
+export interface PytorchRun {
+  model: string;
+  variant: PytorchVariant;
+  steps: number;
+  warmup: number;
+  batch: number;
+  keep: number;
+  threads: number;
+  procs: number;
+}
+
+/** Run the script once; throws with the script's own message when it fails. */
+export function runPytorch(r: PytorchRun): PytorchResult {
+  const args = [
+    PYTORCH_SCRIPT,
+    "--model", r.model,
+    "--variant", r.variant,
+    "--steps", String(r.steps),
+    "--warmup", String(r.warmup),
+    "--batch", String(r.batch),
+    "--keep", String(r.keep),
+    "--threads", String(r.threads),
+    "--procs", String(r.procs),
+    "--json",
+  ];
+  const res = spawnSync(PYTHON, args, { encoding: "utf8", maxBuffer: 16 << 20 });
+  if (res.error) throw new Error(`pytorch_ep.py could not start: ${res.error.message}`);
+  const lines = (res.stdout || "").trim().split("\n").filter((l) => l.startsWith("{"));
+  const last = lines.length ? (JSON.parse(lines[lines.length - 1]) as Record<string, unknown>) : null;
+  if (res.status !== 0 || !last || typeof last.img_per_s_median !== "number") {
+    const why = last && typeof last.error === "string" ? last.error : (res.stderr || res.stdout || "").trim().slice(-500);
+    throw new Error(`pytorch_ep.py ${args.slice(1).join(" ")} failed (exit ${res.status}): ${why}`);
+  }
+  return {
+    imgPerS: last.img_per_s_median,
+    engine: String(last.engine),
+    threads: Number(last.threads),
+    procs: Number(last.procs),
+    steps: Number(last.steps),
+    torch: String(last.torch),
+  };
+}

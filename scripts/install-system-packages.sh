@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Debian packages the workbench uses: Jupyter (to execute the notebooks headless),
+# Chromium (to check the rendered notebooks' charts), Fashion-MNIST.
+# Optional for users: python3-torch + libopenblas0-pthread for the PyTorch columns of `npm run bench`.
+set -euo pipefail
+PACKAGES="jupyter-nbconvert jupyter-client python3-ipykernel chromium dataset-fashion-mnist"
+if [ "${WITH_PYTORCH:-0}" = 1 ]; then PACKAGES="$PACKAGES python3-torch libopenblas0-pthread"; fi
+missing=""
+for p in $PACKAGES; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
+if [ -z "$missing" ]; then echo "system packages: all present"; exit 0; fi
+SUDO=""
+if [ "$(id -u)" != 0 ]; then
+  if command -v sudo >/dev/null; then SUDO=sudo; else echo "Please install as root:$missing" >&2; exit 1; fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends $missing

@@ -1,0 +1,486 @@
+/**
+ * The workbook runner behind `npm run workbook`: executes notebooks headless
+ * with `jupyter nbconvert --execute` on the repo's own tslab kernel, renders a
+ * self-contained HTML per notebook and an index page, and fails (non-zero
+ * exit, real cell error printed) when any cell fails.
+ *
+ *   npm run workbook -- [--scale quick|full] [--timeout SECONDS] [--out DIR] [NOTEBOOK ...]
+ *
+ * Jupyter-side details live next to this file in workbook_nbconvert.py (live
+ * progress, readable tslab errors) and in notebooks/nbconvert/templates/
+ * slt-workbook (offline HTML). Both the kernelspec and the template are found
+ * through JUPYTER_PATH=<repo>/notebooks, so nothing is installed globally.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+
+export type Scale = "quick" | "full";
+export type Status = "ok" | "failed" | "not run";
+
+/** What workbook_nbconvert.py writes to SLT_WORKBOOK_REPORT. */
+export interface RunReport {
+  status: "ok" | "failed" | "running";
+  scale: string;
+  started: string;
+  finished: string;
+  seconds: number;
+  codeCells: number;
+  executed: number;
+  title?: string;
+  cellSeconds?: Array<{ cell: number; seconds: number }>;
+  error?: RunError;
+}
+
+export interface RunError {
+  kind: "cell-error" | "timeout" | "dead-kernel" | "runner-error" | "render-error";
+  message: string;
+  /** 1-based index among all cells, when a cell was running. */
+  cell?: number;
+  /** 1-based index among code cells. */
+  codeCell?: number;
+  cells?: number;
+  source?: string;
+}
+
+/** One notebook's line in workbook/index.json and index.html. */
+export interface IndexEntry {
+  name: string;
+  title: string;
+  status: Status;
+  scale?: string;
+  seconds?: number;
+  finished?: string;
+  html?: string;
+  ipynb?: string;
+  error?: RunError;
+}
+
+export interface RunnerOptions {
+  root: string;
+  outDir: string;
+  scale: Scale;
+  /** Per-cell timeout in seconds; 0 = none. */
+  timeout: number;
+  jupyter: string;
+  failFast: boolean;
+}
+
+const KERNEL_NAME = "tslab";
+const TEMPLATE_NAME = "slt-workbook";
+const DEFAULT_TIMEOUT: Record<Scale, number> = { quick: 3600, full: 48 * 3600 };
+
+// ---------------------------------------------------------------------------
+// Notebook files.
+
+interface NotebookJson {
+  cells?: Array<{ cell_type?: string; source?: string | string[] }>;
+  metadata?: { kernelspec?: { name?: string }; title?: string };
+}
+
+function readNotebook(file: string): NotebookJson {
+  return JSON.parse(fs.readFileSync(file, "utf8")) as NotebookJson;
+}
+
+/** Title: metadata.title, else the first Markdown heading, else the file name. */
+export function notebookTitle(nb: NotebookJson, fallback: string): string {
+  if (nb.metadata?.title) return nb.metadata.title;
+  for (const cell of nb.cells ?? []) {
+    if (cell.cell_type !== "markdown") continue;
+    const src = Array.isArray(cell.source) ? cell.source.join("") : (cell.source ?? "");
+    const m = /^\s*#{1,6}\s+(.+?)\s*#*\s*$/m.exec(src);
+    if (m) return m[1]!;
+  }
+  return fallback;
+}
+
+function notebookName(file: string): string {
+  return path.basename(file, ".ipynb");
+}
+
+/** All notebooks/*.ipynb, sorted (the numeric prefixes give the reading order). */
+export function listNotebooks(root: string): string[] {
+  const dir = path.join(root, "notebooks");
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".ipynb") && !f.startsWith("."))
+    .sort()
+    .map((f) => path.join(dir, f));
+}
+
+/** Resolves a command-line name: a path, a file in notebooks/, or a name without ".ipynb". */
+export function resolveNotebook(root: string, arg: string): string {
+  const candidates = [
+    path.resolve(arg),
+    path.join(root, "notebooks", arg),
+    path.join(root, "notebooks", `${arg}.ipynb`),
+  ];
+  for (const c of candidates) if (c.endsWith(".ipynb") && fs.existsSync(c) && fs.statSync(c).isFile()) return c;
+  // A unique prefix ("00", "01-dr") is handy on the command line.
+  const matches = listNotebooks(root).filter((f) => path.basename(f).startsWith(arg));
+  if (matches.length === 1) return matches[0]!;
+  if (matches.length > 1) throw new Error(`"${arg}" matches several notebooks: ${matches.map((m) => path.basename(m)).join(", ")}`);
+  throw new Error(`no notebook "${arg}" (looked for a path, notebooks/${arg} and notebooks/${arg}.ipynb)`);
+}
+
+// ---------------------------------------------------------------------------
+// Environment.
+
+/** The jupyter executable: $SLT_JUPYTER, else /usr/bin/jupyter (Debian), else jupyter on PATH. */
+export function findJupyter(env: NodeJS.ProcessEnv = process.env): string {
+  if (env["SLT_JUPYTER"]) return env["SLT_JUPYTER"];
+  // A pyenv/virtualenv `jupyter` shim on PATH may lack nbconvert; Debian's is known good.
+  if (fs.existsSync("/usr/bin/jupyter")) return "/usr/bin/jupyter";
+  return "jupyter";
+}
+
+/** Checks that `jupyter nbconvert` runs; returns its version or an explanation. */
+export function checkNbconvert(jupyter: string): { ok: true; version: string } | { ok: false; reason: string } {
+  const r = spawnSync(jupyter, ["nbconvert", "--version"], { encoding: "utf8", env: childEnv(process.env, {}) });
+  if (r.error) return { ok: false, reason: `cannot run ${jupyter}: ${r.error.message}` };
+  if (r.status !== 0) return { ok: false, reason: `${jupyter} nbconvert --version failed: ${(r.stderr || r.stdout).trim()}` };
+  return { ok: true, version: r.stdout.trim() };
+}
+
+function childEnv(base: NodeJS.ProcessEnv, extra: Record<string, string>): NodeJS.ProcessEnv {
+  return {
+    ...base,
+    // debugpy (pulled in by ipykernel) warns about frozen modules on every start.
+    PYDEVD_DISABLE_FILE_VALIDATION: "1",
+    PYTHONUNBUFFERED: "1",
+    ...extra,
+  };
+}
+
+function jupyterPath(root: string, base: NodeJS.ProcessEnv): string {
+  const own = path.join(root, "notebooks");
+  return base["JUPYTER_PATH"] ? `${own}${path.delimiter}${base["JUPYTER_PATH"]}` : own;
+}
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<number> {
+  return new Promise((resolve) => {
+    // stdio inherited: the nbconvert config streams progress straight to the terminal.
+    const child = spawn(cmd, args, { env, cwd, stdio: ["ignore", "inherit", "inherit"] });
+    child.on("error", (e) => {
+      console.error(`  cannot start ${cmd}: ${e.message}`);
+      resolve(127);
+    });
+    child.on("close", (code, signal) => resolve(code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1)));
+  });
+}
+
+// ---------------------------------------------------------------------------
+// One notebook.
+
+function fmtSeconds(s: number): string {
+  if (s < 60) return `${s.toFixed(1)}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(Math.round(s - m * 60)).padStart(2, "0")}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, "0")}m`;
+}
+
+function readReport(file: string): RunReport | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(file, "utf8")) as RunReport;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function runNotebook(file: string, opts: RunnerOptions): Promise<IndexEntry> {
+  const name = notebookName(file);
+  const nb = readNotebook(file);
+  const title = notebookTitle(nb, name);
+  const ipynbOut = path.join(opts.outDir, `${name}.ipynb`);
+  const htmlOut = path.join(opts.outDir, `${name}.html`);
+  // No stale results: a notebook that fails early must not keep last week's page.
+  fs.rmSync(ipynbOut, { force: true });
+  fs.rmSync(htmlOut, { force: true });
+  const entry: IndexEntry = { name, title, status: "failed", scale: opts.scale };
+
+  const kernel = nb.metadata?.kernelspec?.name;
+  if (kernel !== KERNEL_NAME) {
+    entry.error = { kind: "runner-error", message: `notebook kernelspec is ${JSON.stringify(kernel)}; the workbook needs "${KERNEL_NAME}"` };
+    console.error(`  ✖ ${entry.error.message}`);
+    return entry;
+  }
+
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "slt-workbook-"));
+  const reportFile = path.join(tmp, "report.json");
+  const partialFile = path.join(tmp, "partial.ipynb");
+  const env = childEnv(process.env, {
+    JUPYTER_PATH: jupyterPath(opts.root, process.env),
+    SLT_SCALE: opts.scale,
+    SLT_WORKBOOK_REPORT: reportFile,
+    SLT_WORKBOOK_PARTIAL: partialFile,
+    SLT_WORKBOOK_TITLE: title,
+  });
+  try {
+    const code = await run(
+      opts.jupyter,
+      [
+        "nbconvert",
+        "--to", "notebook",
+        "--execute",
+        "--config", path.join(opts.root, "scripts", "workbook_nbconvert.py"),
+        // nbclient treats a non-positive timeout as "no limit".
+        `--ExecutePreprocessor.timeout=${opts.timeout > 0 ? Math.ceil(opts.timeout) : -1}`,
+        "--ExecutePreprocessor.startup_timeout=180",
+        "--log-level=WARN",
+        "--output-dir", opts.outDir,
+        "--output", `${name}.ipynb`,
+        file,
+      ],
+      env,
+      opts.root,
+    );
+    const report = readReport(reportFile);
+    if (code === 0 && report?.status === "ok") {
+      entry.status = "ok";
+    } else {
+      entry.error = report?.error ?? { kind: "runner-error", message: `jupyter nbconvert exited with status ${code} before reporting` };
+      if (fs.existsSync(partialFile)) fs.copyFileSync(partialFile, ipynbOut);
+    }
+    if (report) {
+      entry.seconds = report.seconds;
+      entry.finished = report.finished;
+    }
+    if (fs.existsSync(ipynbOut)) {
+      entry.ipynb = path.basename(ipynbOut);
+      const renderCode = await run(
+        opts.jupyter,
+        ["nbconvert", "--to", "html", "--template", TEMPLATE_NAME, "--log-level=WARN", "--output-dir", opts.outDir, "--output", `${name}.html`, ipynbOut],
+        env,
+        opts.root,
+      );
+      if (renderCode === 0 && fs.existsSync(htmlOut)) {
+        entry.html = path.basename(htmlOut);
+      } else if (entry.status === "ok") {
+        entry.status = "failed";
+        entry.error = { kind: "render-error", message: `HTML export failed (jupyter nbconvert --to html exited with ${renderCode})` };
+      }
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  return entry;
+}
+
+// ---------------------------------------------------------------------------
+// Index.
+
+function escapeHtml(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+function loadIndex(outDir: string): Map<string, IndexEntry> {
+  const file = path.join(outDir, "index.json");
+  const map = new Map<string, IndexEntry>();
+  try {
+    const parsed = JSON.parse(fs.readFileSync(file, "utf8")) as { notebooks?: IndexEntry[] };
+    for (const e of parsed.notebooks ?? []) map.set(e.name, e);
+  } catch {
+    // First run, or an unreadable index: start afresh.
+  }
+  return map;
+}
+
+/** HTML of the index page (exported for tests). */
+export function indexHtml(entries: readonly IndexEntry[], generated: string): string {
+  const rows = entries
+    .map((e) => {
+      const links = [e.html ? `<a href="${escapeHtml(e.html)}">html</a>` : "", e.ipynb ? `<a href="${escapeHtml(e.ipynb)}">ipynb</a>` : ""]
+        .filter(Boolean)
+        .join(" · ");
+      const titleCell = e.html ? `<a href="${escapeHtml(e.html)}">${escapeHtml(e.title)}</a>` : escapeHtml(e.title);
+      const err = e.error
+        ? `<div class="err">${escapeHtml(e.error.kind)}${e.error.cell ? ` in cell ${e.error.cell}` : ""}: ${escapeHtml(e.error.message.split("\n")[0] ?? "")}</div>`
+        : "";
+      const cls = e.status === "ok" ? "ok" : e.status === "failed" ? "failed" : "none";
+      return (
+        `<tr class="${cls}"><td>${titleCell}<div class="file">${escapeHtml(e.name)}.ipynb</div>${err}</td>` +
+        `<td class="status">${escapeHtml(e.status)}</td><td>${escapeHtml(e.scale ?? "")}</td>` +
+        `<td class="num">${e.seconds !== undefined ? fmtSeconds(e.seconds) : ""}</td>` +
+        `<td>${escapeHtml(e.finished ?? "")}</td><td>${links}</td></tr>`
+      );
+    })
+    .join("\n");
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>slt-workbench workbook</title>
+<style>
+body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; padding: 0 1rem; color: #222; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; padding: 6px 10px; border-bottom: 1px solid #ddd; vertical-align: top; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+tr.ok td.status { color: #1b5e20; font-weight: 600; }
+tr.failed td.status { color: #b71c1c; font-weight: 600; }
+tr.none td.status { color: #777; }
+.file { color: #777; font-size: 12px; }
+.err { color: #b71c1c; font-size: 12px; font-family: ui-monospace, monospace; white-space: pre-wrap; }
+</style>
+</head>
+<body>
+<h1>slt-workbench workbook</h1>
+<p>Generated ${escapeHtml(generated)}. Each notebook was executed headless by <code>npm run workbook</code>.</p>
+<table>
+<thead><tr><th>notebook</th><th>status</th><th>scale</th><th>time</th><th>finished</th><th>files</th></tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table>
+</body>
+</html>
+`;
+}
+
+function writeIndex(root: string, outDir: string, results: Map<string, IndexEntry>): void {
+  // Every notebook in notebooks/ is listed, run or not; results from earlier runs are kept.
+  const merged = loadIndex(outDir);
+  for (const [k, v] of results) merged.set(k, v);
+  for (const file of listNotebooks(root)) {
+    const name = notebookName(file);
+    if (!merged.has(name)) merged.set(name, { name, title: notebookTitle(readNotebook(file), name), status: "not run" });
+  }
+  const entries = [...merged.values()].sort((a, b) => a.name.localeCompare(b.name));
+  fs.writeFileSync(path.join(outDir, "index.json"), JSON.stringify({ notebooks: entries }, null, 2) + "\n");
+  fs.writeFileSync(path.join(outDir, "index.html"), indexHtml(entries, new Date().toISOString()));
+}
+
+// ---------------------------------------------------------------------------
+// CLI.
+
+const USAGE = `usage: npm run workbook -- [options] [NOTEBOOK ...]
+
+Executes notebooks (default: all notebooks/*.ipynb) headless and writes the
+executed notebook, a self-contained HTML page per notebook and index.html.
+
+  NOTEBOOK            a path, a file in notebooks/, a name without .ipynb, or a unique prefix ("00")
+  --scale quick|full  experiment size passed to notebooks as SLT_SCALE (default: $SLT_SCALE or quick)
+  --timeout SECONDS   per-cell timeout, 0 = none (default: $SLT_CELL_TIMEOUT, else 3600 quick / 172800 full)
+  --out DIR           output folder (default: workbook/)
+  --fail-fast         stop after the first failing notebook
+  --list              list the notebooks and exit
+  -h, --help          this text
+
+Exit status: 0 all notebooks ran cleanly, 1 a notebook failed, 2 usage or setup error.`;
+
+function parseScale(v: string | undefined): Scale {
+  const s = (v ?? "quick").trim().toLowerCase() || "quick";
+  if (s !== "quick" && s !== "full") throw new Error(`scale must be "quick" or "full", got "${v}"`);
+  return s;
+}
+
+function parseTimeout(v: string | undefined, scale: Scale): number {
+  if (v === undefined || v.trim() === "") return DEFAULT_TIMEOUT[scale];
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`timeout must be a number of seconds ≥ 0, got "${v}"`);
+  return n;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const root = path.resolve(__dirname, "..", "..");
+  let args: ReturnType<typeof parse>;
+  function parse(a: string[]) {
+    return parseArgs({
+      args: a,
+      allowPositionals: true,
+      options: {
+        scale: { type: "string" },
+        timeout: { type: "string" },
+        out: { type: "string" },
+        "fail-fast": { type: "boolean", default: false },
+        list: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  }
+  let opts: RunnerOptions;
+  let files: string[];
+  try {
+    args = parse(argv);
+    if (args.values.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    const scale = parseScale(args.values.scale ?? process.env["SLT_SCALE"]);
+    opts = {
+      root,
+      outDir: path.resolve(args.values.out ?? path.join(root, "workbook")),
+      scale,
+      timeout: parseTimeout(args.values.timeout ?? process.env["SLT_CELL_TIMEOUT"], scale),
+      jupyter: findJupyter(),
+      failFast: args.values["fail-fast"] ?? false,
+    };
+    files = args.positionals.length ? args.positionals.map((a) => resolveNotebook(root, a)) : listNotebooks(root);
+  } catch (e) {
+    console.error(`workbook: ${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (args.values.list) {
+    for (const f of files) console.log(`${path.relative(root, f)}  ${notebookTitle(readNotebook(f), notebookName(f))}`);
+    return 0;
+  }
+  if (files.length === 0) {
+    console.error("workbook: no notebooks found in notebooks/");
+    return 2;
+  }
+
+  // Setup problems get one clear message instead of a failure per notebook.
+  const problems: string[] = [];
+  const nbc = checkNbconvert(opts.jupyter);
+  if (!nbc.ok) problems.push(`${nbc.reason}\n  install the Debian packages jupyter-nbconvert jupyter-client python3-ipykernel, or point SLT_JUPYTER at a jupyter with nbconvert`);
+  if (!fs.existsSync(path.join(root, "node_modules", ".bin", "tslab"))) problems.push("node_modules/.bin/tslab is missing: run npm install");
+  if (!fs.existsSync(path.join(root, "dist", "src", "plot", "index.js"))) problems.push("dist/ is not built (notebooks import ../dist/src): run npm run build");
+  if (problems.length) {
+    for (const p of problems) console.error(`workbook: ${p}`);
+    return 2;
+  }
+
+  fs.mkdirSync(opts.outDir, { recursive: true });
+  console.log(
+    `workbook: ${files.length} notebook${files.length === 1 ? "" : "s"} · scale ${opts.scale} · cell timeout ${opts.timeout > 0 ? `${opts.timeout}s` : "none"} · nbconvert ${nbc.ok ? nbc.version : "?"} → ${path.relative(process.cwd(), opts.outDir) || "."}/`,
+  );
+  const results = new Map<string, IndexEntry>();
+  const started = Date.now();
+  for (const [i, file] of files.entries()) {
+    console.log(`\n▶ [${i + 1}/${files.length}] ${notebookName(file)} — ${notebookTitle(readNotebook(file), notebookName(file))}`);
+    const t0 = Date.now();
+    const entry = await runNotebook(file, opts);
+    entry.seconds ??= (Date.now() - t0) / 1000;
+    results.set(entry.name, entry);
+    writeIndex(root, opts.outDir, results);
+    const where = entry.html ? path.relative(process.cwd(), path.join(opts.outDir, entry.html)) : "no HTML";
+    const total = fmtSeconds((Date.now() - t0) / 1000);
+    if (entry.status === "ok") console.log(`✔ ${entry.name} ok in ${total} → ${where}`);
+    else console.log(`✖ ${entry.name} FAILED in ${total} (${entry.error?.kind ?? "error"}) → ${where}`);
+    if (entry.status !== "ok" && opts.failFast) break;
+  }
+
+  const failed = [...results.values()].filter((e) => e.status !== "ok");
+  console.log(`\nworkbook: ${results.size - failed.length}/${results.size} ok in ${fmtSeconds((Date.now() - started) / 1000)} · index: ${path.relative(process.cwd(), path.join(opts.outDir, "index.html"))}`);
+  for (const e of failed) {
+    const where = e.error?.cell ? ` cell ${e.error.cell}${e.error.codeCell ? ` (code cell ${e.error.codeCell})` : ""}` : "";
+    console.error(`\n✖ ${e.name}${where}: ${e.error?.kind ?? "error"}`);
+    if (e.error?.source) for (const line of e.error.source.split("\n")) console.error(`  > ${line}`);
+    for (const line of (e.error?.message ?? "").split("\n")) console.error(`  ${line}`);
+  }
+  return failed.length ? 1 : 0;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      console.error(e);
+      process.exitCode = 2;
+    },
+  );
+}

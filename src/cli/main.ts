@@ -1,0 +1,239 @@
+#!/usr/bin/env node
+/**
+ * `slt`: the workbench's command line. Every subcommand prints a clear one-paragraph error
+ * for bad input (exit code 2) and keeps stack traces for real bugs (exit code 1).
+ */
+import * as fs from "node:fs";
+import { Command } from "commander";
+import { availableBackends, initBackend } from "../engine/backend";
+import { SltError, isSltError } from "../errors";
+import { datasets } from "../data/registry";
+import { models } from "../models/registry";
+import { RunConfig, parseRunConfig, runId, totalEpochs } from "../experiments/config";
+import { executeRun } from "../experiments/run";
+import { RunStore, StoredRun, defaultStoreDir } from "../experiments/store";
+import { planCycles } from "../iep/schedule";
+import { addConfigOptions, configFromOptions } from "./options";
+import { RunProgress, epochLine, formatPercent } from "./progress";
+
+function readConfigFile(file: string | undefined): Record<string, unknown> {
+  if (!file) return {};
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (e) {
+    throw new SltError("usage", `Cannot read the config file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`, file);
+  }
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch (e) {
+    throw new SltError("usage", `The config file ${file} is not valid JSON: ${(e as Error).message}.`, file);
+  }
+}
+
+function table(rows: Record<string, string>[]): string {
+  if (!rows.length) return "";
+  const keys = Object.keys(rows[0]);
+  const width = keys.map((k) => Math.max(k.length, ...rows.map((r) => (r[k] ?? "").length)));
+  const line = (r: Record<string, string>) => keys.map((k, i) => (r[k] ?? "").padEnd(width[i])).join("  ").trimEnd();
+  return [line(Object.fromEntries(keys.map((k) => [k, k]))), ...rows.map(line)].join("\n");
+}
+
+export function summariseRun(run: StoredRun): string {
+  const c = run.config;
+  const f = run.result.final;
+  const lines = [
+    `run ${run.id}${c.label ? ` (${c.label})` : ""}: ${c.method} on ${c.model} / ${c.dataset}, keepFraction ${c.keepFraction} (prune rate ${(1 - c.keepFraction).toPrecision(3)}), seed ${c.seed}`,
+    `backend ${run.backend.name} (threads ${run.backend.threads}, simd ${run.backend.simd ?? "n/a"}), tfjs ${run.backend.tfjsVersion}, ${run.timings.seconds.toFixed(1)} s (${run.timings.secondsPerEpoch.toFixed(1)} s/epoch)${run.timings.resumedFromEpoch ? `, resumed from epoch ${run.timings.resumedFromEpoch}` : ""}`,
+    "",
+    ...run.result.epochs.map((m) => epochLine(m, run.result.cycles.length)),
+    "",
+  ];
+  if (run.result.cycles.length > 1) {
+    lines.push(
+      table(
+        run.result.cycles.map((cy) => ({
+          cycle: String(cy.cycle),
+          keep: cy.keepFraction.toPrecision(4),
+          reached: cy.reachedKeepFraction?.toPrecision(4) ?? "–",
+          "cycle DR": cy.cycleDyingRatio?.toFixed(4) ?? "–",
+          "cycle DR+removed": cy.cycleDyingRatioWithRemoved?.toFixed(4) ?? "–",
+          "run DR": cy.dyingRatio?.toFixed(4) ?? "–",
+          turnover: cy.turnover?.toFixed(4) ?? "–",
+          test: formatPercent(cy.testAccuracy),
+        })),
+      ),
+      "",
+    );
+  }
+  lines.push(`test accuracy ${formatPercent(f.testAccuracy)}   dying ratio ${f.dyingRatio === null ? "– (weight training)" : f.dyingRatio.toFixed(4)}   turnover ${f.turnover?.toFixed(4) ?? "–"}`);
+  if (f.layers.length) {
+    lines.push(
+      "",
+      table(
+        f.layers.map((l) => ({
+          layer: l.layer,
+          edges: String(l.total),
+          available: String(l.available),
+          "ever selected": String(l.everSelected),
+          dying: String(l.dying),
+          DR: (l.dying / Math.max(1, l.available)).toFixed(4),
+          turnover: (l.firstDropped / Math.max(1, l.firstKept)).toFixed(4),
+        })),
+      ),
+    );
+  }
+  return lines.join("\n");
+}
+
+function findById(store: RunStore, idOrPrefix: string): string {
+  const matches = store.ids().filter((id) => id.startsWith(idOrPrefix));
+  if (matches.length === 1) return matches[0];
+  if (!matches.length) throw new SltError("usage", `No run ${idOrPrefix} in ${store.root}. 'slt runs' lists the runs.`, idOrPrefix);
+  throw new SltError("usage", `"${idOrPrefix}" matches ${matches.length} runs (${matches.slice(0, 5).join(", ")}…): give more characters.`, idOrPrefix);
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name("slt")
+    .description("slt-workbench: Edge-Popup, iterative Edge-Popup and dying-ratio analysis of strong lottery tickets")
+    .showHelpAfterError("(run with --help for usage)")
+    .option("--store <dir>", "Run store folder (default: $SLT_STORE or ./runs)");
+
+  const run = program
+    .command("run")
+    .description("Train one run (or fetch it from the store if it is finished; resume it if it was interrupted)")
+    .option("--config <file>", "JSON file with config fields; command-line options override it")
+    .option("--json", "Print the stored run as JSON on stdout")
+    .option("--dry-run", "Validate the config and print it with its run id, without training");
+  addConfigOptions(run);
+  run.action(async (opts: Record<string, unknown>) => {
+    const storeDir = (program.opts().store as string | undefined) ?? defaultStoreDir();
+    const config = parseRunConfig(configFromOptions(opts, readConfigFile(opts.config as string | undefined)));
+    if (opts.dryRun) {
+      process.stdout.write(`${JSON.stringify({ id: runId(config), config }, null, 2)}\n`);
+      return;
+    }
+    const progress = new RunProgress({ logEverySteps: 100 });
+    const cycles = planCycles(config).length;
+    const outcome = await executeRun(config, {
+      store: storeDir,
+      onStart: (info) => {
+        process.stderr.write(`run ${info.id}: ${config.method} ${config.model} on ${config.dataset}, keepFraction ${config.keepFraction}, backend ${info.backend.name}${info.resumedFromEpoch ? `, resuming after epoch ${info.resumedFromEpoch}` : ""}\n`);
+        progress.start(totalEpochs(config) * info.stepsPerEpoch, info.resumedFromEpoch * info.stepsPerEpoch, cycles);
+      },
+      onStep: (e) => progress.step(e),
+      onEpoch: (m) => progress.epoch(m),
+    }).finally(() => progress.stop());
+    if (outcome.status === "busy") throw new SltError("store", `Run ${outcome.id} is being trained by another process right now ('slt runs' shows it). Wait for it to finish.`, outcome.id);
+    if (outcome.status === "cached") process.stderr.write(`run ${outcome.run.id} was already finished: shown from the store (${storeDir}), not recomputed.\n`);
+    if (opts.json) process.stdout.write(`${JSON.stringify(outcome.run)}\n`);
+    else process.stdout.write(`${summariseRun(outcome.run)}\n\nstored in ${new RunStore(storeDir).runDir(outcome.run.id)}\n`);
+  });
+
+  program
+    .command("show <id>")
+    .description("Show a stored run (an id or a unique prefix of one)")
+    .option("--json", "Print the stored run as JSON")
+    .action((id: string, opts: { json?: boolean }) => {
+      const store = new RunStore((program.opts().store as string | undefined) ?? defaultStoreDir());
+      const full = findById(store, id);
+      const run = store.readFinished(full);
+      if (!run) {
+        const l = store.describe(full);
+        throw new SltError("usage", `Run ${full} is ${l.status}${l.epochsDone !== null ? ` after ${l.epochsDone} epochs` : ""}${l.error ? `: ${l.error}` : ""}. Rerun its config with 'slt run' to ${l.status === "interrupted" ? "resume" : "retry"} it.`, full);
+      }
+      process.stdout.write(opts.json ? `${JSON.stringify(run, null, 1)}\n` : `${summariseRun(run)}\n`);
+    });
+
+  program
+    .command("runs")
+    .description("List the runs in the store: finished, running, interrupted, failed (with the error)")
+    .option("--json", "Print as JSON")
+    .action((opts: { json?: boolean }) => {
+      const store = new RunStore((program.opts().store as string | undefined) ?? defaultStoreDir());
+      const list = store.list();
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(list, null, 1)}\n`);
+        return;
+      }
+      if (!list.length) {
+        process.stdout.write(`No runs in ${store.root}.\n`);
+        return;
+      }
+      process.stdout.write(
+        `${table(
+          list.map((r) => ({
+            id: r.id,
+            status: r.status,
+            method: r.method,
+            model: r.model,
+            dataset: r.dataset,
+            keep: Number.isNaN(r.keepFraction) ? "?" : String(r.keepFraction),
+            seed: Number.isNaN(r.seed) ? "?" : String(r.seed),
+            epochs: r.epochsDone === null ? "–" : String(r.epochsDone),
+            test: formatPercent(r.testAccuracy),
+            DR: r.dyingRatio === null ? "–" : r.dyingRatio.toFixed(4),
+            label: r.label,
+            error: r.error ? r.error.split("\n")[0].slice(0, 100) : "",
+          })),
+        )}\n`,
+      );
+    });
+
+  program
+    .command("gc")
+    .description("Remove the debris of failed runs (temporary files, stale locks, failed runs' folders); finished runs are never touched")
+    .option("--checkpoints", "Also delete the checkpoints of interrupted runs (they will restart from epoch 1)")
+    .action((opts: { checkpoints?: boolean }) => {
+      const store = new RunStore((program.opts().store as string | undefined) ?? defaultStoreDir());
+      const removed = store.gc({ checkpoints: opts.checkpoints });
+      process.stdout.write(removed.length ? `removed:\n${removed.map((r) => `  ${r}`).join("\n")}\n` : "nothing to remove\n");
+    });
+
+  program
+    .command("info")
+    .description("Backends available and the one that will run (threads, SIMD); models; data sets")
+    .option("--backend <name>", "Backend to try (default: auto)", "auto")
+    .action(async (opts: { backend: string }) => {
+      const available = availableBackends();
+      const info = await initBackend(opts.backend as RunConfig["backend"]);
+      const lines = [
+        `backends available: ${available.join(", ")}`,
+        `backend that runs:  ${info.name} (tfjs ${info.tfjsVersion}, package ${info.backendVersion})`,
+        `threads:            ${info.threads}`,
+        `SIMD:               ${info.simd === null ? "n/a" : info.simd ? "yes" : "no"}`,
+        `run store:          ${(program.opts().store as string | undefined) ?? defaultStoreDir()}`,
+        "",
+        "models:",
+        ...Object.values(models).map((m) => `  ${m.name.padEnd(14)} ${m.description}`),
+        "",
+        "data sets:",
+        ...Object.values(datasets).map((d) => `  ${d.name.padEnd(14)} ${d.description}`),
+      ];
+      process.stdout.write(`${lines.join("\n")}\n`);
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (isSltError(e)) {
+      process.stderr.write(`error: ${e.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`internal error (please report it): ${(e as Error).stack ?? String(e)}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,84 @@
+/**
+ * Turns the run-config schema into command-line options (one per field, with the field's
+ * description as its help), and the parsed options back into a config object.
+ * Field `iep.cycles` becomes `--iep-cycles`; `keepFraction` becomes `--keep-fraction`.
+ */
+import { Command, Option } from "commander";
+import { describeConfigFields } from "../experiments/config";
+import { SltError } from "../errors";
+
+export interface FieldOption {
+  field: string;
+  flag: string;
+  /** Commander's attribute name for the flag. */
+  attribute: string;
+  type: string;
+}
+
+function kebab(field: string): string {
+  return field.replace(/\./g, "-").replace(/([a-z0-9])([A-Z])/g, "$1-$2").toLowerCase();
+}
+
+function camelFromKebab(flag: string): string {
+  return flag.replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+}
+
+export function configFieldOptions(): FieldOption[] {
+  return describeConfigFields()
+    .filter((f) => f.type !== "object")
+    .map((f) => ({ field: f.field, flag: kebab(f.field), attribute: camelFromKebab(kebab(f.field)), type: f.type }));
+}
+
+export function addConfigOptions(cmd: Command): Command {
+  for (const f of describeConfigFields()) {
+    if (f.type === "object") {
+      if (f.field === "iterand") cmd.addOption(new Option("--iterand", "Turn on IteRand with its default period and rate (see --iterand-period, --iterand-rate)"));
+      continue;
+    }
+    const flag = kebab(f.field);
+    const dflt = f.default === undefined ? "" : ` (default: ${JSON.stringify(f.default)})`;
+    const help = `${f.description}${dflt}`;
+    if (f.type === "boolean") {
+      cmd.addOption(new Option(`--${flag}`, help));
+      cmd.addOption(new Option(`--no-${flag}`, `Turn off --${flag}`).hideHelp());
+    } else {
+      const opt = new Option(`--${flag} <${f.type.includes("|") ? "choice" : f.type}>`, help);
+      if (f.type.includes("|") && !f.type.includes("null")) opt.choices(f.type.split("|"));
+      cmd.addOption(opt);
+    }
+  }
+  return cmd;
+}
+
+function parseValue(field: string, type: string, raw: unknown): unknown {
+  if (typeof raw !== "string") return raw;
+  if (type === "number" || type === "integer") {
+    const n = Number(raw);
+    if (!Number.isFinite(n)) throw new SltError("config", `--${kebab(field)} expects a number, got "${raw}".`, field);
+    return n;
+  }
+  if (type.endsWith("[]")) {
+    const parts = raw.split(",").map((s) => s.trim()).filter(Boolean);
+    return type.startsWith("number") ? parts.map((p) => parseValue(field, "number", p)) : parts;
+  }
+  return raw;
+}
+
+/** Merge CLI options into a (possibly file-loaded) config object; CLI wins. */
+export function configFromOptions(opts: Record<string, unknown>, base: Record<string, unknown> = {}): Record<string, unknown> {
+  const config: Record<string, unknown> = JSON.parse(JSON.stringify(base)) as Record<string, unknown>;
+  for (const f of configFieldOptions()) {
+    const raw = opts[f.attribute];
+    if (raw === undefined) continue;
+    const value = parseValue(f.field, f.type, raw);
+    const path = f.field.split(".");
+    let target = config;
+    for (const p of path.slice(0, -1)) {
+      if (target[p] === null || typeof target[p] !== "object") target[p] = {};
+      target = target[p] as Record<string, unknown>;
+    }
+    target[path[path.length - 1]] = value;
+  }
+  if (opts.iterand === true && (config.iterand === null || config.iterand === undefined)) config.iterand = {};
+  return config;
+}

@@ -1,0 +1,82 @@
+/**
+ * Terminal progress for a run: a bar over all steps of the run with epoch, cycle, loss,
+ * accuracy, DR and time left; one line per finished epoch. Without a TTY (CI, logs) only
+ * the per-epoch lines are printed, plus a line every `logEverySteps` steps.
+ */
+import cliProgress from "cli-progress";
+import { EpochMetrics, ProgressEvent } from "../train/procedure";
+
+export function formatPercent(x: number | null | undefined, digits = 2): string {
+  return x === null || x === undefined || Number.isNaN(x) ? "–" : `${(100 * x).toFixed(digits)}%`;
+}
+
+export function epochLine(m: EpochMetrics, cycles: number): string {
+  const cycle = cycles > 1 ? ` cycle ${m.cycle}/${cycles} keep ${m.keepFraction.toPrecision(3)}` : "";
+  const val = m.valAccuracy !== null ? ` val ${formatPercent(m.valAccuracy)}` : "";
+  return `epoch ${m.epoch}${cycle}  loss ${m.trainLoss.toFixed(4)}  train ${formatPercent(m.trainAccuracy)}  test ${formatPercent(m.testAccuracy)}${val}  DR ${m.dyingRatio === null ? "–" : m.dyingRatio.toFixed(4)}  turnover ${m.turnover === null ? "–" : m.turnover.toFixed(4)}  ${m.seconds.toFixed(1)}s`;
+}
+
+export class RunProgress {
+  private bar: cliProgress.SingleBar | null = null;
+  private readonly tty: boolean;
+  private lastDr: number | null = null;
+  private cycles = 1;
+  private readonly logEverySteps: number;
+  private readonly write: (line: string) => void;
+
+  constructor(options: { tty?: boolean; logEverySteps?: number; write?: (line: string) => void } = {}) {
+    this.tty = options.tty ?? Boolean(process.stderr.isTTY);
+    this.logEverySteps = options.logEverySteps ?? 0;
+    this.write = options.write ?? ((l) => process.stderr.write(`${l}\n`));
+  }
+
+  start(totalSteps: number, doneSteps: number, cycles: number): void {
+    this.cycles = cycles;
+    if (!this.tty) return;
+    this.bar = new cliProgress.SingleBar(
+      {
+        format: "epoch {epoch}/{epochs}{cycle} |{bar}| {percentage}% step {step}/{spe}  loss {loss}  acc {acc}  DR {dr}  left {eta_formatted}",
+        barsize: 24,
+        hideCursor: true,
+        etaBuffer: 200,
+        fps: 5,
+        stream: process.stderr,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    this.bar.start(totalSteps, doneSteps, { epoch: 0, epochs: 0, cycle: "", step: 0, spe: 0, loss: "–", acc: "–", dr: "–" });
+  }
+
+  step(e: ProgressEvent): void {
+    const payload = {
+      epoch: e.epoch,
+      epochs: e.epochs,
+      cycle: e.cycles > 1 ? ` (cycle ${e.cycle}/${e.cycles})` : "",
+      step: e.step,
+      spe: e.stepsPerEpoch,
+      loss: e.loss.toFixed(4),
+      acc: formatPercent(e.accuracy, 1),
+      dr: this.lastDr === null ? "–" : this.lastDr.toFixed(3),
+    };
+    if (this.bar) this.bar.increment(1, payload);
+    else if (this.logEverySteps > 0 && e.step % this.logEverySteps === 0) {
+      this.write(`  epoch ${e.epoch}/${e.epochs} step ${e.step}/${e.stepsPerEpoch} loss ${payload.loss} acc ${payload.acc}`);
+    }
+  }
+
+  epoch(m: EpochMetrics): void {
+    this.lastDr = m.dyingRatio;
+    const line = epochLine(m, this.cycles);
+    if (this.bar) {
+      // Print above the bar: clear its line, write, let it redraw.
+      process.stderr.write("\r\x1b[K");
+      this.write(line);
+      this.bar.render();
+    } else this.write(line);
+  }
+
+  stop(): void {
+    this.bar?.stop();
+    this.bar = null;
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * Chooses the TensorFlow.js backend at run time and says which one ran.
+ *
+ * Order: tfjs-node-gpu, tfjs-node (optional native packages a user may install; their
+ * installs download a native library, so nothing here requires them), then the
+ * WebAssembly backend (the default), then the plain JS `cpu` backend.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { SltError } from "../errors";
+
+export type BackendName = "tensorflow-gpu" | "tensorflow" | "wasm" | "cpu";
+export type BackendPreference = "auto" | BackendName;
+
+export const BACKEND_ORDER: readonly BackendName[] = ["tensorflow-gpu", "tensorflow", "wasm", "cpu"];
+
+export interface BackendInfo {
+  /** The backend that runs (tfjs's name for it). */
+  name: BackendName;
+  /** Backends that could be loaded in this process. */
+  available: BackendName[];
+  /** Threads the backend uses (wasm: its thread pool; cpu: 1; native: TF's own pool). */
+  threads: number | "native";
+  /** WebAssembly SIMD, for the wasm backend. */
+  simd: boolean | null;
+  tfjsVersion: string;
+  /** Version of the backend package that ran. */
+  backendVersion: string;
+}
+
+let active: BackendInfo | null = null;
+
+function tryRequire(name: string): unknown {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(name);
+  } catch {
+    return null;
+  }
+}
+
+function packageVersion(name: string): string {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require(`${name}/package.json`) as { version: string }).version;
+  } catch {
+    return "unknown";
+  }
+}
+
+const PACKAGE_OF: Record<BackendName, string> = {
+  "tensorflow-gpu": "@tensorflow/tfjs-node-gpu",
+  tensorflow: "@tensorflow/tfjs-node",
+  wasm: "@tensorflow/tfjs-backend-wasm",
+  cpu: "@tensorflow/tfjs-backend-cpu",
+};
+
+/** Which backends this process can load, without switching to any of them. */
+export function availableBackends(): BackendName[] {
+  const out: BackendName[] = [];
+  // Native bindings are probed by resolving, not loading: loading registers them globally.
+  for (const name of ["tensorflow-gpu", "tensorflow"] as const) {
+    try {
+      require.resolve(PACKAGE_OF[name]);
+      out.push(name);
+    } catch {
+      /* not installed */
+    }
+  }
+  if (tryRequire("@tensorflow/tfjs-backend-wasm")) out.push("wasm");
+  out.push("cpu");
+  return out;
+}
+
+/**
+ * Set up the backend once per process. `auto` takes the first that loads in
+ * BACKEND_ORDER. Asking for a backend that cannot load is an error, not a silent fallback,
+ * since results are compared across backends.
+ */
+export async function initBackend(preference: BackendPreference = "auto", wasmThreads?: number): Promise<BackendInfo> {
+  if (active && (preference === "auto" || preference === active.name)) return active;
+  const available = availableBackends();
+  const candidates = preference === "auto" ? BACKEND_ORDER.filter((b) => available.includes(b)) : [preference];
+  let lastError = "";
+  for (const name of candidates) {
+    if (!available.includes(name)) {
+      lastError = `backend "${name}" is not installed (npm install ${PACKAGE_OF[name]})`;
+      continue;
+    }
+    try {
+      if (name === "tensorflow-gpu" || name === "tensorflow") {
+        tryRequire(PACKAGE_OF[name]);
+      } else if (name === "wasm") {
+        const wasm = tryRequire("@tensorflow/tfjs-backend-wasm") as { setThreadsCount?: (n: number) => void } | null;
+        if (wasm?.setThreadsCount && wasmThreads) wasm.setThreadsCount(wasmThreads);
+      }
+      const ok = await tf.setBackend(name);
+      if (!ok) throw new Error("setBackend returned false");
+      await tf.ready();
+      active = await describe(name, available);
+      return active;
+    } catch (e) {
+      lastError = `backend "${name}" failed to start: ${(e as Error).message}`;
+    }
+  }
+  throw new SltError("usage", `No TensorFlow.js backend could start. ${lastError}`, "backend");
+}
+
+async function describe(name: BackendName, available: BackendName[]): Promise<BackendInfo> {
+  let threads: number | "native" = 1;
+  let simd: boolean | null = null;
+  if (name === "wasm") {
+    const wasm = tryRequire("@tensorflow/tfjs-backend-wasm") as { getThreadsCount?: () => number } | null;
+    threads = wasm?.getThreadsCount ? wasm.getThreadsCount() : 1;
+    simd = Boolean(await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT"));
+  } else if (name !== "cpu") {
+    threads = "native";
+  }
+  return {
+    name,
+    available,
+    threads,
+    simd,
+    tfjsVersion: tf.version.tfjs,
+    backendVersion: packageVersion(PACKAGE_OF[name]),
+  };
+}
+
+/** The backend in use; throws if initBackend has not run. */
+export function activeBackend(): BackendInfo {
+  if (!active) throw new SltError("usage", "The compute backend is not set up: call initBackend() first.", "backend");
+  return active;
+}
+
+/** The workbench's own version, from the package.json above this file (src/ or dist/src/). */
+function ownVersion(): string {
+  let dir = __dirname;
+  for (let i = 0; i < 5; i++) {
+    const candidate = path.join(dir, "package.json");
+    if (fs.existsSync(candidate)) {
+      const pkg = JSON.parse(fs.readFileSync(candidate, "utf8")) as { name?: string; version?: string };
+      if (pkg.name === "slt-workbench") return pkg.version ?? "unknown";
+    }
+    dir = path.dirname(dir);
+  }
+  return "unknown";
+}
+
+/** Versions stored beside every result. */
+export function versions(): Record<string, string> {
+  return {
+    "slt-workbench": ownVersion(),
+    node: process.versions.node,
+    "@tensorflow/tfjs": tf.version.tfjs,
+    "@tensorflow/tfjs-backend-wasm": packageVersion("@tensorflow/tfjs-backend-wasm"),
+  };
+}

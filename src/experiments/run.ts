@@ -1,0 +1,141 @@
+/**
+ * Running one experiment: validate the config, return the stored result if the run is
+ * already finished, else train it (resuming from its checkpoint if it was interrupted)
+ * and store the result with its config, backend, versions and timings.
+ */
+import * as os from "node:os";
+import { BackendInfo, initBackend, versions } from "../engine/backend";
+import { SltError } from "../errors";
+import { getDataset, loadDataset } from "../data/registry";
+import { DataSplits } from "../data/types";
+import { getModel } from "../models/registry";
+import { EpochMetrics, ProgressEvent, runProcedure } from "../train/procedure";
+import { RunConfig, RunConfigInput, parseRunConfig, runId } from "./config";
+import { RunStore, StoredRun } from "./store";
+
+export interface RunOptions {
+  /** The run store, or its folder. Default: $SLT_STORE or ./runs. */
+  store?: RunStore | string;
+  onStep?(e: ProgressEvent): void;
+  onEpoch?(m: EpochMetrics): void;
+  /** Called once the run starts training (after data and backend are ready). */
+  onStart?(info: { id: string; config: RunConfig; backend: BackendInfo; resumedFromEpoch: number; stepsPerEpoch: number }): void;
+  /** Lock age after which another process's lock counts as abandoned. */
+  staleLockMs?: number;
+}
+
+export type RunOutcome =
+  | { status: "trained"; run: StoredRun }
+  | { status: "cached"; run: StoredRun }
+  /** Another live process holds this run's lock. */
+  | { status: "busy"; id: string };
+
+const dataCache = new Map<string, DataSplits>();
+
+/** Load a data set once per process (a sweep trains many runs on the same data). */
+export async function loadDataFor(config: RunConfig): Promise<DataSplits> {
+  const key = JSON.stringify([config.dataset, config.dataDir, config.validationFraction, config.validationFraction > 0 ? config.seed : 0, config.limitTrain, config.limitTest]);
+  const hit = dataCache.get(key);
+  if (hit) return hit;
+  const data = await loadDataset(config.dataset, {
+    dataDir: config.dataDir || undefined,
+    validationFraction: config.validationFraction,
+    seed: config.seed,
+    limitTrain: config.limitTrain,
+    limitTest: config.limitTest,
+  });
+  dataCache.set(key, data);
+  return data;
+}
+
+function resolveStore(store: RunStore | string | undefined): RunStore {
+  return store instanceof RunStore ? store : new RunStore(store);
+}
+
+/** Validate names and ranges that the schema alone cannot know; throws before anything is written. */
+export function checkConfigAgainstRegistries(config: RunConfig): void {
+  getModel(config.model);
+  getDataset(config.dataset);
+}
+
+export async function executeRun(input: RunConfigInput | RunConfig, options: RunOptions = {}): Promise<RunOutcome> {
+  const config = parseRunConfig(input);
+  checkConfigAgainstRegistries(config);
+  const store = resolveStore(options.store);
+  store.ensureWritable();
+  const id = runId(config);
+  const cached = store.readFinished(id);
+  if (cached) return { status: "cached", run: cached };
+
+  const started = Date.now();
+  const data = await loadDataFor(config);
+  const dataSeconds = (Date.now() - started) / 1000;
+  if (config.batchSize > data.train.count) {
+    throw new SltError("config", `"batchSize" = ${config.batchSize} is larger than the training set (${data.train.count} images${config.limitTrain ? `, limitTrain = ${config.limitTrain}` : ""}). Use a batch size of at most ${data.train.count}.`, "batchSize");
+  }
+  const backend = await initBackend(config.backend);
+
+  const lock = store.lock(id, options.staleLockMs);
+  if (!lock) return { status: "busy", id };
+  try {
+    // Another process may have finished it while we loaded data.
+    const done = store.readFinished(id);
+    if (done) return { status: "cached", run: done };
+    const resume = store.readCheckpoint(id);
+    const resumedFromEpoch = resume?.epochsDone ?? 0;
+    options.onStart?.({ id, config, backend, resumedFromEpoch, stepsPerEpoch: Math.ceil(data.train.count / config.batchSize) });
+    const trainStarted = Date.now();
+    let result;
+    try {
+      result = runProcedure(config, data, {
+        onStep: options.onStep,
+        onEpoch: options.onEpoch,
+        resumeFrom: resume,
+        saveCheckpoint: (c) => {
+          store.writeCheckpoint(id, config, c);
+          lock.heartbeat();
+        },
+      });
+    } catch (e) {
+      store.writeFailure(id, config, e as Error);
+      throw e;
+    }
+    const epochSeconds = result.epochs.slice(resumedFromEpoch).map((e) => e.seconds).sort((a, b) => a - b);
+    const run = store.writeFinished({
+      id,
+      status: "finished",
+      config,
+      backend,
+      versions: versions(),
+      host: os.hostname(),
+      dataSource: data.source,
+      timings: {
+        startedAt: new Date(trainStarted).toISOString(),
+        finishedAt: new Date().toISOString(),
+        seconds: (Date.now() - started) / 1000,
+        dataSeconds,
+        secondsPerEpoch: epochSeconds.length ? epochSeconds[Math.floor(epochSeconds.length / 2)] : 0,
+        resumedFromEpoch,
+      },
+      result,
+    });
+    return { status: "trained", run };
+  } finally {
+    lock.release();
+  }
+}
+
+/** Train (or fetch) one run; a run locked by another process is an error here. */
+export async function runExperiment(input: RunConfigInput | RunConfig, options: RunOptions = {}): Promise<StoredRun> {
+  const outcome = await executeRun(input, options);
+  if (outcome.status === "busy") {
+    throw new SltError("store", `Run ${outcome.id} is being trained by another process right now (see 'slt runs'). Wait for it, or run a different config.`, outcome.id);
+  }
+  return outcome.run;
+}
+
+/** The stored result of a config, or null: lets a notebook find a run instead of recomputing it. */
+export function findRun(input: RunConfigInput | RunConfig, store?: RunStore | string): StoredRun | null {
+  const config = parseRunConfig(input);
+  return resolveStore(store).readFinished(runId(config));
+}

@@ -1,0 +1,65 @@
+/**
+ * Rewinding variants of iEP: what is reset when a new cycle begins. A new variant is one
+ * entry here.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { Rng } from "../engine/rng";
+import { scoreInits, ScoreInitName } from "../supermask/init";
+import { MaskedLayer } from "../supermask/layers";
+
+export interface RewindContext {
+  layers: MaskedLayer[];
+  /** Scores at initialisation, one array per prunable layer. */
+  initialScores: Float32Array[];
+  scoreInit: ScoreInitName;
+  seed: number;
+  /** The cycle about to start (1-based). */
+  nextCycle: number;
+  /** The last learning rate used in the cycle that ended. */
+  lastLr: number;
+}
+
+export interface RewindDecision {
+  /** Forget momentum/moments. */
+  resetOptimizer: boolean;
+  /** Learning rate to use for the whole next cycle instead of restarting the schedule. */
+  constantLr: number | null;
+}
+
+export interface RewindStrategy {
+  description: string;
+  atCycleStart(ctx: RewindContext): RewindDecision;
+}
+
+const restartSchedule: RewindDecision = { resetOptimizer: true, constantLr: null };
+
+export const rewindStrategies = {
+  lr: {
+    description: "restart the learning-rate schedule; keep the scores (the iEP default)",
+    atCycleStart: () => restartSchedule,
+  },
+  scores: {
+    description: "restart the learning-rate schedule and reset the scores to their initial values",
+    atCycleStart(ctx: RewindContext) {
+      ctx.layers.forEach((l, i) => l.scores!.assign(tf.tensor(ctx.initialScores[i], l.weightShape)));
+      return restartSchedule;
+    },
+  },
+  reinit: {
+    description: "restart the learning-rate schedule and draw fresh random scores",
+    atCycleStart(ctx: RewindContext) {
+      const rng = Rng.derive(ctx.seed, `reinit-${ctx.nextCycle}`);
+      for (const l of ctx.layers) {
+        const fresh = scoreInits[ctx.scoreInit](l.numel, { fanIn: l.fanIn, keepFraction: l.keepFraction, rng });
+        l.scores!.assign(tf.tensor(fresh, l.weightShape));
+      }
+      return restartSchedule;
+    },
+  },
+  finetune: {
+    description: "no rewinding: keep scores and optimiser state, continue at the last learning rate",
+    atCycleStart: (ctx: RewindContext) => ({ resetOptimizer: false, constantLr: ctx.lastLr }),
+  },
+} satisfies Record<string, RewindStrategy>;
+
+export type RewindName = keyof typeof rewindStrategies;

@@ -1,0 +1,37 @@
+/**
+ * slt-workbench's public API: what notebooks, scripts and other packages import.
+ * Everything here is re-exported from the concept folders under src/.
+ */
+export { SltError, isSltError } from "./errors";
+export { initBackend, activeBackend, availableBackends, versions } from "./engine/backend";
+export type { BackendInfo, BackendName, BackendPreference } from "./engine/backend";
+export { Rng } from "./engine/rng";
+
+export { MaskedLayer, maskedWeight } from "./supermask/layers";
+export { Masker } from "./supermask/masker";
+export { keptCount, topKMask, globalTopKMasks, kthLargest } from "./supermask/mask";
+export { weightInits, scoreInits } from "./supermask/init";
+export type { WeightInitName, ScoreInitName } from "./supermask/init";
+
+export { SelectionTracker, dyingRatio, turnover } from "./metrics/dying";
+export type { DyingSummary, LayerSelectionCounts } from "./metrics/dying";
+
+export { models, getModel } from "./models/registry";
+export { buildModel } from "./models/factory";
+export type { Model, ModelSpec, ModelContext } from "./models/types";
+
+export { datasets, getDataset, loadDataset } from "./data/registry";
+export type { DataSplits, ImageSet, DatasetSpec } from "./data/types";
+
+export { cycleKeepFractions, planCycles } from "./iep/schedule";
+export { pruningStrategies } from "./iep/pruning";
+export { rewindStrategies } from "./iep/rewind";
+
+export { runProcedure } from "./train/procedure";
+export type { EpochMetrics, CycleMetrics, FinalMetrics, ProcedureResult, ProgressEvent } from "./train/procedure";
+
+export { runConfigSchema, parseRunConfig, runId, describeConfigFields, totalEpochs } from "./experiments/config";
+export type { RunConfig, RunConfigInput } from "./experiments/config";
+export { RunStore, defaultStoreDir } from "./experiments/store";
+export type { StoredRun, RunListing } from "./experiments/store";
+export { executeRun, runExperiment, findRun } from "./experiments/run";

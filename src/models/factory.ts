@@ -1,0 +1,43 @@
+/** Builds a registered model with the layers a run config asks for. */
+import { Rng } from "../engine/rng";
+import { RunConfig } from "../experiments/config";
+import { MaskedLayer } from "../supermask/layers";
+import { ScoreInitName, WeightInitName } from "../supermask/init";
+import { getModel } from "./registry";
+import { LayerRole, Model, ModelContext } from "./types";
+
+export interface ModelRequest {
+  model: string;
+  widthMultiplier: number;
+  method: RunConfig["method"];
+  keepFraction: number;
+  weightInit: string;
+  scoreInit: string;
+  firstLayerDense: boolean;
+  lastLayerDense: boolean;
+  seed: number;
+}
+
+/**
+ * Every random draw of the network comes from one stream seeded by the run's seed, in
+ * layer order, so the same config builds the same network on every backend.
+ */
+export function buildModel(req: ModelRequest, inputShape: [number, number, number], numClasses: number): Model {
+  const rng = Rng.derive(req.seed, "init");
+  const ctx: ModelContext = {
+    inputShape,
+    numClasses,
+    widthMultiplier: req.widthMultiplier,
+    layer(name, shape, role: LayerRole): MaskedLayer {
+      const dense = req.method === "weights" || (role === "first" && req.firstLayerDense) || (role === "last" && req.lastLayerDense);
+      return new MaskedLayer(name, shape, {
+        mode: dense ? "weights" : "supermask",
+        weightInit: (dense && req.method !== "weights" ? "kaiming-normal" : req.weightInit) as WeightInitName,
+        scoreInit: req.scoreInit as ScoreInitName,
+        keepFraction: dense ? 1 : req.keepFraction,
+        rng,
+      });
+    },
+  };
+  return getModel(req.model).build(ctx);
+}

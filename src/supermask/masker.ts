@@ -1,0 +1,54 @@
+/**
+ * Takes the masks of all supermask layers from their current scores, once per step.
+ */
+import { MaskedLayer } from "./layers";
+import { globalTopKMasks, keptCount, topKMask } from "./mask";
+
+export interface MaskerOptions {
+  /** One top-k across all prunable layers instead of one per layer. */
+  globalTopK: boolean;
+}
+
+export class Masker {
+  readonly layers: MaskedLayer[];
+  private readonly globalTopK: boolean;
+  private readonly abs: Float32Array[];
+  private readonly masks: Uint8Array[];
+  private readonly scratch: Float32Array;
+
+  constructor(layers: MaskedLayer[], options: MaskerOptions) {
+    this.layers = layers.filter((l) => l.prunable);
+    this.globalTopK = options.globalTopK;
+    this.abs = this.layers.map((l) => new Float32Array(l.numel));
+    this.masks = this.layers.map((l) => new Uint8Array(l.numel));
+    this.scratch = new Float32Array(Math.max(0, ...this.layers.map((l) => l.numel)));
+  }
+
+  /**
+   * Recompute every mask from |S| and hand it to its layer. Returns the masks (owned by
+   * the Masker and overwritten on the next call: copy to keep).
+   */
+  refresh(): Uint8Array[] {
+    this.layers.forEach((layer, i) => {
+      const s = layer.scores!.dataSync() as Float32Array;
+      const a = this.abs[i];
+      for (let j = 0; j < s.length; j++) a[j] = Math.abs(s[j]);
+    });
+    if (this.globalTopK) {
+      const total = this.layers.reduce((n, l) => n + l.numel, 0);
+      // Global mode keeps the same overall fraction; the first layer's fraction stands for all.
+      const k = keptCount(this.layers[0]?.keepFraction ?? 1, total);
+      globalTopKMasks(this.abs, k, this.layers.map((l) => l.alive), this.masks);
+    } else {
+      this.layers.forEach((layer, i) => {
+        topKMask(this.abs[i], keptCount(layer.keepFraction, layer.numel), layer.alive, this.masks[i], this.scratch);
+      });
+    }
+    this.layers.forEach((layer, i) => layer.setMask(this.masks[i]));
+    return this.masks;
+  }
+
+  setKeepFraction(keepFraction: number): void {
+    for (const l of this.layers) l.keepFraction = keepFraction;
+  }
+}
