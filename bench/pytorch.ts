@@ -3,11 +3,23 @@
  * interpreter, so its numbers come from the same bench run and the same machine load.
  */
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
 import * as path from "node:path";
 
 export const PYTHON = "/usr/bin/python3";
-/** bench.ts compiles to <out>/bench/bench.js; the script stays in the source tree. */
-export const PYTORCH_SCRIPT = path.resolve(__dirname, "..", "..", "bench", "pytorch_ep.py");
+
+/** The script stays in the source tree; the compiled bench sits some folders below the repo root (dist/bench/). */
+function findScript(): string {
+  let dir = __dirname;
+  for (let i = 0; i < 6; i++) {
+    const candidate = path.join(dir, "bench", "pytorch_ep.py");
+    if (fs.existsSync(candidate)) return candidate;
+    dir = path.dirname(dir);
+  }
+  return path.resolve(__dirname, "..", "..", "bench", "pytorch_ep.py");
+}
+
+export const PYTORCH_SCRIPT = findScript();
 
 export type PytorchVariant = "sort" | "kthvalue";
 

@@ -98,15 +98,24 @@ def run_sweep(args):
             except (ValueError, IndexError):
                 pass
             die(f"sweep child failed: {msg!r}", 1)
+    busy0 = cpu_busy_s()
+    t_go = time.time()
     for c in children:
         c.stdin.write("GO\n")
         c.stdin.flush()
+    # Each child prints its result line, then blocks until told to exit, so that the
+    # CPU-load window below ends before any child starts tearing down.
+    lines = [c.stdout.readline() for c in children]
+    busy1, t_done = cpu_busy_s(), time.time()
     results = []
-    for c in children:
-        out, _ = c.communicate()
+    for c, line in zip(children, lines):
+        out, _ = c.communicate("EXIT\n")
         if c.returncode != 0:
-            die(f"sweep child exited {c.returncode}: {out.strip()!r}", 1)
-        results.append(json.loads(out.strip().splitlines()[-1]))
+            die(f"sweep child exited {c.returncode}: {(line + out).strip()!r}", 1)
+        try:
+            results.append(json.loads(line))
+        except ValueError:
+            die(f"sweep child printed no result: {(line + out).strip()!r}", 1)
     first = results[0]
     rates = [r["img_per_s_median"] for r in results]
     t0 = min(r["t_start"] for r in results)
@@ -120,11 +129,37 @@ def run_sweep(args):
         "steps": args.steps, "torch": first["torch"], "blas": first["blas"],
         "variant": args.variant, "keep": args.keep,
         "omp_wait_policy": first["omp_wait_policy"],
-        "loadavg_1m": max(r["loadavg_1m"] for r in results),
+        # window: GO until every child has printed its result; the children's untimed
+        # bits in it (reading GO, printing) count as "other"
+        "other_cores": other_cores(busy0, busy1, sum(r["own_cpu_s"] for r in results),
+                                   t_done - t_go),
         "per_proc_img_per_s": rates,
         "img_per_s_wall": round(total_imgs / (t1 - t0), 2),
     }
     emit(res, args.json)
+
+
+def cpu_busy_s():
+    """Machine-wide busy CPU seconds so far (all cores), from /proc/stat; None if unreadable."""
+    try:
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    user, nice, system, idle, iowait, irq, softirq, steal = v
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_s():
+    t = os.times()
+    return t.user + t.system
+
+
+def other_cores(busy0, busy1, own, wall):
+    """Average number of cores used by everything else during the timed window."""
+    if busy0 is None or busy1 is None or wall <= 0:
+        return None
+    return round(max(0.0, (busy1 - busy0 - own) / wall), 2)
 
 
 def emit(res, as_json):
@@ -139,6 +174,7 @@ def emit(res, as_json):
         print(f"  per-process img/s = {res['per_proc_img_per_s']}   "
               f"wall-clock img/s = {res['img_per_s_wall']:.1f}")
     print(f"  torch {res['torch']}; blas: {res['blas']}; OMP_WAIT_POLICY={res['omp_wait_policy']}")
+    print(f"  other processes used {res['other_cores']} cores on average while timing")
 
 
 # ----------------------------------------------------------------------------------------
@@ -352,7 +388,8 @@ def main():
         if sys.stdin.readline().strip() != "GO":
             die("sweep child: no GO", 1)
 
-    load = os.getloadavg()[0]  # other work on the machine skews the numbers; say so
+    # Other work on the machine skews the numbers; measure how much ran beside us.
+    busy0, own0 = cpu_busy_s(), own_cpu_s()
     times = []
     t_start = time.time()
     for _ in range(args.steps):
@@ -361,6 +398,7 @@ def main():
         step(net, opt, x, y)                   # forward + backward + optimizer step
         times.append(time.perf_counter() - t0)
     t_end = time.time()
+    busy1, own = cpu_busy_s(), own_cpu_s() - own0
 
     med = statistics.median(times)
     res = {
@@ -371,11 +409,13 @@ def main():
         "steps": args.steps, "torch": version, "blas": blas,
         "variant": args.variant, "keep": args.keep,
         "omp_wait_policy": os.environ["OMP_WAIT_POLICY"],
-        "loadavg_1m": round(load, 2),
+        "other_cores": other_cores(busy0, busy1, own, t_end - t_start),
     }
     if args._child:
-        res["t_start"], res["t_end"] = t_start, t_end
+        res["t_start"], res["t_end"], res["own_cpu_s"] = t_start, t_end, own
     emit(res, args.json)
+    if args._child:  # hold on until the parent has read the machine's CPU counters
+        sys.stdin.readline()
 
 
 def set_blas_threads(n):

@@ -9,5 +9,6 @@ bash scripts/install-system-packages.sh
 npm ci --no-audit --no-fund
 npm run build
 node dist/src/cli/main.js info
-node dist/src/cli/main.js run --method ep --model lenet300 --dataset mnist --keep-fraction 0.5 --epochs 2 --lr 0.2 --weight-decay 0.0001 --label "main job"
+# The defaults are the main job: EP, lenet300, mnist, keepFraction 0.5, 2 epochs, SGD lr 0.1, batch 64.
+node dist/src/cli/main.js run --label "main job"
 if [ "${SKIP_WORKBOOK:-0}" != 1 ]; then npm run workbook; fi

@@ -70,6 +70,7 @@ export interface RunnerOptions {
 
 const KERNEL_NAME = "tslab";
 const TEMPLATE_NAME = "slt-workbook";
+const SUMMARY_LINES = 12;
 const DEFAULT_TIMEOUT: Record<Scale, number> = { quick: 3600, full: 48 * 3600 };
 
 // ---------------------------------------------------------------------------
@@ -288,6 +289,12 @@ function loadIndex(outDir: string): Map<string, IndexEntry> {
   return map;
 }
 
+/** "2026-01-02T03:04:05+00:00" → "2026-01-02 03:04:05 UTC" (ISO text stays as is otherwise). */
+function fmtWhen(iso: string | undefined): string {
+  if (!iso) return "";
+  return iso.replace("T", " ").replace(/(\+00:00|Z)$/, " UTC").replace(/\.\d+ UTC$/, " UTC");
+}
+
 /** HTML of the index page (exported for tests). */
 export function indexHtml(entries: readonly IndexEntry[], generated: string): string {
   const rows = entries
@@ -304,7 +311,7 @@ export function indexHtml(entries: readonly IndexEntry[], generated: string): st
         `<tr class="${cls}"><td>${titleCell}<div class="file">${escapeHtml(e.name)}.ipynb</div>${err}</td>` +
         `<td class="status">${escapeHtml(e.status)}</td><td>${escapeHtml(e.scale ?? "")}</td>` +
         `<td class="num">${e.seconds !== undefined ? fmtSeconds(e.seconds) : ""}</td>` +
-        `<td>${escapeHtml(e.finished ?? "")}</td><td>${links}</td></tr>`
+        `<td class="when">${escapeHtml(fmtWhen(e.finished))}</td><td>${links}</td></tr>`
       );
     })
     .join("\n");
@@ -318,6 +325,7 @@ body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1100px;
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: 6px 10px; border-bottom: 1px solid #ddd; vertical-align: top; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.status, td.when { white-space: nowrap; }
 tr.ok td.status { color: #1b5e20; font-weight: 600; }
 tr.failed td.status { color: #b71c1c; font-weight: 600; }
 tr.none td.status { color: #777; }
@@ -327,7 +335,7 @@ tr.none td.status { color: #777; }
 </head>
 <body>
 <h1>slt-workbench workbook</h1>
-<p>Generated ${escapeHtml(generated)}. Each notebook was executed headless by <code>npm run workbook</code>.</p>
+<p>Generated ${escapeHtml(fmtWhen(generated))}. Each notebook was executed headless by <code>npm run workbook</code>.</p>
 <table>
 <thead><tr><th>notebook</th><th>status</th><th>scale</th><th>time</th><th>finished</th><th>files</th></tr></thead>
 <tbody>
@@ -419,7 +427,7 @@ export async function main(argv: string[]): Promise<number> {
     };
     files = args.positionals.length ? args.positionals.map((a) => resolveNotebook(root, a)) : listNotebooks(root);
   } catch (e) {
-    console.error(`workbook: ${(e as Error).message}\n\n${USAGE}`);
+    console.error(`workbook: ${(e as Error).message} (see --help)`);
     return 2;
   }
   if (args.values.list) {
@@ -468,7 +476,10 @@ export async function main(argv: string[]): Promise<number> {
     const where = e.error?.cell ? ` cell ${e.error.cell}${e.error.codeCell ? ` (code cell ${e.error.codeCell})` : ""}` : "";
     console.error(`\n✖ ${e.name}${where}: ${e.error?.kind ?? "error"}`);
     if (e.error?.source) for (const line of e.error.source.split("\n")) console.error(`  > ${line}`);
-    for (const line of (e.error?.message ?? "").split("\n")) console.error(`  ${line}`);
+    // The full message was printed as the cell failed; repeat enough to identify it.
+    const lines = (e.error?.message ?? "").split("\n");
+    for (const line of lines.slice(0, SUMMARY_LINES)) console.error(`  ${line}`);
+    if (lines.length > SUMMARY_LINES) console.error(`  … ${lines.length - SUMMARY_LINES} more lines above and in ${e.html ?? "the notebook"}`);
   }
   return failed.length ? 1 : 0;
 }

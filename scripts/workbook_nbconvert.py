@@ -181,6 +181,9 @@ class WorkbookExecutePreprocessor(ExecutePreprocessor):
         message = ""
         if cell is not None and kind != "runner-error":
             message = _stream_text(cell, "stderr").strip() or _error_outputs(cell).strip()
+        if kind == "timeout" and message.startswith("Error: Interrupted asynchronously"):
+            # tslab's own stack for the interrupt that nbclient sends on timeout: noise.
+            message = ""
         if kind == "cell-error" and not message:
             evalue = getattr(exc, "evalue", "")
             ename = getattr(exc, "ename", "")

@@ -4,17 +4,18 @@
  * for bad input (exit code 2) and keeps stack traces for real bugs (exit code 1).
  */
 import * as fs from "node:fs";
-import { Command } from "commander";
+import { Command, CommanderError } from "commander";
 import { availableBackends, initBackend } from "../engine/backend";
 import { SltError, isSltError } from "../errors";
 import { datasets } from "../data/registry";
 import { models } from "../models/registry";
 import { RunConfig, parseRunConfig, runId, totalEpochs } from "../experiments/config";
-import { executeRun } from "../experiments/run";
+import { checkConfigAgainstRegistries, executeRun } from "../experiments/run";
 import { RunStore, StoredRun, defaultStoreDir } from "../experiments/store";
 import { planCycles } from "../iep/schedule";
 import { addConfigOptions, configFromOptions } from "./options";
 import { RunProgress, epochLine, formatPercent } from "./progress";
+import { sweepCommand } from "./sweep";
 
 function readConfigFile(file: string | undefined): Record<string, unknown> {
   if (!file) return {};
@@ -68,6 +69,8 @@ export function summariseRun(run: StoredRun): string {
   }
   lines.push(`test accuracy ${formatPercent(f.testAccuracy)}   dying ratio ${f.dyingRatio === null ? "– (weight training)" : f.dyingRatio.toFixed(4)}   turnover ${f.turnover?.toFixed(4) ?? "–"}`);
   if (f.layers.length) {
+    // After hard pruning, removed edges count as dying, as in the run's dying ratio above.
+    const anyRemoved = f.layers.some((l) => l.available < l.total);
     lines.push(
       "",
       table(
@@ -77,7 +80,8 @@ export function summariseRun(run: StoredRun): string {
           available: String(l.available),
           "ever selected": String(l.everSelected),
           dying: String(l.dying),
-          DR: (l.dying / Math.max(1, l.available)).toFixed(4),
+          ...(anyRemoved ? { removed: String(l.total - l.available) } : {}),
+          DR: ((l.dying + l.total - l.available) / Math.max(1, l.total)).toFixed(4),
           turnover: (l.firstDropped / Math.max(1, l.firstKept)).toFixed(4),
         })),
       ),
@@ -99,6 +103,10 @@ export function buildProgram(): Command {
     .name("slt")
     .description("slt-workbench: Edge-Popup, iterative Edge-Popup and dying-ratio analysis of strong lottery tickets")
     .showHelpAfterError("(run with --help for usage)")
+    // Throw instead of exiting, so that main() maps commander's own errors (unknown option,
+    // bad choice) to exit code 2 like every other usage error. Set before the subcommands,
+    // which inherit it.
+    .exitOverride()
     .option("--store <dir>", "Run store folder (default: $SLT_STORE or ./runs)");
 
   const run = program
@@ -112,6 +120,8 @@ export function buildProgram(): Command {
     const storeDir = (program.opts().store as string | undefined) ?? defaultStoreDir();
     const config = parseRunConfig(configFromOptions(opts, readConfigFile(opts.config as string | undefined)));
     if (opts.dryRun) {
+      // Validate model and data set names too, as a real run would before training.
+      checkConfigAgainstRegistries(config);
       process.stdout.write(`${JSON.stringify({ id: runId(config), config }, null, 2)}\n`);
       return;
     }
@@ -192,6 +202,8 @@ export function buildProgram(): Command {
       process.stdout.write(removed.length ? `removed:\n${removed.map((r) => `  ${r}`).join("\n")}\n` : "nothing to remove\n");
     });
 
+  program.addCommand(sweepCommand(program));
+
   program
     .command("info")
     .description("Backends available and the one that will run (threads, SIMD); models; data sets")
@@ -215,6 +227,12 @@ export function buildProgram(): Command {
       process.stdout.write(`${lines.join("\n")}\n`);
     });
 
+  // Commands attached with addCommand (sweep) do not inherit exitOverride: set it on all.
+  const overrideExit = (cmd: Command): void => {
+    cmd.exitOverride();
+    cmd.commands.forEach(overrideExit);
+  };
+  overrideExit(program);
   return program;
 }
 
@@ -223,6 +241,8 @@ export async function main(argv: string[]): Promise<number> {
     await buildProgram().parseAsync(argv);
     return 0;
   } catch (e) {
+    // Commander has already printed its message; --help and --version are not errors.
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     if (isSltError(e)) {
       process.stderr.write(`error: ${e.message}\n`);
       return 2;

@@ -30,21 +30,28 @@ export function configFieldOptions(): FieldOption[] {
 }
 
 export function addConfigOptions(cmd: Command): Command {
+  // A section (iep, iterand) has no flag of its own: its description heads its fields' group in --help.
+  const sectionHeadings = new Map<string, string>();
+  const grouped = (opt: Option, field: string): Option => {
+    const heading = sectionHeadings.get(field.split(".")[0]);
+    return heading ? opt.helpGroup(heading) : opt;
+  };
   for (const f of describeConfigFields()) {
     if (f.type === "object") {
-      if (f.field === "iterand") cmd.addOption(new Option("--iterand", "Turn on IteRand with its default period and rate (see --iterand-period, --iterand-rate)"));
+      sectionHeadings.set(f.field, `${f.field}: ${f.description}:`);
+      if (f.field === "iterand") cmd.addOption(grouped(new Option("--iterand", "Turn on IteRand with its default period and rate (see --iterand-period, --iterand-rate)"), f.field));
       continue;
     }
     const flag = kebab(f.field);
     const dflt = f.default === undefined ? "" : ` (default: ${JSON.stringify(f.default)})`;
     const help = `${f.description}${dflt}`;
     if (f.type === "boolean") {
-      cmd.addOption(new Option(`--${flag}`, help));
+      cmd.addOption(grouped(new Option(`--${flag}`, help), f.field));
       cmd.addOption(new Option(`--no-${flag}`, `Turn off --${flag}`).hideHelp());
     } else {
       const opt = new Option(`--${flag} <${f.type.includes("|") ? "choice" : f.type}>`, help);
       if (f.type.includes("|") && !f.type.includes("null")) opt.choices(f.type.split("|"));
-      cmd.addOption(opt);
+      cmd.addOption(grouped(opt, f.field));
     }
   }
   return cmd;

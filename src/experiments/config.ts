@@ -50,13 +50,13 @@ export const runConfigSchema = z
     weightInit: z.enum(Object.keys(weightInits) as [string, ...string[]]).default("signed-constant").describe("Initialisation of the frozen weights (scaled-* use fan-in × keepFraction)"),
     scoreInit: z.enum(Object.keys(scoreInits) as [string, ...string[]]).default("kaiming-uniform").describe("Initialisation of the scores (kaiming-uniform with a=√5 is the EP reference)"),
     epochs: z.number().int().min(1).default(2).describe("Training epochs (ep, weights); iep uses iep.cycles × iep.epochsPerCycle"),
-    batchSize: z.number().int().min(1).default(128).describe("Images per optimiser step"),
+    batchSize: z.number().int().min(1).default(64).describe("Images per optimiser step"),
     evalBatchSize: z.number().int().min(1).default(1000).describe("Images per forward pass when evaluating"),
     optimizer: z.enum(["sgd", "adam"]).default("sgd").describe("sgd (momentum, optional Nesterov) or adam"),
     lr: z.number().gt(0).default(0.1).describe("Peak learning rate"),
     momentum: z.number().gte(0).lt(1).default(0.9).describe("SGD momentum"),
     nesterov: z.boolean().default(false).describe("Nesterov momentum for SGD"),
-    weightDecay: z.number().gte(0).default(5e-4).describe("L2 weight decay on the trained variables (the scores, in EP)"),
+    weightDecay: z.number().gte(0).default(1e-4).describe("L2 weight decay on the trained variables (the scores, in EP)"),
     labelSmoothing: z.number().gte(0).lt(1).default(0).describe("Label smoothing of the cross-entropy"),
     lrSchedule: z.enum(["cosine", "step", "constant"]).default("cosine").describe("Learning-rate schedule over one training (one cycle for iep)"),
     warmupEpochs: z.number().gte(0).default(0).describe("Linear warm-up of the learning rate, in epochs"),
@@ -114,12 +114,19 @@ function fieldDescription(path: PropertyKey[]): string {
   return shape?.[String(path[path.length - 1])]?.description ?? "";
 }
 
+/** The field at fault: for an unknown key, the key itself rather than the object holding it. */
+function issueSubject(issue: z.core.$ZodIssue | undefined): string | undefined {
+  if (!issue) return undefined;
+  const path = issue.code === "unrecognized_keys" ? [...issue.path, issue.keys[0]] : issue.path;
+  return path.map(String).join(".");
+}
+
 /** Validate and default a config; every problem is listed in one SltError. */
 export function parseRunConfig(input: unknown): RunConfig {
   const result = runConfigSchema.safeParse(input ?? {});
   if (!result.success) {
     const lines = result.error.issues.map((i) => `  - ${describeIssue(i, input)}`);
-    throw new SltError("config", `Invalid run config:\n${lines.join("\n")}\nSee 'slt run --help' for every field.`, result.error.issues[0]?.path.join("."));
+    throw new SltError("config", `Invalid run config:\n${lines.join("\n")}\nSee 'slt run --help' for every field.`, issueSubject(result.error.issues[0]));
   }
   const config = result.data;
   checkCrossFieldRules(config);

@@ -3,18 +3,39 @@
  * shards of a cluster array job) never run the same configuration at once. A lock left
  * by a dead process is taken over: on the same host when its pid no longer exists,
  * from any host when its heartbeat is older than `staleMs`.
+ *
+ * How the races are closed:
+ * - The lock file appears with its full content at once: it is written to a temporary
+ *   file and hard-linked to its name (link(2) fails if the name exists, atomically, on
+ *   local file systems and on NFS). A reader never sees a half-written lock, which it
+ *   would otherwise have to call stale.
+ * - Heartbeats replace the file by rename, for the same reason.
+ * - Taking over a stale lock happens under a second, short-lived lock (`lock.steal`), and
+ *   the staleness is checked again under it, so two processes that both saw the same
+ *   stale lock cannot both take it over.
+ * - The holder checks at every heartbeat that the lock is still its own (a random
+ *   token) and stops if another process has taken it over.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
+import * as path from "node:path";
+import { randomBytes } from "node:crypto";
+import { TEMP_PREFIX, storeWriteError } from "./atomic";
 
 export interface LockInfo {
   pid: number;
   host: string;
   startedAt: string;
   heartbeatAt: string;
+  /** Random per acquisition: tells this holder's lock from a later one with a reused pid. */
+  token?: string;
 }
 
 export const DEFAULT_STALE_MS = 10 * 60 * 1000;
+/** An unreadable lock file younger than this may be mid-write by a non-atomic writer: not stale yet. */
+const UNREADABLE_GRACE_MS = 5_000;
+/** A take-over lock older than this belongs to a process that died while taking over. */
+const STEAL_STALE_MS = 30_000;
 
 function pidAlive(pid: number): boolean {
   try {
@@ -27,64 +48,181 @@ function pidAlive(pid: number): boolean {
 
 export function readLock(file: string): LockInfo | null {
   try {
-    return JSON.parse(fs.readFileSync(file, "utf8")) as LockInfo;
+    const info = JSON.parse(fs.readFileSync(file, "utf8")) as LockInfo;
+    if (typeof info.pid !== "number" || typeof info.host !== "string" || typeof info.heartbeatAt !== "string") return null;
+    return info;
   } catch {
     return null;
   }
 }
 
-export function lockIsStale(info: LockInfo | null, staleMs = DEFAULT_STALE_MS): boolean {
-  if (!info) return true; // unreadable: half-written by a process that died at once
+function mtimeMs(file: string): number | null {
+  try {
+    return fs.statSync(file).mtimeMs;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether a lock's holder is gone. `fileMtimeMs` (the lock file's modification time, set
+ * by the file server on a shared file system) is used with the heartbeat so that a lock
+ * looks stale only when both say so; this tolerates a host whose clock runs fast.
+ */
+export function lockIsStale(info: LockInfo | null, staleMs = DEFAULT_STALE_MS, fileMtimeMs: number | null = null): boolean {
+  const now = Date.now();
+  if (!info) return fileMtimeMs === null || now - fileMtimeMs > UNREADABLE_GRACE_MS;
   if (info.host === os.hostname() && !pidAlive(info.pid)) return true;
-  return Date.now() - Date.parse(info.heartbeatAt) > staleMs;
+  const beat = Math.max(Date.parse(info.heartbeatAt) || 0, fileMtimeMs ?? 0);
+  return now - beat > staleMs;
+}
+
+/** Whether the lock file `file` exists and belongs to a live holder. */
+export function lockFileHeld(file: string, staleMs = DEFAULT_STALE_MS): boolean {
+  const m = mtimeMs(file);
+  if (m === null) return false;
+  return !lockIsStale(readLock(file), staleMs, m);
+}
+
+/** Create `file` holding `content`, only if it does not exist. Returns false if it exists. */
+function createExclusive(file: string, content: string): boolean {
+  const tmp = path.join(path.dirname(file), `${TEMP_PREFIX}${path.basename(file)}-${process.pid}-${randomBytes(4).toString("hex")}`);
+  try {
+    fs.writeFileSync(tmp, content);
+  } catch (e) {
+    throw storeWriteError(e, file);
+  }
+  try {
+    fs.linkSync(tmp, file);
+    return true;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") return false;
+    if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP" && code !== "ENOSYS" && code !== "EMLINK") throw storeWriteError(e, file);
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+  // No hard links on this file system: O_EXCL create, then write (readers allow a grace period).
+  try {
+    fs.writeFileSync(file, content, { flag: "wx" });
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw storeWriteError(e, file);
+  }
+}
+
+function sameHolder(a: LockInfo | null, b: LockInfo | null): boolean {
+  return !!a && !!b && a.pid === b.pid && a.host === b.host && a.startedAt === b.startedAt && a.token === b.token;
 }
 
 export class RunLock {
   readonly file: string;
+  readonly token: string;
+  private readonly heartbeatEveryMs: number;
+  private lastBeat = Date.now();
   private released = false;
 
-  private constructor(file: string) {
+  private constructor(file: string, token: string, staleMs: number) {
     this.file = file;
+    this.token = token;
+    // Several heartbeats per stale period, so one slow step never makes a live lock look stale.
+    this.heartbeatEveryMs = Math.max(1000, Math.min(30_000, staleMs / 4));
   }
 
   /** Take the lock, or return null if a live process holds it. */
   static acquire(file: string, staleMs = DEFAULT_STALE_MS): RunLock | null {
-    for (let attempt = 0; attempt < 3; attempt++) {
+    for (let attempt = 0; attempt < 4; attempt++) {
       const now = new Date().toISOString();
-      const info: LockInfo = { pid: process.pid, host: os.hostname(), startedAt: now, heartbeatAt: now };
-      try {
-        // O_EXCL: exactly one process creates the file.
-        fs.writeFileSync(file, JSON.stringify(info), { flag: "wx" });
-        return new RunLock(file);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      }
-      const holder = readLock(file);
-      if (!lockIsStale(holder, staleMs)) return null;
-      // Steal a stale lock by renaming it away: only one contender's rename succeeds.
-      const aside = `${file}.stale-${process.pid}`;
-      try {
-        fs.renameSync(file, aside);
-        fs.rmSync(aside, { force: true });
-      } catch {
-        /* someone else took it over first; try again */
-      }
+      const token = randomBytes(8).toString("hex");
+      const info: LockInfo = { pid: process.pid, host: os.hostname(), startedAt: now, heartbeatAt: now, token };
+      if (createExclusive(file, JSON.stringify(info))) return new RunLock(file, token, staleMs);
+      const seen = readLock(file);
+      const seenMtime = mtimeMs(file);
+      if (seenMtime === null) continue; // released meanwhile: try again
+      if (!lockIsStale(seen, staleMs, seenMtime)) return null;
+      if (!RunLock.takeOver(file, seen, staleMs)) return null;
     }
     return null;
   }
 
-  heartbeat(): void {
-    if (this.released) return;
+  /** Remove a stale lock under the take-over lock; false if another process is doing so or the lock came alive. */
+  private static takeOver(file: string, seen: LockInfo | null, staleMs: number): boolean {
+    const steal = `${file}.steal`;
+    const stealInfo = JSON.stringify({ pid: process.pid, host: os.hostname(), at: new Date().toISOString() });
+    if (!createExclusive(steal, stealInfo)) {
+      const m = mtimeMs(steal);
+      if (m !== null && Date.now() - m > STEAL_STALE_MS) fs.rmSync(steal, { force: true });
+      return false;
+    }
+    try {
+      // Check again under the take-over lock: the holder may have released it and
+      // another process may hold a fresh lock by now.
+      const now = readLock(file);
+      const nowMtime = mtimeMs(file);
+      if (nowMtime === null) return true;
+      if (!lockIsStale(now, staleMs, nowMtime)) return false;
+      if (seen && !sameHolder(seen, now)) return false;
+      const aside = path.join(path.dirname(file), `${TEMP_PREFIX}${path.basename(file)}.stale-${process.pid}-${randomBytes(4).toString("hex")}`);
+      try {
+        fs.renameSync(file, aside);
+      } catch {
+        return true; // gone already
+      }
+      const moved = readLock(aside);
+      if (now && !sameHolder(now, moved)) {
+        // We moved a lock that appeared after our check (its holder is live): put it back.
+        try {
+          fs.linkSync(aside, file);
+        } catch {
+          /* the name is taken again; the newer holder keeps it */
+        }
+        fs.rmSync(aside, { force: true });
+        return false;
+      }
+      fs.rmSync(aside, { force: true });
+      return true;
+    } finally {
+      fs.rmSync(steal, { force: true });
+    }
+  }
+
+  /** Whether this process still holds the lock (no other process has taken it over). */
+  isHeld(): boolean {
+    if (this.released) return false;
+    return readLock(this.file)?.token === this.token;
+  }
+
+  /**
+   * Refresh the heartbeat. Returns false if the lock is no longer ours (another process took
+   * it over because this one looked dead); the caller must then stop working on the run.
+   */
+  heartbeat(): boolean {
+    if (this.released) return false;
     const info = readLock(this.file);
-    if (!info || info.pid !== process.pid) return;
+    if (!info || info.token !== this.token) return false;
     info.heartbeatAt = new Date().toISOString();
-    fs.writeFileSync(this.file, JSON.stringify(info));
+    const tmp = path.join(path.dirname(this.file), `${TEMP_PREFIX}${path.basename(this.file)}-${process.pid}-${randomBytes(4).toString("hex")}`);
+    try {
+      fs.writeFileSync(tmp, JSON.stringify(info));
+      fs.renameSync(tmp, this.file);
+    } catch (e) {
+      fs.rmSync(tmp, { force: true });
+      throw storeWriteError(e, this.file);
+    }
+    this.lastBeat = Date.now();
+    return true;
+  }
+
+  /** Heartbeat if the last one is older than the heartbeat interval; false if the lock was lost. */
+  heartbeatIfDue(): boolean {
+    if (Date.now() - this.lastBeat < this.heartbeatEveryMs) return !this.released;
+    return this.heartbeat();
   }
 
   release(): void {
     if (this.released) return;
     this.released = true;
-    const info = readLock(this.file);
-    if (info && info.pid === process.pid && info.host === os.hostname()) fs.rmSync(this.file, { force: true });
+    if (readLock(this.file)?.token === this.token) fs.rmSync(this.file, { force: true });
   }
 }

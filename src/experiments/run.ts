@@ -10,7 +10,9 @@ import { getDataset, loadDataset } from "../data/registry";
 import { DataSplits } from "../data/types";
 import { getModel } from "../models/registry";
 import { EpochMetrics, ProgressEvent, runProcedure } from "../train/procedure";
+import { StoreWriteError } from "./atomic";
 import { RunConfig, RunConfigInput, parseRunConfig, runId } from "./config";
+import { RunLock } from "./lock";
 import { RunStore, StoredRun } from "./store";
 
 export interface RunOptions {
@@ -22,6 +24,34 @@ export interface RunOptions {
   onStart?(info: { id: string; config: RunConfig; backend: BackendInfo; resumedFromEpoch: number; stepsPerEpoch: number }): void;
   /** Lock age after which another process's lock counts as abandoned. */
   staleLockMs?: number;
+  /**
+   * Polled between steps (training is synchronous, so a signal or an event cannot stop it);
+   * returning true stops the run at once with RunStoppedError. The last checkpoint stays
+   * and nothing is recorded as a failure: the run is interrupted and resumes later.
+   */
+  shouldStop?(): boolean;
+}
+
+/** A run stopped on request (shouldStop) before it finished; it is interrupted, not failed. */
+export class RunStoppedError extends Error {
+  constructor(id: string) {
+    super(`run ${id} was stopped before it finished; it resumes from its last checkpoint when run again`);
+    this.name = "RunStoppedError";
+  }
+}
+
+/** Another process took over this run's lock (this one looked dead to it); this attempt stops. */
+class LockLostError extends Error {}
+
+/**
+ * Whether a failed attempt says something about the run itself (diverged, a bug), so that
+ * it is recorded in failed.json. A full disk, an unwritable or damaged store, or a stop
+ * request say nothing about the run: it stays resumable.
+ */
+function isRunFailure(e: unknown): boolean {
+  if (e instanceof RunStoppedError || e instanceof LockLostError || e instanceof StoreWriteError) return false;
+  if (e instanceof SltError && e.kind === "store") return false;
+  return true;
 }
 
 export type RunOutcome =
@@ -78,51 +108,80 @@ export async function executeRun(input: RunConfigInput | RunConfig, options: Run
   const lock = store.lock(id, options.staleLockMs);
   if (!lock) return { status: "busy", id };
   try {
-    // Another process may have finished it while we loaded data.
-    const done = store.readFinished(id);
-    if (done) return { status: "cached", run: done };
-    const resume = store.readCheckpoint(id);
-    const resumedFromEpoch = resume?.epochsDone ?? 0;
-    options.onStart?.({ id, config, backend, resumedFromEpoch, stepsPerEpoch: Math.ceil(data.train.count / config.batchSize) });
-    const trainStarted = Date.now();
-    let result;
-    try {
-      result = runProcedure(config, data, {
-        onStep: options.onStep,
-        onEpoch: options.onEpoch,
-        resumeFrom: resume,
-        saveCheckpoint: (c) => {
-          store.writeCheckpoint(id, config, c);
-          lock.heartbeat();
-        },
-      });
-    } catch (e) {
-      store.writeFailure(id, config, e as Error);
-      throw e;
-    }
-    const epochSeconds = result.epochs.slice(resumedFromEpoch).map((e) => e.seconds).sort((a, b) => a - b);
-    const run = store.writeFinished({
-      id,
-      status: "finished",
-      config,
-      backend,
-      versions: versions(),
-      host: os.hostname(),
-      dataSource: data.source,
-      timings: {
-        startedAt: new Date(trainStarted).toISOString(),
-        finishedAt: new Date().toISOString(),
-        seconds: (Date.now() - started) / 1000,
-        dataSeconds,
-        secondsPerEpoch: epochSeconds.length ? epochSeconds[Math.floor(epochSeconds.length / 2)] : 0,
-        resumedFromEpoch,
-      },
-      result,
-    });
-    return { status: "trained", run };
+    return await trainLocked(config, id, store, lock, data, { started, dataSeconds, backend }, options);
+  } catch (e) {
+    if (e instanceof LockLostError) return { status: "busy", id };
+    throw e;
   } finally {
     lock.release();
   }
+}
+
+async function trainLocked(
+  config: RunConfig,
+  id: string,
+  store: RunStore,
+  lock: RunLock,
+  data: DataSplits,
+  ctx: { started: number; dataSeconds: number; backend: BackendInfo },
+  options: RunOptions,
+): Promise<RunOutcome> {
+  // Another process may have finished it while we loaded data.
+  const done = store.readFinished(id);
+  if (done) return { status: "cached", run: done };
+  if (options.shouldStop?.()) throw new RunStoppedError(id);
+  const resume = store.readCheckpoint(id);
+  const resumedFromEpoch = resume?.epochsDone ?? 0;
+  options.onStart?.({ id, config, backend: ctx.backend, resumedFromEpoch, stepsPerEpoch: Math.ceil(data.train.count / config.batchSize) });
+  const trainStarted = Date.now();
+  let result;
+  try {
+    result = runProcedure(config, data, {
+      onStep: (e) => {
+        if (options.shouldStop?.()) throw new RunStoppedError(id);
+        // Steps, not epochs, keep the heartbeat going: one epoch may outlast the stale time.
+        if (!lock.heartbeatIfDue()) throw new LockLostError();
+        options.onStep?.(e);
+      },
+      onEpoch: options.onEpoch,
+      resumeFrom: resume,
+      saveCheckpoint: (c) => {
+        if (!lock.isHeld()) throw new LockLostError();
+        store.writeCheckpoint(id, config, c);
+        lock.heartbeat();
+      },
+    });
+  } catch (e) {
+    if (isRunFailure(e)) {
+      try {
+        store.writeFailure(id, config, e as Error);
+      } catch {
+        /* the store may be what failed; the training error is the one to report */
+      }
+    }
+    throw e;
+  }
+  if (!lock.isHeld()) throw new LockLostError();
+  const epochSeconds = result.epochs.slice(resumedFromEpoch).map((e) => e.seconds).sort((a, b) => a - b);
+  const run = store.writeFinished({
+    id,
+    status: "finished",
+    config,
+    backend: ctx.backend,
+    versions: versions(),
+    host: os.hostname(),
+    dataSource: data.source,
+    timings: {
+      startedAt: new Date(trainStarted).toISOString(),
+      finishedAt: new Date().toISOString(),
+      seconds: (Date.now() - ctx.started) / 1000,
+      dataSeconds: ctx.dataSeconds,
+      secondsPerEpoch: epochSeconds.length ? epochSeconds[Math.floor(epochSeconds.length / 2)] : 0,
+      resumedFromEpoch,
+    },
+    result,
+  });
+  return { status: "trained", run };
 }
 
 /** Train (or fetch) one run; a run locked by another process is an error here. */

@@ -7,14 +7,15 @@
  *   lock             held while a process trains the run
  */
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { BackendInfo } from "../engine/backend";
 import { SltError } from "../errors";
 import { Checkpoint, ProcedureResult } from "../train/procedure";
-import { TEMP_PREFIX, sha256, writeFileAtomic } from "./atomic";
+import { StoreWriteError, TEMP_PREFIX, sha256, storeWriteError, writeFileAtomic } from "./atomic";
 import { decodeBinary, encodeBinary } from "./binary";
 import { RunConfig, canonicalJson, describeConfigFields } from "./config";
-import { DEFAULT_STALE_MS, RunLock, lockIsStale, readLock } from "./lock";
+import { DEFAULT_STALE_MS, RunLock, lockFileHeld, readLock } from "./lock";
 
 export interface RunTimings {
   startedAt: string;
@@ -70,6 +71,17 @@ export interface FailureRecord {
   at: string;
 }
 
+/** A store file that fails its checks; `summary` is the one-line form for listings. */
+export class DamagedFileError extends SltError {
+  readonly summary: string;
+  constructor(message: string, file: string, summary: string) {
+    super("store", message, file);
+    this.summary = summary;
+  }
+}
+
+const listingError = (e: unknown) => (e instanceof DamagedFileError ? e.summary : (e as Error).message);
+
 export function defaultStoreDir(): string {
   return process.env.SLT_STORE ?? path.resolve("runs");
 }
@@ -81,13 +93,31 @@ export class RunStore {
     this.root = path.resolve(root);
   }
 
-  /** Create the store folder and check that it is writable, with one clear error if not. */
+  /**
+   * Create the store folder and check that it is writable, with one clear error if not.
+   * A probe file is written because permission bits say nothing for root or for a
+   * read-only mount.
+   */
   ensureWritable(): void {
+    const fix = "Point --store (or SLT_STORE) at a writable folder.";
     try {
       fs.mkdirSync(this.root, { recursive: true });
-      fs.accessSync(this.root, fs.constants.W_OK);
+      const probe = path.join(this.root, `${TEMP_PREFIX}probe-${process.pid}`);
+      fs.writeFileSync(probe, "");
+      fs.rmSync(probe, { force: true });
     } catch (e) {
-      throw new SltError("store", `The run store ${this.root} is not writable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). Point --store (or SLT_STORE) at a writable folder.`, this.root);
+      const code = (e as NodeJS.ErrnoException).code;
+      const why =
+        code === "ENOTDIR" || code === "EEXIST"
+          ? "a part of the path is a file, not a folder"
+          : code === "EACCES" || code === "EPERM"
+            ? "permission denied"
+            : code === "EROFS"
+              ? "read-only file system"
+              : code === "ENOSPC" || code === "EDQUOT"
+                ? "the disk is full"
+                : (code ?? (e as Error).message);
+      throw new StoreWriteError(`The run store ${this.root} is not writable (${why}${code && why !== code ? `, ${code}` : ""}). ${fix}`, this.root, code ?? "EIO");
     }
   }
 
@@ -102,17 +132,26 @@ export class RunStore {
   /** The finished run, or null. A damaged run.json is an error, never read as a result. */
   readFinished(id: string): StoredRun | null {
     const f = this.file(id, "run.json");
-    if (!fs.existsSync(f)) return null;
+    let text: string;
+    try {
+      text = fs.readFileSync(f, "utf8");
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR") return null;
+      throw new SltError("store", `The stored result ${f} cannot be read (${code ?? (e as Error).message}). Check the permissions of the run store ${this.root}.`, f);
+    }
+    const damaged = (why: string) =>
+      new DamagedFileError(`The stored result ${f} is damaged (${why}). Delete the folder ${this.runDir(id)} to recompute the run.`, f, `run.json damaged (${why}): delete the run folder to recompute`);
     let run: StoredRun;
     try {
-      run = JSON.parse(fs.readFileSync(f, "utf8")) as StoredRun;
+      run = JSON.parse(text) as StoredRun;
     } catch {
-      throw new SltError("store", `The stored result ${f} is damaged (not valid JSON). Delete the folder ${this.runDir(id)} to recompute the run.`, f);
+      throw damaged(text.length === 0 ? "empty file" : "not valid JSON");
     }
+    if (!run || typeof run !== "object" || typeof run.checksum !== "string") throw damaged("no checksum");
     const { checksum, ...rest } = run;
-    if (checksum !== sha256(canonicalJson(rest))) {
-      throw new SltError("store", `The stored result ${f} is damaged (checksum mismatch). Delete the folder ${this.runDir(id)} to recompute the run.`, f);
-    }
+    if (checksum !== sha256(canonicalJson(rest))) throw damaged("checksum mismatch");
+    if (run.id !== id) throw damaged(`it holds run ${String(run.id)}, not ${id}`);
     return run;
   }
 
@@ -122,7 +161,7 @@ export class RunStore {
     // Round-trip through JSON first so the checksum covers exactly what a reader sees.
     const plain = JSON.parse(JSON.stringify(body)) as Omit<StoredRun, "checksum">;
     const stored: StoredRun = { ...plain, checksum: sha256(canonicalJson(plain)) };
-    fs.mkdirSync(this.runDir(run.id), { recursive: true });
+    this.makeRunDir(run.id);
     writeFileAtomic(this.file(run.id, "run.json"), JSON.stringify(stored, null, 1));
     fs.rmSync(this.file(run.id, "checkpoint.bin"), { force: true });
     fs.rmSync(this.file(run.id, "failed.json"), { force: true });
@@ -130,30 +169,91 @@ export class RunStore {
   }
 
   writeCheckpoint(id: string, config: RunConfig, checkpoint: Checkpoint): void {
-    fs.mkdirSync(this.runDir(id), { recursive: true });
+    this.makeRunDir(id);
     writeFileAtomic(this.file(id, "checkpoint.bin"), encodeBinary({ id, config, checkpoint }));
   }
 
   /** The latest checkpoint, or null. A damaged checkpoint is reported, never resumed from. */
   readCheckpoint(id: string): Checkpoint | null {
+    return this.readCheckpointFile(id)?.checkpoint ?? null;
+  }
+
+  private readCheckpointFile(id: string): { config: RunConfig; checkpoint: Checkpoint } | null {
     const f = this.file(id, "checkpoint.bin");
-    if (!fs.existsSync(f)) return null;
+    let bytes: Buffer;
     try {
-      return decodeBinary<{ checkpoint: Checkpoint }>(fs.readFileSync(f)).checkpoint;
+      bytes = fs.readFileSync(f);
     } catch (e) {
-      throw new SltError("store", `The checkpoint ${f} is damaged (${(e as Error).message}). Delete it to restart the run from the beginning (slt gc --checkpoints does this).`, f);
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
+      throw new SltError("store", `The checkpoint ${f} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). Check the permissions of the run store ${this.root}.`, f);
     }
+    const damaged = (why: string) =>
+      new DamagedFileError(
+        `The checkpoint ${f} is damaged (${why}); it is not resumed from. Run 'slt gc' (or delete the file) to restart the run from the beginning.`,
+        f,
+        `checkpoint.bin damaged (${why}): slt gc removes it`,
+      );
+    let stored: { id?: unknown; config?: RunConfig; checkpoint?: Checkpoint };
+    try {
+      stored = decodeBinary<{ id?: unknown; config?: RunConfig; checkpoint?: Checkpoint }>(bytes);
+    } catch (e) {
+      throw damaged((e as Error).message);
+    }
+    if (stored.id !== id) throw damaged(`it belongs to run ${String(stored.id)}`);
+    if (!stored.config || !stored.checkpoint || typeof stored.checkpoint.epochsDone !== "number") throw damaged("no training state in it");
+    return { config: stored.config, checkpoint: stored.checkpoint };
   }
 
   writeFailure(id: string, config: RunConfig, error: Error): void {
     const record: FailureRecord = { id, config, error: error.message, kind: (error as { kind?: string }).kind ?? "bug", at: new Date().toISOString() };
-    fs.mkdirSync(this.runDir(id), { recursive: true });
+    this.makeRunDir(id);
     writeFileAtomic(this.file(id, "failed.json"), JSON.stringify(record, null, 1));
   }
 
+  /** The failure record of the last failed attempt, or null. */
+  readFailure(id: string): FailureRecord | null {
+    try {
+      return JSON.parse(fs.readFileSync(this.file(id, "failed.json"), "utf8")) as FailureRecord;
+    } catch {
+      return null;
+    }
+  }
+
+  private makeRunDir(id: string): void {
+    try {
+      fs.mkdirSync(this.runDir(id), { recursive: true });
+    } catch (e) {
+      throw storeWriteError(e, this.runDir(id));
+    }
+  }
+
+  /** Take the run's lock, or null if a live process holds it. */
   lock(id: string, staleMs = DEFAULT_STALE_MS): RunLock | null {
-    fs.mkdirSync(this.runDir(id), { recursive: true });
-    return RunLock.acquire(this.file(id, "lock"), staleMs);
+    for (let attempt = 0; ; attempt++) {
+      this.makeRunDir(id);
+      try {
+        return RunLock.acquire(this.file(id, "lock"), staleMs);
+      } catch (e) {
+        // `slt gc` may remove an empty run folder between mkdir and the lock: make it again.
+        if (attempt < 2 && e instanceof StoreWriteError && e.code === "ENOENT") continue;
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * Remove the run's lock if process `pid` of this host holds it: a sweep cleans up after a
+   * worker that died, so that other hosts need not wait for the lock to go stale.
+   */
+  releaseLockOf(id: string, pid: number): void {
+    const file = this.file(id, "lock");
+    const info = readLock(file);
+    if (info && info.pid === pid && info.host === os.hostname()) fs.rmSync(file, { force: true });
+  }
+
+  /** Whether a live process holds the run's lock right now. */
+  isLocked(id: string, staleMs = DEFAULT_STALE_MS): boolean {
+    return lockFileHeld(this.file(id, "lock"), staleMs);
   }
 
   ids(): string[] {
@@ -171,86 +271,107 @@ export class RunStore {
   }
 
   describe(id: string): RunListing {
-    const dir = this.runDir(id);
     const mtime = (name: string) => {
       try {
-        return fs.statSync(path.join(dir, name)).mtime.toISOString();
+        return fs.statSync(this.file(id, name)).mtime.toISOString();
       } catch {
         return "";
       }
     };
     const base = { id, label: "", method: "?", model: "?", dataset: "?", keepFraction: NaN, seed: NaN, epochsDone: null, testAccuracy: null, dyingRatio: null, error: null };
     const fromConfig = (c: RunConfig) => ({ label: c.label, method: c.method, model: c.model, dataset: c.dataset, keepFraction: c.keepFraction, seed: c.seed });
-    try {
-      const run = this.readFinished(id);
-      if (run) {
-        return { ...base, ...fromConfig(run.config), status: "finished", epochsDone: run.result.epochs.length, testAccuracy: run.result.final.testAccuracy, dyingRatio: run.result.final.dyingRatio, updatedAt: mtime("run.json") };
-      }
-    } catch (e) {
-      return { ...base, status: "failed", error: (e as Error).message, updatedAt: mtime("run.json") };
+    const state = this.inspect(id);
+    if (state.finished) {
+      const run = state.finished;
+      return { ...base, ...fromConfig(run.config), status: "finished", epochsDone: run.result.epochs.length, testAccuracy: run.result.final.testAccuracy, dyingRatio: run.result.final.dyingRatio, updatedAt: mtime("run.json") };
     }
-    const lock = readLock(path.join(dir, "lock"));
-    const running = fs.existsSync(path.join(dir, "lock")) && !lockIsStale(lock);
-    let ckpt: { config: RunConfig; checkpoint: Checkpoint } | null = null;
-    let ckptError: string | null = null;
-    if (fs.existsSync(path.join(dir, "checkpoint.bin"))) {
-      try {
-        ckpt = decodeBinary(fs.readFileSync(path.join(dir, "checkpoint.bin")));
-      } catch (e) {
-        ckptError = `damaged checkpoint: ${(e as Error).message}`;
-      }
-    }
-    let failure: FailureRecord | null = null;
-    try {
-      failure = JSON.parse(fs.readFileSync(path.join(dir, "failed.json"), "utf8")) as FailureRecord;
-    } catch {
-      /* none */
-    }
-    const cfg = ckpt?.config ?? failure?.config;
-    const info = { ...base, ...(cfg ? fromConfig(cfg) : {}), epochsDone: ckpt ? ckpt.checkpoint.epochsDone : null };
-    const last = ckpt?.checkpoint.epochs[ckpt.checkpoint.epochs.length - 1];
+    const cfg = state.checkpoint?.config ?? state.failure?.config ?? state.untrustedConfig;
+    const info = { ...base, ...(cfg ? fromConfig(cfg) : {}), epochsDone: state.checkpoint ? state.checkpoint.checkpoint.epochsDone : null };
+    if (state.finishedError) return { ...info, status: "failed", error: state.finishedError, updatedAt: mtime("run.json") };
+    const last = state.checkpoint?.checkpoint.epochs[state.checkpoint.checkpoint.epochs.length - 1];
     if (last) Object.assign(info, { testAccuracy: last.testAccuracy, dyingRatio: last.dyingRatio });
-    if (running) return { ...info, status: "running", updatedAt: mtime("lock") };
-    if (failure || ckptError) return { ...info, status: "failed", error: ckptError ?? failure!.error, updatedAt: mtime(failure ? "failed.json" : "checkpoint.bin") };
+    if (this.isLocked(id)) return { ...info, status: "running", updatedAt: mtime("lock") };
+    if (state.failure || state.checkpointError) {
+      return { ...info, status: "failed", error: state.checkpointError ?? state.failure!.error, updatedAt: mtime(state.checkpointError ? "checkpoint.bin" : "failed.json") };
+    }
     return { ...info, status: "interrupted", updatedAt: mtime("checkpoint.bin") };
   }
 
+  /** What a run folder holds, with damage reported rather than thrown. */
+  private inspect(id: string): {
+    finished: StoredRun | null;
+    finishedError: string | null;
+    checkpoint: { config: RunConfig; checkpoint: Checkpoint } | null;
+    checkpointError: string | null;
+    failure: FailureRecord | null;
+    untrustedConfig?: RunConfig | null;
+  } {
+    const out = { untrustedConfig: null as RunConfig | null, finished: null as StoredRun | null, finishedError: null as string | null, checkpoint: null as { config: RunConfig; checkpoint: Checkpoint } | null, checkpointError: null as string | null, failure: this.readFailure(id) };
+    try {
+      out.finished = this.readFinished(id);
+    } catch (e) {
+      out.finishedError = listingError(e);
+      // Shown in listings only, so the user can tell which run it was; never used as a result.
+      try {
+        out.untrustedConfig = (JSON.parse(fs.readFileSync(this.file(id, "run.json"), "utf8")) as { config?: RunConfig }).config ?? null;
+      } catch {
+        /* unreadable */
+      }
+    }
+    if (out.finished) return out;
+    try {
+      out.checkpoint = this.readCheckpointFile(id);
+    } catch (e) {
+      out.checkpointError = listingError(e);
+    }
+    return out;
+  }
+
   /**
-   * Remove debris: temporary files, stale locks, and the folders of failed runs (their
-   * checkpoints too). Finished runs are never touched; interrupted runs keep their
+   * Remove debris: temporary files, stale locks, leftovers beside finished results, the
+   * folders of failed runs (their checkpoints too) and empty run folders. A finished
+   * run's run.json is never touched, nor a damaged one (the user decides about those),
+   * nor anything of a run that a live process holds. Interrupted runs keep their
    * checkpoint unless `checkpoints` is set. Returns what was removed.
    */
-  gc(options: { checkpoints?: boolean } = {}): string[] {
+  gc(options: { checkpoints?: boolean; staleLockMs?: number } = {}): string[] {
     const removed: string[] = [];
+    const remove = (p: string, recursive = false) => {
+      fs.rmSync(p, { force: true, recursive });
+      removed.push(p);
+    };
     for (const id of this.ids()) {
       const dir = this.runDir(id);
-      const listing = this.describe(id);
-      for (const name of fs.readdirSync(dir)) {
-        const p = path.join(dir, name);
-        if (name.startsWith(TEMP_PREFIX) || name.includes(".stale-")) {
-          fs.rmSync(p, { force: true });
-          removed.push(p);
+      // Work under the run's lock: a run being trained is left alone, and no process can
+      // start it while its folder is cleaned. Taking the lock also clears a stale one.
+      const lock = this.lock(id, options.staleLockMs);
+      if (!lock) continue;
+      let dirRemoved = false;
+      try {
+        for (const name of fs.readdirSync(dir)) {
+          if (name.startsWith(TEMP_PREFIX) || name.includes(".stale-")) remove(path.join(dir, name));
+          else if (name === "lock.steal") {
+            const age = Date.now() - fs.statSync(path.join(dir, name)).mtimeMs;
+            if (age > 30_000) remove(path.join(dir, name));
+          }
         }
-      }
-      if (listing.status === "finished" || listing.status === "running") continue;
-      const lockFile = path.join(dir, "lock");
-      if (fs.existsSync(lockFile)) {
-        fs.rmSync(lockFile, { force: true });
-        removed.push(lockFile);
-      }
-      if (listing.status === "failed" && !fs.existsSync(path.join(dir, "run.json"))) {
-        fs.rmSync(dir, { recursive: true, force: true });
-        removed.push(dir);
-      } else if (options.checkpoints && fs.existsSync(path.join(dir, "checkpoint.bin"))) {
-        fs.rmSync(path.join(dir, "checkpoint.bin"), { force: true });
-        removed.push(path.join(dir, "checkpoint.bin"));
+        const state = this.inspect(id);
+        if (state.finished) {
+          for (const name of ["checkpoint.bin", "failed.json"]) if (fs.existsSync(path.join(dir, name))) remove(path.join(dir, name));
+        } else if (state.finishedError) {
+          /* damaged result: kept for the user to look at; `slt runs` reports it */
+        } else if (state.failure || state.checkpointError || (!state.checkpoint && !fs.existsSync(path.join(dir, "run.json")))) {
+          remove(dir, true);
+          dirRemoved = true;
+        } else if (options.checkpoints && state.checkpoint) {
+          remove(path.join(dir, "checkpoint.bin"));
+        }
+      } finally {
+        if (!dirRemoved) lock.release();
       }
     }
     for (const name of fs.existsSync(this.root) ? fs.readdirSync(this.root) : []) {
-      if (name.startsWith(TEMP_PREFIX)) {
-        fs.rmSync(path.join(this.root, name), { force: true });
-        removed.push(path.join(this.root, name));
-      }
+      if (name.startsWith(TEMP_PREFIX)) remove(path.join(this.root, name));
     }
     return removed;
   }

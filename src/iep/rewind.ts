@@ -31,6 +31,13 @@ export interface RewindStrategy {
   atCycleStart(ctx: RewindContext): RewindDecision;
 }
 
+/** Overwrite a layer's scores (the temporary tensor is freed: this runs once per cycle per layer). */
+function assignScores(layer: MaskedLayer, values: Float32Array): void {
+  const t = tf.tensor(values, layer.weightShape);
+  layer.scores!.assign(t);
+  t.dispose();
+}
+
 const restartSchedule: RewindDecision = { resetOptimizer: true, constantLr: null };
 
 export const rewindStrategies = {
@@ -41,7 +48,7 @@ export const rewindStrategies = {
   scores: {
     description: "restart the learning-rate schedule and reset the scores to their initial values",
     atCycleStart(ctx: RewindContext) {
-      ctx.layers.forEach((l, i) => l.scores!.assign(tf.tensor(ctx.initialScores[i], l.weightShape)));
+      ctx.layers.forEach((l, i) => assignScores(l, ctx.initialScores[i]));
       return restartSchedule;
     },
   },
@@ -50,8 +57,8 @@ export const rewindStrategies = {
     atCycleStart(ctx: RewindContext) {
       const rng = Rng.derive(ctx.seed, `reinit-${ctx.nextCycle}`);
       for (const l of ctx.layers) {
-        const fresh = scoreInits[ctx.scoreInit](l.numel, { fanIn: l.fanIn, keepFraction: l.keepFraction, rng });
-        l.scores!.assign(tf.tensor(fresh, l.weightShape));
+        // The init's own kept fraction, not the cycle's: a re-draw must match the first draw.
+        assignScores(l, scoreInits[ctx.scoreInit](l.numel, { fanIn: l.fanIn, keepFraction: l.initKeepFraction, rng }));
       }
       return restartSchedule;
     },

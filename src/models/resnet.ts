@@ -52,7 +52,7 @@ export const resnet18: ModelSpec = {
       return bn;
     };
 
-    // Layers are created in forward order so the seeded init draws follow PyTorch's module order.
+    // Created in forward order: the seeded init draws and `layers` follow the network.
     let width = scaledWidth(STAGE_WIDTHS[0], ctx);
     const stem = conv("conv1", 3, inChannels, width, CONV3, "first");
     const stemBn = norm("bn1", width);
@@ -69,7 +69,7 @@ export const resnet18: ModelSpec = {
         let shortcut: BasicBlock["shortcut"] = null;
         if (stride !== 1 || width !== planes) {
           const geometry = stride === 2 ? PROJECTION : { stride: 1, padding: 0 };
-          // PyTorch's names (nn.Sequential indices), so layers line up with EP checkpoints.
+          // PyTorch's names (nn.Sequential indices), so keys match the EP code's state_dict.
           shortcut = { conv: conv(`${prefix}.shortcut.0`, 1, width, planes, geometry, "hidden"), bn: norm(`${prefix}.shortcut.1`, planes) };
         }
         blocks.push({ conv1, bn1, conv2, bn2, shortcut });

@@ -29,10 +29,11 @@ export class Masker {
    * the Masker and overwritten on the next call: copy to keep).
    */
   refresh(): Uint8Array[] {
-    this.layers.forEach((layer, i) => {
+    const scoreValues = this.layers.map((layer, i) => {
       const s = layer.scores!.dataSync() as Float32Array;
       const a = this.abs[i];
       for (let j = 0; j < s.length; j++) a[j] = Math.abs(s[j]);
+      return s;
     });
     if (this.globalTopK) {
       const total = this.layers.reduce((n, l) => n + l.numel, 0);
@@ -44,7 +45,7 @@ export class Masker {
         topKMask(this.abs[i], keptCount(layer.keepFraction, layer.numel), layer.alive, this.masks[i], this.scratch);
       });
     }
-    this.layers.forEach((layer, i) => layer.setMask(this.masks[i]));
+    this.layers.forEach((layer, i) => layer.setMask(this.masks[i], scoreValues[i]));
     return this.masks;
   }
 

@@ -32,7 +32,8 @@ export class Optimizer {
   /** Forget momentum/moments (used when a new iEP cycle restarts its schedule). */
   reset(): void {
     for (const list of Object.values(this.slots)) list.forEach((v) => v.dispose());
-    const zeros = () => this.vars.map((v) => tf.variable(tf.zerosLike(v), false));
+    // tidy disposes the zerosLike handles; the variables keep their own reference to the data.
+    const zeros = () => tf.tidy(() => this.vars.map((v) => tf.variable(tf.zerosLike(v), false)));
     this.slots = this.settings.kind === "sgd" ? { momentum: zeros() } : { m: zeros(), v: zeros() };
     this.steps = 0;
   }
@@ -79,7 +80,7 @@ export class Optimizer {
     for (const [k, list] of Object.entries(state.slots)) {
       const mine = this.slots[k];
       if (!mine || mine.length !== list.length) throw new Error(`optimizer state does not match: slot ${k}`);
-      list.forEach((values, i) => mine[i].assign(tf.tensor(values, mine[i].shape)));
+      tf.tidy(() => list.forEach((values, i) => mine[i].assign(tf.tensor(values, mine[i].shape))));
     }
   }
 

@@ -3,11 +3,12 @@
  * loop through TrainingPlugin.afterStep; adding one is one file and one line here.
  */
 import { RunConfig } from "../experiments/config";
+import { iterandPlugin } from "../supermask/iterand";
 import { TrainingPlugin } from "./trainer";
 
 export type PluginFactory = (config: RunConfig) => TrainingPlugin | null;
 
-export const pluginFactories: PluginFactory[] = [];
+export const pluginFactories: PluginFactory[] = [iterandPlugin];
 
 export function pluginsFor(config: RunConfig): TrainingPlugin[] {
   return pluginFactories.map((f) => f(config)).filter((p): p is TrainingPlugin => p !== null);

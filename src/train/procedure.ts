@@ -135,16 +135,6 @@ function restoreVariables(model: Model, vars: Record<string, Float32Array>): voi
 export function runProcedure(config: RunConfig, data: DataSplits, hooks: ProcedureHooks = {}): ProcedureResult {
   const { train } = data;
   const model = buildModel(config, [train.height, train.width, train.channels], data.numClasses);
-  try {
-    return runWithModel(config, data, model, hooks);
-  } finally {
-    model.dispose();
-  }
-}
-
-function runWithModel(config: RunConfig, data: DataSplits, model: Model, hooks: ProcedureHooks): ProcedureResult {
-  const prunable = model.layers.filter((l) => l.prunable);
-  const masker = prunable.length ? new Masker(model.layers, { globalTopK: config.globalTopK }) : null;
   const variables = model.layers.flatMap((l) => l.trainableVariables());
   const optimizer = new Optimizer(variables, {
     kind: config.optimizer,
@@ -152,6 +142,18 @@ function runWithModel(config: RunConfig, data: DataSplits, model: Model, hooks: 
     nesterov: config.nesterov,
     weightDecay: config.weightDecay,
   });
+  // Disposed however the run ends (a worker process trains many runs, some of which fail).
+  try {
+    return runWithModel(config, data, model, optimizer, variables, hooks);
+  } finally {
+    optimizer.dispose();
+    model.dispose();
+  }
+}
+
+function runWithModel(config: RunConfig, data: DataSplits, model: Model, optimizer: Optimizer, variables: tf.Variable[], hooks: ProcedureHooks): ProcedureResult {
+  const prunable = model.layers.filter((l) => l.prunable);
+  const masker = prunable.length ? new Masker(model.layers, { globalTopK: config.globalTopK }) : null;
   const trainer = new Trainer(
     model,
     data,
@@ -303,7 +305,6 @@ function runWithModel(config: RunConfig, data: DataSplits, model: Model, hooks: 
     keptFraction: runSummary ? runSummary.perLayer.reduce((s, c) => s + c.lastKept, 0) / totalEdges : null,
     layers: runSummary?.perLayer ?? [],
   };
-  optimizer.dispose();
   return { epochs, cycles, final };
 }
 

@@ -81,8 +81,8 @@ test("batch norm: eval normalises with the running statistics", async () => {
 });
 
 test("batch norm on wasm equals cpu, training and eval", async () => {
-  const x = tf.randomNormal([2, 4, 4, 3], 1, 2, "float32", 6).arraySync();
-  const up = tf.randomNormal([2, 4, 4, 3], 0, 1, "float32", 7).arraySync();
+  const x = tf.randomNormal([2, 4, 4, 3], 1, 2, "float32", 6).arraySync() as number[][][][];
+  const up = tf.randomNormal([2, 4, 4, 3], 0, 1, "float32", 7).arraySync() as number[][][][];
   const run = () => {
     const bn = new BatchNorm2d("bn", 3);
     const xt = tf.tensor4d(x);

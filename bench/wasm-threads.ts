@@ -1,0 +1,85 @@
+/**
+ * EXPERIMENT, bench only: the tfjs wasm backend with a real thread pool in Node.
+ *
+ * tfjs-backend-wasm 4.22 runs single-threaded in Node for three reasons, each worked
+ * around here without touching the package:
+ *  1. its loader reports no thread support in Node (flag WASM_HAS_MULTITHREAD_SUPPORT) and
+ *     hands Emscripten blob: URLs for the pthread worker and the main script, which Node's
+ *     worker_threads cannot load: here the threaded-SIMD module is instantiated directly,
+ *     with the worker script written to a temporary file and real file paths;
+ *  2. its C++ side caps the pool at half the logical cores (1 on a 2-core machine), read
+ *     through os.cpus() while the module starts: os.cpus() reports twice the cores for
+ *     that moment only;
+ *  3. the pool's workers keep Node's event loop alive: they are unref'd once started.
+ * The module object is handed to the package's own BackendWasm, so every kernel is the
+ * package's. Whether this belongs in src/engine/backend.ts is for the engine's owner.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as tf from "@tensorflow/tfjs";
+
+interface EmscriptenWorker {
+  unref(): void;
+}
+
+interface ThreadedModule {
+  cwrap(name: string, ret: string | null, args: string[]): (...a: number[]) => number;
+  PThread?: { runningWorkers: EmscriptenWorker[]; unusedWorkers: EmscriptenWorker[] };
+  tfjs?: Record<string, unknown>;
+}
+
+type ModuleFactory = (config: Record<string, unknown>) => Promise<ThreadedModule>;
+
+interface WasmPackage {
+  BackendWasm: new (module: unknown) => tf.KernelBackend;
+  setThreadsCount(n: number): void;
+  getThreadsCount(): number;
+}
+
+/** Replace the registered "wasm" backend by the threaded one; call before initBackend. */
+export function registerThreadedWasm(threads: number): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pkg = require("@tensorflow/tfjs-backend-wasm") as WasmPackage;
+  const dir = path.join(path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json")), "wasm-out");
+  const base = "tfjs-backend-wasm-threaded-simd";
+  pkg.setThreadsCount(threads);
+  tf.removeBackend("wasm");
+  tf.registerBackend(
+    "wasm",
+    async () => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const factory = require(path.join(dir, `${base}.js`)) as ModuleFactory;
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { wasmWorkerContents } = require(path.join(dir, `${base}.worker.js`)) as { wasmWorkerContents: string };
+      const workerFile = path.join(os.tmpdir(), `slt-${base}-${process.pid}.worker.js`);
+      // The package escapes newlines the same way before making its blob.
+      fs.writeFileSync(workerFile, wasmWorkerContents.replace(/\n/g, "\\n"));
+      const realCpus = os.cpus;
+      const doubled = realCpus().concat(realCpus());
+      (os as { cpus: () => os.CpuInfo[] }).cpus = () => doubled;
+      let module: ThreadedModule;
+      try {
+        module = await factory({
+          locateFile: (file: string) => (file.endsWith(".worker.js") ? workerFile : path.join(dir, file)),
+          mainScriptUrlOrBlob: path.join(dir, `${base}.js`),
+        });
+      } finally {
+        (os as { cpus: () => os.CpuInfo[] }).cpus = realCpus;
+      }
+      module.tfjs = {
+        init: module.cwrap("init", null, []),
+        initWithThreadsCount: module.cwrap("init_with_threads_count", null, ["number"]),
+        getThreadsCount: module.cwrap("get_threads_count", "number", []),
+        registerTensor: module.cwrap("register_tensor", null, ["number", "number", "number"]),
+        disposeData: module.cwrap("dispose_data", null, ["number"]),
+        dispose: module.cwrap("dispose", null, []),
+      };
+      const backend = new pkg.BackendWasm(module);
+      for (const w of [...(module.PThread?.runningWorkers ?? []), ...(module.PThread?.unusedWorkers ?? [])]) w.unref();
+      process.once("exit", () => fs.rmSync(workerFile, { force: true }));
+      return backend;
+    },
+    2,
+  );
+}

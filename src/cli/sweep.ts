@@ -1,0 +1,287 @@
+/**
+ * `slt sweep <spec.json>`: run a sweep (or one shard of it) with a progress display of
+ * all workers at once, or list its runs (--dry-run). Registered in main.ts.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import cliProgress from "cli-progress";
+import { Command, Option } from "commander";
+import { SltError } from "../errors";
+import { defaultStoreDir } from "../experiments/store";
+import { SweepEvent, SweepPlan, SweepSummary, parseShard, planSweep, runSweep, sweepFailureError } from "../experiments/sweep";
+import { epochLine, formatPercent } from "./progress";
+
+/** The example of --help, as a user would write it (a test checks that it expands to 13 runs). */
+export const SWEEP_EXAMPLE_TEXT = `{
+  "name": "keep-vs-seed",
+  "base": { "method": "ep", "model": "lenet300", "dataset": "mnist", "epochs": 10, "lr": 0.1 },
+  "grid": { "keepFraction": [0.05, 0.1, 0.3, 0.5], "seed": [0, 1, 2] },
+  "runs": [ { "method": "iep", "keepFraction": 0.05, "iep": { "cycles": 4, "pruning": "hard" } } ]
+}`;
+
+export const SWEEP_HELP = `
+Spec format (JSON):
+  name   string, required      shown in progress; runs without a label get "name: field=value …"
+  base   object                run config fields shared by every run (see 'slt run --help')
+  grid   { field: [values] }   every combination of the values becomes a run; dotted field
+                               names reach nested fields ("iep.pruning"); the first field
+                               varies slowest
+  runs   [ object ]            explicit extra runs, each merged over base (not combined with
+                               the grid); with runs and no grid, base alone is not a run
+
+Example:
+${SWEEP_EXAMPLE_TEXT.split("\n").map((l) => `  ${l}`).join("\n")}
+  (4 × 3 grid runs + 1 explicit run = 13 runs)
+
+Every run is validated before any starts; a bad value is one error naming the grid field.
+Finished runs are skipped, interrupted ones resume from their last checkpoint, runs that
+another process is training are skipped and reported, a failed run (e.g. diverged) is
+recorded and the others go on; the exit code is 2 if any run failed.
+
+Several processes (terminals, cluster tasks) may share one store: each run is trained
+once. Split a sweep across machines with --shard i/n (see docs/cluster.md for Slurm and
+Kubernetes examples).
+`;
+
+function readSpecFile(file: string): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new SltError("usage", `Cannot read the sweep spec ${file}: ${code === "ENOENT" ? "file not found" : (code ?? (e as Error).message)}.`, file);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new SltError("usage", `The sweep spec ${file} is not valid JSON: ${(e as Error).message}.`, file);
+  }
+}
+
+function parseJobs(text: string | undefined): number {
+  if (text === undefined) return os.availableParallelism();
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new SltError("usage", `--jobs expects a whole number ≥ 1, got "${text}".`, "jobs");
+  return n;
+}
+
+function short(text: string, width: number): string {
+  return text.length <= width ? text.padEnd(width) : `${text.slice(0, width - 1)}…`;
+}
+
+function table(rows: Record<string, string>[]): string {
+  if (!rows.length) return "";
+  const keys = Object.keys(rows[0]);
+  const width = keys.map((k) => Math.max(k.length, ...rows.map((r) => (r[k] ?? "").length)));
+  const line = (r: Record<string, string>) => keys.map((k, i) => (r[k] ?? "").padEnd(width[i])).join("  ").trimEnd();
+  return [line(Object.fromEntries(keys.map((k) => [k, k]))), ...rows.map(line)].join("\n");
+}
+
+export function formatPlan(plan: SweepPlan, storeDir: string): string {
+  const counts = new Map<string, number>();
+  for (const r of plan.runs) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
+  const head =
+    `sweep "${plan.name}": ${plan.total} runs` +
+    (plan.shard ? `, ${plan.runs.length} in shard ${plan.shard.index}/${plan.shard.count}` : "") +
+    (plan.duplicates ? ` (${plan.duplicates} duplicate config${plan.duplicates > 1 ? "s" : ""} dropped)` : "") +
+    ` — store ${storeDir}\n` +
+    [...counts].map(([s, n]) => `${n} ${s}`).join(", ");
+  const rows = plan.runs.map((r) => ({
+    "#": String(r.index),
+    id: r.id,
+    ...(plan.shard ? { shard: String(r.shard) } : {}),
+    status: r.status,
+    epochs: `${r.epochsDone ?? 0}/${r.epochs}`,
+    label: r.label,
+    error: r.error ? r.error.split("\n")[0].slice(0, 80) : "",
+  }));
+  return `${head}\n\n${table(rows)}\n`;
+}
+
+export function formatSummary(s: SweepSummary): string {
+  const lines = [
+    `sweep "${s.name}"${s.shard ? ` shard ${s.shard.index}/${s.shard.count}` : ""}: ${s.total} runs in ${s.seconds.toFixed(1)} s — ` +
+      `${s.trained.length} trained, ${s.cached.length} already finished, ${s.busy.length} busy elsewhere, ${s.failed.length} failed, ${s.stopped.length} stopped`,
+  ];
+  for (const r of s.trained) lines.push(`  trained  ${r.id}  test ${formatPercent(r.testAccuracy)}  DR ${r.dyingRatio == null ? "–" : r.dyingRatio.toFixed(4)}${r.resumedFromEpoch ? `  (resumed after epoch ${r.resumedFromEpoch})` : ""}  ${r.label}`);
+  for (const r of s.busy) lines.push(`  busy     ${r.id}  held by another process; not run here  ${r.label}`);
+  for (const r of s.stopped) lines.push(`  stopped  ${r.id}  ${r.error ?? ""}  ${r.label}`);
+  for (const r of s.failed) lines.push(`  failed   ${r.id}  ${(r.error ?? "").split("\n")[0]}  ${r.label}`);
+  return `${lines.join("\n")}\n`;
+}
+
+/** Progress of all workers: a cli-progress MultiBar on a TTY, plain lines otherwise. */
+export class SweepProgress {
+  private readonly tty: boolean;
+  private multibar: cliProgress.MultiBar | null = null;
+  private total: cliProgress.SingleBar | null = null;
+  private readonly bars = new Map<number, cliProgress.SingleBar>();
+  private readonly dr = new Map<number, number | null>();
+  private readonly labels = new Map<number, string>();
+  private readonly cycles = new Map<number, number>();
+  private done = 0;
+  private counts = { trained: 0, cached: 0, busy: 0, failed: 0, stopped: 0 };
+  private readonly write: (line: string) => void;
+
+  constructor(options: { tty?: boolean; write?: (line: string) => void } = {}) {
+    this.tty = options.tty ?? Boolean(process.stderr.isTTY);
+    this.write = options.write ?? ((l) => process.stderr.write(`${l}\n`));
+  }
+
+  private log(line: string): void {
+    if (this.multibar) this.multibar.log(`${line}\n`);
+    else this.write(line);
+  }
+
+  private countsText(): string {
+    const c = this.counts;
+    return `${c.trained} trained, ${c.cached} cached, ${c.busy} busy, ${c.failed} failed${c.stopped ? `, ${c.stopped} stopped` : ""}`;
+  }
+
+  handle(e: SweepEvent): void {
+    switch (e.type) {
+      case "plan": {
+        const settled = e.plan.runs.length;
+        this.log(`sweep "${e.plan.name}": ${settled} runs${e.plan.shard ? ` (shard ${e.plan.shard.index}/${e.plan.shard.count} of ${e.plan.total})` : ""}, ${e.jobs} ${e.inProcess ? "in this process" : `worker process${e.jobs > 1 ? "es" : ""}`}`);
+        if (this.tty) {
+          this.multibar = new cliProgress.MultiBar(
+            { format: "{name} |{bar}| {value}/{total} runs  {counts}", barsize: 24, hideCursor: true, fps: 5, stream: process.stderr, gracefulExit: false, clearOnComplete: false },
+            cliProgress.Presets.shades_classic,
+          );
+          this.total = this.multibar.create(settled, 0, { name: short(`sweep ${e.plan.name}`, 34), counts: "" });
+        }
+        return;
+      }
+      case "run-start": {
+        this.labels.set(e.worker, e.label);
+        this.dr.set(e.worker, null);
+        if (!this.multibar) {
+          this.log(`[w${e.worker}] run ${e.id} ${e.label}${e.resumedFromEpoch ? `: resuming after epoch ${e.resumedFromEpoch}` : ""} (${e.backend})`);
+          return;
+        }
+        const payload = { name: short(`w${e.worker} ${e.label}`, 34), epoch: e.resumedFromEpoch, epochs: e.epochs, step: 0, spe: e.stepsPerEpoch, loss: "–", acc: "–", dr: "–" };
+        const total = e.epochs * e.stepsPerEpoch;
+        const bar = this.bars.get(e.worker);
+        if (bar) bar.start(total, e.resumedFromEpoch * e.stepsPerEpoch, payload);
+        else {
+          this.bars.set(
+            e.worker,
+            this.multibar.create(total, e.resumedFromEpoch * e.stepsPerEpoch, payload, {
+              format: "{name} |{bar}| epoch {epoch}/{epochs} step {step}/{spe}  loss {loss}  acc {acc}  DR {dr}  left {eta_formatted}",
+            }),
+          );
+        }
+        return;
+      }
+      case "step": {
+        this.cycles.set(e.worker, e.cycles);
+        const bar = this.bars.get(e.worker);
+        if (!bar) return;
+        const dr = this.dr.get(e.worker);
+        bar.update((e.epoch - 1) * e.stepsPerEpoch + e.step, { epoch: e.epoch, epochs: e.epochs, step: e.step, spe: e.stepsPerEpoch, loss: e.loss.toFixed(4), acc: formatPercent(e.accuracy, 1), dr: dr == null ? "–" : dr.toFixed(3) });
+        return;
+      }
+      case "epoch":
+        this.dr.set(e.worker, e.metrics.dyingRatio);
+        this.log(`[w${e.worker}] ${short(this.labels.get(e.worker) ?? e.id, 30).trimEnd()}  ${epochLine(e.metrics, this.cycles.get(e.worker) ?? 1)}`);
+        return;
+      case "run-end": {
+        const r = e.result;
+        this.counts[r.status]++;
+        this.done++;
+        this.total?.update(this.done, { counts: this.countsText() });
+        const what =
+          r.status === "trained"
+            ? `finished: test ${formatPercent(r.testAccuracy)}, DR ${r.dyingRatio == null ? "–" : r.dyingRatio.toFixed(4)}`
+            : r.status === "failed"
+              ? `FAILED: ${(r.error ?? "").split("\n")[0]}`
+              : r.status === "busy"
+                ? "busy: another process is training it"
+                : r.status === "stopped"
+                  ? `stopped: ${r.error ?? ""}`
+                  : "already finished";
+        this.log(`${e.worker >= 0 ? `[w${e.worker}] ` : ""}run ${r.id} ${what}`);
+        return;
+      }
+      case "log":
+        this.log(`[w${e.worker}] ${e.line}`);
+        return;
+      case "worker-exit":
+        if (e.signal || (e.code !== 0 && e.code !== null)) this.log(`[w${e.worker}] worker ${e.pid} exited (${e.signal ?? `code ${e.code}`})`);
+        this.bars.get(e.worker)?.stop();
+        return;
+      case "worker-start":
+        return;
+    }
+  }
+
+  stop(): void {
+    this.multibar?.stop();
+    this.multibar = null;
+  }
+}
+
+/** The `sweep` subcommand of `parent` (whose --store option it honours and whose settings it inherits). */
+export function sweepCommand(parent: Command): Command {
+  const globalStore = () => parent.opts().store as string | undefined;
+  const cmd = new Command("sweep")
+    .copyInheritedSettings(parent)
+    .description("Run a sweep of runs from a spec file (grid × base + explicit runs) in parallel worker processes; skips finished runs, resumes interrupted ones")
+    .argument("<spec.json>", "the sweep spec (format below)")
+    .option("--jobs <n>", "parallel runs (worker processes); default: one per core")
+    .option("--shard <i/n>", "run only shard i of n (0-based), chosen by run id: for cluster array jobs")
+    .option("--dry-run", "list the runs with their ids and status in the store; train nothing")
+    .option("--json", "print the plan (--dry-run) or the summary as JSON on stdout")
+    .option("--store <dir>", "run store folder (default: $SLT_STORE or ./runs)")
+    .addOption(new Option("--stale-lock-minutes <m>", "a lock whose heartbeat is older than this is taken over (default 10)").default(undefined))
+    .addHelpText("after", SWEEP_HELP);
+  cmd.action(async (file: string, opts: { jobs?: string; shard?: string; dryRun?: boolean; json?: boolean; store?: string; staleLockMinutes?: string }) => {
+    const storeDir = opts.store ?? globalStore() ?? defaultStoreDir();
+    const spec = readSpecFile(file);
+    const shard = opts.shard !== undefined ? parseShard(opts.shard) : undefined;
+    const jobs = parseJobs(opts.jobs);
+    let staleLockMs: number | undefined;
+    if (opts.staleLockMinutes !== undefined) {
+      const m = Number(opts.staleLockMinutes);
+      if (!Number.isFinite(m) || m <= 0) throw new SltError("usage", `--stale-lock-minutes expects a number > 0, got "${opts.staleLockMinutes}".`, "stale-lock-minutes");
+      staleLockMs = m * 60_000;
+    }
+    if (opts.dryRun) {
+      const plan = planSweep(spec, { store: storeDir, shard, source: file });
+      process.stdout.write(opts.json ? `${JSON.stringify(plan, null, 1)}\n` : formatPlan(plan, storeDir));
+      return;
+    }
+
+    const progress = new SweepProgress();
+    const controller = new AbortController();
+    const inProcess = jobs === 1;
+    let stopSignal: NodeJS.Signals | null = null;
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (stopSignal) return;
+      stopSignal = sig;
+      controller.abort();
+    };
+    // In-process training blocks the event loop, so a handler would only delay Ctrl-C:
+    // keep the default (exit at once; checkpoints and stale locks make that safe).
+    if (!inProcess) {
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
+    }
+    let summary: SweepSummary;
+    try {
+      summary = await runSweep(spec, { store: storeDir, jobs, shard, inProcess, staleLockMs, signal: controller.signal, source: file, onEvent: (e) => progress.handle(e) });
+    } finally {
+      progress.stop();
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    }
+    process.stdout.write(opts.json ? `${JSON.stringify(summary, null, 1)}\n` : formatSummary(summary));
+    if (stopSignal) {
+      process.stderr.write(`sweep stopped by ${stopSignal}; run the same command again to continue.\n`);
+      process.exit(stopSignal === "SIGINT" ? 130 : 143);
+    }
+    const failure = sweepFailureError(summary);
+    if (failure) throw failure;
+  });
+  return cmd;
+}

@@ -1,0 +1,211 @@
+/**
+ * One run under faults, in this process: interrupted and resumed runs end with exactly
+ * the metrics of uninterrupted ones; bad input (config, data files, store) is one clear
+ * SltError and leaves no result behind; a full disk mid-run loses nothing finished.
+ */
+import { after, test } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { SltError } from "../../src/errors";
+import { clearChecksumCache } from "../../src/data/files";
+import { MNIST, mnistPackageDir } from "../../src/data/mnist";
+import { atomicFs, resetAtomicFs } from "../../src/experiments/atomic";
+import { RunConfigInput, parseRunConfig, runId } from "../../src/experiments/config";
+import { RunStoppedError, executeRun } from "../../src/experiments/run";
+import { RunStore, StoredRun } from "../../src/experiments/store";
+import { writeIdxDataset } from "../data/fixtures";
+
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "slt-run-faults-"));
+after(() => {
+  resetAtomicFs();
+  fs.rmSync(scratch, { recursive: true, force: true });
+});
+let n = 0;
+const freshStore = () => path.join(scratch, `store-${n++}`);
+
+const tiny = { dataset: "synthetic", model: "lenet300", widthMultiplier: 0.1, limitTrain: 300, limitTest: 100, batchSize: 50, epochs: 3 };
+
+/** Everything a run computes, without wall-clock times. */
+function metricsOf(run: StoredRun): unknown {
+  return { epochs: run.result.epochs.map(({ seconds: _s, ...m }) => m), cycles: run.result.cycles, final: run.result.final };
+}
+
+async function trained(config: unknown, store: string): Promise<StoredRun> {
+  const out = await executeRun(config as RunConfigInput, { store });
+  assert.equal(out.status, "trained");
+  if (out.status !== "trained") throw new Error("unreachable");
+  return out.run;
+}
+
+/** Asserts `p` rejects with an SltError of `kind` whose message includes every string in `mention`. */
+async function rejectsWith(p: Promise<unknown>, kind: string, mention: string[]): Promise<SltError> {
+  let caught: unknown;
+  try {
+    await p;
+  } catch (e) {
+    caught = e;
+  }
+  assert.ok(caught instanceof SltError, `expected an SltError, got ${caught instanceof Error ? caught.stack : String(caught)}`);
+  assert.equal(caught.kind, kind, caught.message);
+  for (const m of mention) assert.ok(caught.message.includes(m), `message should mention ${m}:\n${caught.message}`);
+  return caught;
+}
+
+/** No result for `config` in the store, and no run folder for it either. */
+function assertNoResult(store: string, config: unknown): void {
+  if (!fs.existsSync(store)) return;
+  const dir = new RunStore(store).runDir(runId(parseRunConfig(config)));
+  assert.equal(fs.existsSync(path.join(dir, "run.json")), false, `run.json in ${dir}`);
+  assert.equal(fs.existsSync(dir), false, `run folder ${dir}`);
+}
+
+test("resume: a run stopped after epoch k and resumed ends with exactly the metrics of an uninterrupted run; same config twice, same metrics", async () => {
+  const configs: RunConfigInput[] = [
+    { ...tiny, seed: 3 },
+    // iEP: the stop falls inside a cycle (k = 1) and on a cycle boundary (k = 2), with hard pruning and score rewinding.
+    { ...tiny, method: "iep", keepFraction: 0.2, iep: { cycles: 2, epochsPerCycle: 2, pruning: "hard", rewind: "scores" }, seed: 4 },
+  ];
+  for (const config of configs) {
+    const reference = await trained(config, freshStore());
+    assert.deepEqual(metricsOf(await trained(config, freshStore())), metricsOf(reference), "same config and seed, same numbers");
+    const epochs = reference.result.epochs.length;
+    for (let k = 1; k < epochs; k++) {
+      const store = freshStore();
+      let seen = 0;
+      await assert.rejects(executeRun(config, { store, onEpoch: () => seen++, shouldStop: () => seen >= k }), (e: unknown) => e instanceof RunStoppedError);
+      const rs = new RunStore(store);
+      const id = reference.id;
+      assert.equal(rs.describe(id).status, "interrupted");
+      assert.equal(rs.describe(id).epochsDone, k);
+      assert.equal(fs.existsSync(path.join(rs.runDir(id), "failed.json")), false, "a stop is not a failure");
+      assert.equal(fs.existsSync(path.join(rs.runDir(id), "lock")), false, "the lock is released");
+      const resumed = await trained(config, store);
+      assert.equal(resumed.timings.resumedFromEpoch, k);
+      assert.deepEqual(metricsOf(resumed), metricsOf(reference), `${config.method ?? "ep"} resumed after epoch ${k}`);
+    }
+  }
+});
+
+test("bad config: one clear error each (field, value, fix), before anything is written", async () => {
+  const store = freshStore();
+  const cases: { config: Record<string, unknown>; mention: string[] }[] = [
+    { config: { ...tiny, keepFracton: 0.5 }, mention: ['unknown field "keepFracton"', "keepFraction"] },
+    { config: { ...tiny, lr: "0.1" }, mention: ['"lr" = "0.1"', "expected number"] },
+    { config: { ...tiny, keepFraction: 0 }, mention: ['"keepFraction" = 0', "(0, 1]"] },
+    { config: { ...tiny, keepFraction: 1.5 }, mention: ['"keepFraction" = 1.5', "(0, 1]"] },
+    { config: { ...tiny, epochs: 0 }, mention: ['"epochs" = 0', ">=1"] },
+    { config: { ...tiny, epochs: -1 }, mention: ['"epochs" = -1', ">=1"] },
+    { config: { ...tiny, model: "lenet5" }, mention: ['"lenet5"', "lenet300", "conv2"] },
+    { config: { ...tiny, dataset: "imagenet" }, mention: ['"imagenet"', "mnist", "synthetic"] },
+    { config: { ...tiny, limitTrain: 0, batchSize: 6000 }, mention: ['"batchSize" = 6000', "larger than the training set (5000 images)", "at most 5000"] },
+    { config: { ...tiny, limitTrain: 100, batchSize: 200 }, mention: ['"batchSize" = 200', "limitTrain = 100", "at most 100"] },
+  ];
+  for (const c of cases) {
+    await rejectsWith(executeRun(c.config as RunConfigInput, { store }), "config", c.mention);
+    assertNoResult(store, c.config);
+  }
+});
+
+test("diverging training (huge lr): SltError 'training' naming lr and the fix; failed.json, no run.json", async () => {
+  const store = freshStore();
+  const config: RunConfigInput = { ...tiny, method: "weights", weightInit: "kaiming-normal", lr: 1e30 };
+  await rejectsWith(executeRun(config, { store }), "training", ["diverged", '"lr"', "NaN", "Lower"]);
+  const rs = new RunStore(store);
+  const id = runId(parseRunConfig(config));
+  assert.equal(fs.existsSync(path.join(rs.runDir(id), "run.json")), false);
+  assert.equal(rs.describe(id).status, "failed");
+  assert.match(rs.describe(id).error ?? "", /diverged/);
+  assert.equal(fs.existsSync(path.join(rs.runDir(id), "lock")), false);
+});
+
+test("data files: missing, truncated, wrong magic, flipped byte in a known MNIST file: one clear 'data' error each, no run folder", async () => {
+  const store = freshStore();
+  const dir = path.join(scratch, "mnist-small");
+  fs.mkdirSync(dir);
+  writeIdxDataset(dir, { train: 120, test: 40 });
+  const config: RunConfigInput = { model: "lenet300", widthMultiplier: 0.1, dataset: "mnist", dataDir: dir, batchSize: 40, epochs: 1, limitTest: 40 };
+  // The small files are valid: the run works.
+  await trained(config, store);
+  // Each attempt below differs in limitTrain, which is part of the per-process data cache's
+  // key, so the files are read again every time.
+  const attempt = (limitTrain: number): RunConfigInput => ({ ...config, limitTrain });
+  const images = path.join(dir, "train-images-idx3-ubyte");
+  const good = fs.readFileSync(images);
+
+  fs.rmSync(path.join(dir, "t10k-labels-idx1-ubyte"));
+  await rejectsWith(executeRun(attempt(101), { store }), "data", ["MNIST incomplete", path.join(dir, "t10k-labels-idx1-ubyte"), "dataDir"]);
+  assertNoResult(store, attempt(101));
+  writeIdxDataset(dir, { train: 120, test: 40 });
+
+  fs.writeFileSync(images, good.subarray(0, good.length - 100));
+  await rejectsWith(executeRun(attempt(102), { store }), "data", [images, "truncated", "good copy"]);
+  assertNoResult(store, attempt(102));
+
+  const wrong = Buffer.from(good);
+  wrong.writeUInt32BE(2049, 0); // a labels file's magic
+  fs.writeFileSync(images, wrong);
+  await rejectsWith(executeRun(attempt(103), { store }), "data", [images, "wrong magic number", "swapped"]);
+  assertNoResult(store, attempt(103));
+  fs.writeFileSync(images, good);
+
+  // The real MNIST test labels with one label changed: structurally valid, caught by SHA-256.
+  const real = mnistPackageDir();
+  const flipped = path.join(scratch, "mnist-flipped");
+  fs.mkdirSync(flipped);
+  for (const f of ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte"]) fs.symlinkSync(path.join(real, f), path.join(flipped, f));
+  const labels = fs.readFileSync(path.join(real, "t10k-labels-idx1-ubyte"));
+  assert.equal(labels.length, MNIST.known.testLabels.size);
+  labels[500] = (labels[500] + 1) % 10;
+  fs.writeFileSync(path.join(flipped, "t10k-labels-idx1-ubyte"), labels);
+  clearChecksumCache();
+  const bad: RunConfigInput = { ...config, dataDir: flipped, limitTrain: 100 };
+  await rejectsWith(executeRun(bad, { store }), "data", [path.join(flipped, "t10k-labels-idx1-ubyte"), "checksum mismatch", "MNIST test labels"]);
+  assertNoResult(store, bad);
+});
+
+test("a run store that is not writable: one clear 'store' error, nothing written", async () => {
+  // Tests may run as root, which ignores permission bits: a store path below a regular
+  // file fails for everyone (ENOTDIR). The permission case is checked when not root.
+  const file = path.join(scratch, "a-file");
+  fs.writeFileSync(file, "");
+  const store = path.join(file, "runs");
+  await rejectsWith(executeRun(tiny, { store }), "store", [store, "not writable", "a part of the path is a file", "--store"]);
+  if (process.getuid && process.getuid() !== 0) {
+    const ro = path.join(scratch, "read-only");
+    fs.mkdirSync(ro, { mode: 0o555 });
+    try {
+      await rejectsWith(executeRun(tiny, { store: ro }), "store", [ro, "not writable", "permission denied"]);
+    } finally {
+      fs.chmodSync(ro, 0o755);
+    }
+    assert.deepEqual(fs.readdirSync(ro), []);
+  }
+});
+
+test("a full disk mid-run: clear 'store' error, the last checkpoint intact, no result; with space again the run resumes to the same numbers", async () => {
+  const config = { ...tiny, seed: 11 };
+  const reference = await trained(config, freshStore());
+  const store = freshStore();
+  let writes = 0;
+  const realWrite = atomicFs.writeSync;
+  // The first checkpoint goes through; the disk is full from the second write on.
+  atomicFs.writeSync = (fd, data, offset, length) => {
+    if (writes++ >= 1) throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+    return realWrite(fd, data, offset, length);
+  };
+  try {
+    await rejectsWith(executeRun(config, { store }), "store", ["disk is full", "checkpoint.bin", "Free some space"]);
+  } finally {
+    resetAtomicFs();
+  }
+  const rs = new RunStore(store);
+  const id = reference.id;
+  assert.deepEqual(fs.readdirSync(rs.runDir(id)).sort(), ["checkpoint.bin"], "no temp file, no failed.json, no result, lock released");
+  assert.equal(rs.describe(id).status, "interrupted");
+  assert.equal(rs.readCheckpoint(id)?.epochsDone, 1);
+  const resumed = await trained(config, store);
+  assert.equal(resumed.timings.resumedFromEpoch, 1);
+  assert.deepEqual(metricsOf(resumed), metricsOf(reference));
+});

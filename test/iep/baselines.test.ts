@@ -1,0 +1,65 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { SltError } from "../../src/errors";
+import { parseRunConfig, runId, totalEpochs } from "../../src/experiments/config";
+import { computeMatchedBaseline, oneShotBaseline, weightsBaseline } from "../../src/iep/baselines";
+import { runProcedure } from "../../src/train/procedure";
+import { tinyConfig, tinyData } from "./helpers";
+
+const iep = () => tinyConfig({ label: "iep", lrSchedule: "step", stepMilestones: [0.5], iterand: { period: 5, rate: 0.2 }, iep: { cycles: 3, epochsPerCycle: 2, pruning: "hard" } });
+
+test("baselines change only what they are about, and come back validated", () => {
+  const c = iep();
+  const one = oneShotBaseline(c);
+  const matched = computeMatchedBaseline(c);
+  const dense = weightsBaseline(c);
+  for (const b of [one, matched, dense]) assert.deepEqual(parseRunConfig(b), b, "already a valid, defaulted config");
+
+  // Same everything but method and epochs.
+  const same = (b: typeof c) => ({ ...b, method: c.method, epochs: c.epochs, label: c.label, stepMilestones: c.stepMilestones });
+  assert.deepEqual(same(one), c);
+  assert.equal(one.method, "ep");
+  assert.equal(one.keepFraction, c.keepFraction);
+  assert.equal(one.epochs, 2);
+  assert.deepEqual(one.stepMilestones, [0.5]);
+  assert.deepEqual(one.iterand, c.iterand, "IteRand stays on: only the schedule differs");
+
+  assert.deepEqual(same(matched), c);
+  assert.equal(matched.epochs, 6);
+  assert.equal(totalEpochs(matched), totalEpochs(c));
+  assert.deepEqual(matched.stepMilestones, [1.5], "the per-cycle schedule is stretched over the longer run");
+
+  assert.equal(dense.method, "weights");
+  assert.equal(dense.epochs, 6);
+  assert.equal(dense.iterand, null);
+  assert.equal(dense.keepFraction, 1);
+  assert.equal(dense.weightInit, "kaiming-normal");
+  assert.equal(weightsBaseline(c, { weightInit: "kaiming-uniform" }).weightInit, "kaiming-uniform");
+  assert.deepEqual([dense.model, dense.widthMultiplier, dense.dataset, dense.limitTrain, dense.seed, dense.batchSize], [c.model, c.widthMultiplier, c.dataset, c.limitTrain, c.seed, c.batchSize]);
+  // Every kept fraction of one model shares one weights run.
+  assert.equal(runId(weightsBaseline(tinyConfig({ keepFraction: 0.3 }))), runId(weightsBaseline(tinyConfig({ keepFraction: 0.05 }))));
+  assert.equal(weightsBaseline(parseRunConfig({ method: "ep", epochs: 4 })).epochs, 4);
+
+  assert.match(one.label, /one-shot/);
+  assert.notEqual(runId(one), runId(matched));
+  assert.throws(() => oneShotBaseline(one), (e: unknown) => e instanceof SltError && /method = "iep"/.test(e.message));
+  assert.throws(() => computeMatchedBaseline({ method: "weights" }), SltError);
+});
+
+test("the compute-matched baseline trains as many epochs and steps as the iEP run, the one-shot one a cycle's worth", async () => {
+  const data = await tinyData();
+  const c = tinyConfig({ iep: { cycles: 3, epochsPerCycle: 1, pruning: "hard" } });
+  const steps = (r: ReturnType<typeof runProcedure>) => r.epochs.reduce((s, e) => s + e.steps, 0);
+  const iepRun = runProcedure(c, data);
+  const matched = runProcedure(computeMatchedBaseline(c), data);
+  const one = runProcedure(oneShotBaseline(c), data);
+  assert.equal(matched.epochs.length, iepRun.epochs.length);
+  assert.equal(steps(matched), steps(iepRun));
+  assert.equal(steps(matched), 24);
+  assert.equal(one.epochs.length, 1);
+  assert.equal(steps(one), 8);
+  for (const r of [matched, one]) {
+    assert.equal(r.cycles.length, 1);
+    assert.equal(r.final.keptFraction, iepRun.final.keptFraction, "same final kept fraction");
+  }
+});
