@@ -11,10 +11,22 @@ its backward passes the gradient unchanged, so dL/dS = dL/d(W*M) * W * sign(S).
 
 Mask variants:
   sort      full sort of the flattened |S|; the bottom j = int((1-keep)*numel) get 0.
-  kthvalue  threshold t = j-th smallest |S| (torch.kthvalue); M = |S| > t.
+  kthvalue  threshold t = j-th smallest |S| (torch.kthvalue); M = |S| > t, topped up
+            from entries equal to t when ties would leave fewer than numel - j kept.
 
-Output (--json): one JSON line, see `emit()`. If torch cannot be imported the
-script prints {"error": "pytorch not available: ..."} and exits with code 3.
+Timing: per step (time.perf_counter) around forward + backward + SGD step; the batch
+gather from the preloaded, normalised MNIST tensor is outside the timed region.
+img_per_s_median = batch / median step time. --procs P starts P copies of this script
+with --threads 1, releases them together after warm-up and sums their rates.
+
+Output (--json): one JSON line
+  {"engine": "pytorch-<variant>", "model", "batch", "threads", "procs",
+   "img_per_s_median", "step_ms_median", "steps", "torch", "blas",
+   "variant", "keep", "omp_wait_policy", "other_cores",
+   + with --procs > 1: "per_proc_img_per_s", "img_per_s_wall"}
+other_cores = average number of cores used by other processes while timing.
+Exit codes: 0 ok; 3 torch cannot be imported (prints {"error": "pytorch not available: ..."});
+2 bad arguments / unreadable MNIST; 1 other failure or a failed --check.
 """
 
 import argparse
@@ -39,7 +51,7 @@ def parse_args(argv=None):
     p.add_argument("--warmup", type=int, default=10, help="untimed warm-up steps (default 10)")
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--keep", type=float, default=0.5, help="kept fraction of each layer (default 0.5)")
-    p.add_argument("--threads", type=int, default=os.cpu_count() or 1,
+    p.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)) or 1,
                    help="intra-op threads for torch and OpenBLAS (default: core count)")
     p.add_argument("--procs", type=int, default=1,
                    help="sweep mode: P independent processes with --threads 1, run at once; "
