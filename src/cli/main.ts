@@ -14,7 +14,7 @@ import { checkConfigAgainstRegistries, executeRun } from "../experiments/run";
 import { RunStore, StoredRun, defaultStoreDir } from "../experiments/store";
 import { planCycles } from "../iep/schedule";
 import { addConfigOptions, configFromOptions } from "./options";
-import { RunProgress, epochLine, formatPercent } from "./progress";
+import { RunProgress, epochLine, formatPercent, table } from "./progress";
 import { sweepCommand } from "./sweep";
 
 function readConfigFile(file: string | undefined): Record<string, unknown> {
@@ -30,14 +30,6 @@ function readConfigFile(file: string | undefined): Record<string, unknown> {
   } catch (e) {
     throw new SltError("usage", `The config file ${file} is not valid JSON: ${(e as Error).message}.`, file);
   }
-}
-
-function table(rows: Record<string, string>[]): string {
-  if (!rows.length) return "";
-  const keys = Object.keys(rows[0]);
-  const width = keys.map((k) => Math.max(k.length, ...rows.map((r) => (r[k] ?? "").length)));
-  const line = (r: Record<string, string>) => keys.map((k, i) => (r[k] ?? "").padEnd(width[i])).join("  ").trimEnd();
-  return [line(Object.fromEntries(keys.map((k) => [k, k]))), ...rows.map(line)].join("\n");
 }
 
 export function summariseRun(run: StoredRun): string {

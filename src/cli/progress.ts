@@ -6,6 +6,15 @@
 import cliProgress from "cli-progress";
 import { EpochMetrics, ProgressEvent } from "../train/procedure";
 
+/** A plain-text table with padded columns, header first. */
+export function table(rows: Record<string, string>[]): string {
+  if (!rows.length) return "";
+  const keys = Object.keys(rows[0]);
+  const width = keys.map((k) => Math.max(k.length, ...rows.map((r) => (r[k] ?? "").length)));
+  const line = (r: Record<string, string>) => keys.map((k, i) => (r[k] ?? "").padEnd(width[i])).join("  ").trimEnd();
+  return [line(Object.fromEntries(keys.map((k) => [k, k]))), ...rows.map(line)].join("\n");
+}
+
 export function formatPercent(x: number | null | undefined, digits = 2): string {
   return x === null || x === undefined || Number.isNaN(x) ? "–" : `${(100 * x).toFixed(digits)}%`;
 }

@@ -9,7 +9,7 @@ import { Command, Option } from "commander";
 import { SltError } from "../errors";
 import { defaultStoreDir } from "../experiments/store";
 import { SweepEvent, SweepPlan, SweepSummary, parseShard, planSweep, runSweep, sweepFailureError } from "../experiments/sweep";
-import { epochLine, formatPercent } from "./progress";
+import { epochLine, formatPercent, table } from "./progress";
 
 /** The example of --help, as a user would write it (a test checks that it expands to 13 runs). */
 export const SWEEP_EXAMPLE_TEXT = `{
@@ -67,14 +67,6 @@ function parseJobs(text: string | undefined): number {
 
 function short(text: string, width: number): string {
   return text.length <= width ? text.padEnd(width) : `${text.slice(0, width - 1)}…`;
-}
-
-function table(rows: Record<string, string>[]): string {
-  if (!rows.length) return "";
-  const keys = Object.keys(rows[0]);
-  const width = keys.map((k) => Math.max(k.length, ...rows.map((r) => (r[k] ?? "").length)));
-  const line = (r: Record<string, string>) => keys.map((k, i) => (r[k] ?? "").padEnd(width[i])).join("  ").trimEnd();
-  return [line(Object.fromEntries(keys.map((k) => [k, k]))), ...rows.map(line)].join("\n");
 }
 
 export function formatPlan(plan: SweepPlan, storeDir: string): string {

@@ -37,7 +37,8 @@ const UNREADABLE_GRACE_MS = 5_000;
 /** A take-over lock older than this belongs to a process that died while taking over. */
 const STEAL_STALE_MS = 30_000;
 
-function pidAlive(pid: number): boolean {
+/** Whether a process with this pid exists on this host (EPERM: it exists, owned by another user). */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -10,6 +10,7 @@ import { StoreWriteError } from "./atomic";
 import { RunConfig } from "./config";
 import { EpochMetrics } from "../train/procedure";
 import { RunStoppedError, executeRun } from "./run";
+import { pidAlive } from "./lock";
 
 export type ParentMessage = { type: "run"; index: number; config: RunConfig; store: string; staleLockMs: number } | { type: "exit" };
 
@@ -49,15 +50,6 @@ export function serializeError(e: unknown): SerializedError {
 const STEP_MESSAGE_MS = 100;
 /** How often, at most, training checks that the parent is alive. */
 const PARENT_CHECK_MS = 250;
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 export function startWorker(): void {
   const parentPid = process.ppid;
