@@ -55,9 +55,12 @@ export function registerThreadedWasm(threads: number): void {
       const workerFile = path.join(os.tmpdir(), `slt-${base}-${process.pid}.worker.js`);
       // The package escapes newlines the same way before making its blob.
       fs.writeFileSync(workerFile, wasmWorkerContents.replace(/\n/g, "\\n"));
-      const realCpus = os.cpus;
+      // The module itself, not the import namespace (whose properties are read-only getters).
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const osModule = require("node:os") as { cpus: () => os.CpuInfo[] };
+      const realCpus = osModule.cpus;
       const doubled = realCpus().concat(realCpus());
-      (os as { cpus: () => os.CpuInfo[] }).cpus = () => doubled;
+      osModule.cpus = () => doubled;
       let module: ThreadedModule;
       try {
         module = await factory({
@@ -65,7 +68,7 @@ export function registerThreadedWasm(threads: number): void {
           mainScriptUrlOrBlob: path.join(dir, `${base}.js`),
         });
       } finally {
-        (os as { cpus: () => os.CpuInfo[] }).cpus = realCpus;
+        osModule.cpus = realCpus;
       }
       module.tfjs = {
         init: module.cwrap("init", null, []),

@@ -58,6 +58,22 @@ export function turnover(first: Uint8Array, last: Uint8Array): number {
   return kept === 0 ? 0 : dropped / kept;
 }
 
+/**
+ * e |= m, four bytes at a time where both arrays are 4-byte aligned (this runs once per
+ * layer per step, so it is a measurable share of a small model's step otherwise).
+ */
+function orInto(e: Uint8Array, m: Uint8Array): void {
+  let start = 0;
+  if (e.byteOffset % 4 === 0 && m.byteOffset % 4 === 0) {
+    const n4 = m.length >>> 2;
+    const e32 = new Uint32Array(e.buffer, e.byteOffset, n4);
+    const m32 = new Uint32Array(m.buffer, m.byteOffset, n4);
+    for (let j = 0; j < n4; j++) e32[j] |= m32[j];
+    start = n4 << 2;
+  }
+  for (let j = start; j < m.length; j++) e[j] |= m[j];
+}
+
 export interface SelectionTrackerState {
   layers: string[];
   /** Per layer: ever-selected bytes, first mask, last mask, as base64. */
@@ -90,7 +106,7 @@ export class SelectionTracker {
     for (let l = 0; l < masks.length; l++) {
       const m = masks[l];
       const e = this.ever[l];
-      for (let i = 0; i < m.length; i++) e[i] |= m[i];
+      orInto(e, m);
       if (!this.first[l]) this.first[l] = Uint8Array.from(m);
       const last = this.last[l];
       if (last) last.set(m);
