@@ -431,10 +431,10 @@ function render(r: BenchReport): string {
     }
   }
   out.push("");
-  out.push("per-step bookkeeping: dying-ratio record (SelectionTracker.record on the run and cycle trackers) and mask refresh (read S, exact top-k, build and upload W⊙M and W⊙sign(S)):");
+  out.push("per-step bookkeeping: the dying-ratio record (SelectionTracker.record on the run and cycle trackers; the ≤ 5% target) and, for reference, EP's own mask refresh (read S, exact top-k, build and upload W⊙M and W⊙sign(S)), which every EP implementation pays:");
   out.push(
     table(
-      ["model", "step ms", "record ms", "record %", "refresh ms", "refresh %", "together %", "≤ 5%"],
+      ["model", "step ms", "record ms", "record %", "record ≤ 5%", "refresh ms", "refresh %", "together %"],
       r.rows.map((row) => {
         const { recordMs, refreshMs } = row.bookkeeping;
         const together = (100 * (recordMs + refreshMs)) / row.stepMsMedian;
@@ -443,10 +443,10 @@ function render(r: BenchReport): string {
           fmt(row.stepMsMedian, 1),
           fmt(recordMs, 2),
           fmt((100 * recordMs) / row.stepMsMedian, 1),
+          (100 * recordMs) / row.stepMsMedian <= 5 ? "yes" : "NO",
           fmt(refreshMs, 2),
           fmt((100 * refreshMs) / row.stepMsMedian, 1),
           fmt(together, 1),
-          together <= 5 ? "yes" : "NO",
         ];
       }),
     ),

@@ -39,22 +39,35 @@ export class RunProgress {
     this.write = options.write ?? ((l) => process.stderr.write(`${l}\n`));
   }
 
+  private totalSteps = 0;
+  private stepsDone = 0;
+  private stepsAtStart = 0;
+  private startedAt = Date.now();
+
   start(totalSteps: number, doneSteps: number, cycles: number): void {
     this.cycles = cycles;
+    this.totalSteps = totalSteps;
+    this.stepsDone = doneSteps;
+    this.stepsAtStart = doneSteps;
+    this.startedAt = Date.now();
     if (!this.tty) return;
     this.bar = new cliProgress.SingleBar(
       {
         format: "epoch {epoch}/{epochs}{cycle} |{bar}| {percentage}% step {step}/{spe}  loss {loss}  acc {acc}  DR {dr}  left {eta_formatted}",
         barsize: 24,
         hideCursor: true,
+        clearOnComplete: true,
         etaBuffer: 200,
         fps: 5,
         stream: process.stderr,
       },
       cliProgress.Presets.shades_classic,
     );
-    this.bar.start(totalSteps, doneSteps, { epoch: 0, epochs: 0, cycle: "", step: 0, spe: 0, loss: "–", acc: "–", dr: "–" });
+    this.lastPayload = { epoch: 0, epochs: 0, cycle: "", step: 0, spe: 0, loss: "–", acc: "–", dr: "–" };
+    this.bar.start(totalSteps, doneSteps, this.lastPayload);
   }
+
+  private lastPayload: Record<string, string | number> = {};
 
   step(e: ProgressEvent): void {
     const payload = {
@@ -67,9 +80,11 @@ export class RunProgress {
       acc: formatPercent(e.accuracy, 1),
       dr: this.lastDr === null ? "–" : this.lastDr.toFixed(3),
     };
+    this.stepsDone++;
+    this.lastPayload = payload;
     if (this.bar) this.bar.increment(1, payload);
     else if (this.logEverySteps > 0 && e.step % this.logEverySteps === 0) {
-      this.write(`  epoch ${e.epoch}/${e.epochs} step ${e.step}/${e.stepsPerEpoch} loss ${payload.loss} acc ${payload.acc}`);
+      this.write(`  epoch ${e.epoch}/${e.epochs}${payload.cycle} step ${e.step}/${e.stepsPerEpoch}  loss ${payload.loss}  acc ${payload.acc}  DR ${payload.dr}  left ${this.timeLeft()}`);
     }
   }
 
@@ -77,11 +92,21 @@ export class RunProgress {
     this.lastDr = m.dyingRatio;
     const line = epochLine(m, this.cycles);
     if (this.bar) {
-      // Print above the bar: clear its line, write, let it redraw.
-      process.stderr.write("\r\x1b[K");
+      // The bar redraws at a saved cursor position, so a line printed under it would be
+      // overwritten: clear the bar, print the line, start the bar again below it.
+      this.bar.stop();
       this.write(line);
-      this.bar.render();
+      this.bar.start(this.totalSteps, this.stepsDone, { ...this.lastPayload, dr: this.lastDr === null ? "–" : this.lastDr.toFixed(3) });
     } else this.write(line);
+  }
+
+  /** Time left for the whole run, from this process's pace so far. */
+  private timeLeft(): string {
+    const done = this.stepsDone - this.stepsAtStart;
+    if (done <= 0 || this.totalSteps <= this.stepsDone) return "–";
+    const seconds = (((Date.now() - this.startedAt) / 1000) * (this.totalSteps - this.stepsDone)) / done;
+    const m = Math.floor(seconds / 60);
+    return m > 0 ? `${m}m${String(Math.round(seconds % 60)).padStart(2, "0")}s` : `${Math.round(seconds)}s`;
   }
 
   stop(): void {
