@@ -191,8 +191,13 @@ test("runSweep with worker processes: progress streamed from each worker, result
   const plan = events.find((e): e is Extract<SweepEvent, { type: "plan" }> => e.type === "plan");
   assert.ok(plan && !plan.inProcess && plan.jobs === 2);
   assert.equal(events.filter((e) => e.type === "worker-start").length, 2);
-  const workersWithSteps = new Set(events.flatMap((e) => (e.type === "step" ? [e.worker] : [])));
-  assert.equal(workersWithSteps.size, 2, "both workers streamed progress");
+  // Which worker takes which run depends on scheduling (on a loaded machine one worker can
+  // take all three tiny runs), so check that every run's progress came from the worker that ran it.
+  const runWorker = new Map(events.flatMap((e) => (e.type === "run-start" ? [[e.id, e.worker] as const] : [])));
+  assert.equal(runWorker.size, 3);
+  for (const [id, worker] of runWorker) {
+    assert.ok(events.some((e) => e.type === "step" && e.id === id && e.worker === worker), `run ${id}: progress streamed from worker ${worker}`);
+  }
   assert.equal(events.filter((e) => e.type === "epoch").length, 3 * tiny.epochs);
   assert.ok(events.filter((e) => e.type === "worker-exit").every((e) => e.type === "worker-exit" && e.code === 0 && e.signal === null));
   const local = freshStore();
