@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../src/engine/backend";
 import { BatchNorm2d } from "../../src/models/batchnorm";
+import { onCpuAndWasm } from "./helpers";
 
 function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
@@ -92,11 +93,7 @@ test("batch norm on wasm equals cpu, training and eval", async () => {
     bn.dispose();
     return out;
   };
-  await initBackend("cpu");
-  const onCpu = run();
-  await initBackend("wasm");
-  const onWasm = run();
-  await initBackend("cpu");
+  const { onCpu, onWasm } = await onCpuAndWasm(run);
   for (const key of ["grad", "evalOut", "mean", "variance"] as const) {
     const a = onCpu[key];
     const b = onWasm[key];

@@ -11,6 +11,7 @@ import { ModelRequest, buildModel } from "../../src/models/factory";
 import { models } from "../../src/models/registry";
 import { Model } from "../../src/models/types";
 import { Masker } from "../../src/supermask/masker";
+import { modelRequest } from "./helpers";
 
 type Shape = [number, number, number];
 const SHAPES: Shape[] = [
@@ -22,18 +23,7 @@ const WIDTH = 1 / 16;
 const BATCH = 3;
 
 function request(model: string, overrides: Partial<ModelRequest> = {}): ModelRequest {
-  return {
-    model,
-    widthMultiplier: WIDTH,
-    method: "ep",
-    keepFraction: 0.5,
-    weightInit: "signed-constant",
-    scoreInit: "kaiming-uniform",
-    firstLayerDense: false,
-    lastLayerDense: false,
-    seed: 1,
-    ...overrides,
-  };
+  return modelRequest(model, { widthMultiplier: WIDTH, ...overrides });
 }
 
 /** Width after the multiplier as the model papers state it: round, at least one unit. */

@@ -6,20 +6,10 @@ import { ModelRequest, buildModel } from "../../src/models/factory";
 import { Model } from "../../src/models/types";
 import { ConvShape } from "../../src/supermask/layers";
 import { Masker } from "../../src/supermask/masker";
+import { modelRequest, onCpuAndWasm } from "./helpers";
 
 function request(overrides: Partial<ModelRequest> = {}): ModelRequest {
-  return {
-    model: "resnet18",
-    widthMultiplier: 1 / 16,
-    method: "ep",
-    keepFraction: 0.5,
-    weightInit: "signed-constant",
-    scoreInit: "kaiming-uniform",
-    firstLayerDense: false,
-    lastLayerDense: false,
-    seed: 3,
-    ...overrides,
-  };
+  return modelRequest("resnet18", { widthMultiplier: 1 / 16, seed: 3, ...overrides });
 }
 
 function build(overrides: Partial<ModelRequest> = {}, shape: [number, number, number] = [32, 32, 3]): Model {
@@ -155,11 +145,7 @@ test("resnet18: the same network gives the same logits and score gradients on wa
     model.dispose();
     return out;
   };
-  await initBackend("cpu");
-  const onCpu = run();
-  await initBackend("wasm");
-  const onWasm = run();
-  await initBackend("cpu");
+  const { onCpu, onWasm } = await onCpuAndWasm(run);
   assert.ok(maxAbsDiff(onCpu.logits, onWasm.logits) < 1e-3, `logits differ by ${maxAbsDiff(onCpu.logits, onWasm.logits)}`);
   onCpu.grads.forEach((g, i) => {
     const scale = Math.max(...Array.from(g, Math.abs));
