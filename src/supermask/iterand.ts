@@ -12,7 +12,7 @@ import { RunConfig } from "../experiments/config";
 import { StepContext, TrainingPlugin } from "../train/trainer";
 import { weightInits } from "./init";
 import { MaskedLayer } from "./layers";
-import { globalTopKMasks, keptCount, topKMask } from "./mask";
+import { masksFromScores } from "./masker";
 
 export interface IterandSettings {
   /** Re-randomise after every `period`-th optimiser step of the run. */
@@ -30,18 +30,8 @@ export interface IterandSettings {
  * which is the mask the next step will train with.
  */
 export function currentMasks(layers: MaskedLayer[], globalTopK: boolean): Uint8Array[] {
-  const abs = layers.map((l) => {
-    const s = l.scores!.dataSync() as Float32Array;
-    const a = new Float32Array(s.length);
-    for (let i = 0; i < s.length; i++) a[i] = Math.abs(s[i]);
-    return a;
-  });
   const out = layers.map((l) => new Uint8Array(l.numel));
-  if (globalTopK) {
-    const total = layers.reduce((n, l) => n + l.numel, 0);
-    return globalTopKMasks(abs, keptCount(layers[0]?.keepFraction ?? 1, total), layers.map((l) => l.alive), out);
-  }
-  layers.forEach((l, i) => topKMask(abs[i], keptCount(l.keepFraction, l.numel), l.alive, out[i]));
+  masksFromScores(layers, globalTopK, layers.map((l) => new Float32Array(l.numel)), out);
   return out;
 }
 

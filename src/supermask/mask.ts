@@ -97,6 +97,17 @@ function sampledBracket(values: Float32Array, k: number, m: number, alive: Uint8
   return { lo, hi };
 }
 
+/** Edges a mask may choose from (the alive ones, or all n); k must lie in 1..that. */
+function candidateCount(n: number, k: number, alive: Uint8Array | null | undefined): number {
+  let m = n;
+  if (alive) {
+    m = 0;
+    for (let i = 0; i < n; i++) m += alive[i];
+  }
+  if (k < 1 || k > m) throw new RangeError(`k=${k} outside 1..${m} candidate edges`);
+  return m;
+}
+
 /**
  * The k-th largest alive value and how many alive values exceed it. Large inputs take one
  * counting pass against a sampled bracket and a quickselect over the few values inside it;
@@ -104,12 +115,7 @@ function sampledBracket(values: Float32Array, k: number, m: number, alive: Uint8
  */
 function selectThreshold(values: Float32Array, k: number, alive: Uint8Array | null | undefined, scratch: Float32Array | undefined): Threshold {
   const n = values.length;
-  let m = n;
-  if (alive) {
-    m = 0;
-    for (let i = 0; i < n; i++) m += alive[i];
-  }
-  if (k < 1 || k > m) throw new RangeError(`k=${k} outside 1..${m} candidate edges`);
+  const m = candidateCount(n, k, alive);
   const buf = scratch && scratch.length >= n ? scratch : new Float32Array(n);
   if (n >= SAMPLING_MIN_N) {
     const bracket = sampledBracket(values, k, m, alive);
@@ -196,12 +202,7 @@ let bracketPositions = new Int32Array(0);
  */
 function bracketedTopKMask(absScores: Float32Array, k: number, alive: Uint8Array | null | undefined, mask: Uint8Array, scratch: Float32Array | undefined): boolean {
   const n = absScores.length;
-  let m = n;
-  if (alive) {
-    m = 0;
-    for (let i = 0; i < n; i++) m += alive[i];
-  }
-  if (k < 1 || k > m) throw new RangeError(`k=${k} outside 1..${m} candidate edges`);
+  const m = candidateCount(n, k, alive);
   const bracket = sampledBracket(absScores, k, m, alive);
   if (!bracket) return false;
   const { lo, hi } = bracket;

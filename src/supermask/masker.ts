@@ -9,6 +9,31 @@ export interface MaskerOptions {
   globalTopK: boolean;
 }
 
+/**
+ * The masks of the layers' current scores, written into `out` (|S| goes through `abs`).
+ * The one place masks are taken, for the training step and for plug-ins alike. Returns
+ * each layer's score values as read.
+ */
+export function masksFromScores(layers: MaskedLayer[], globalTopK: boolean, abs: Float32Array[], out: Uint8Array[], scratch?: Float32Array): Float32Array[] {
+  const scoreValues = layers.map((layer, i) => {
+    const s = layer.scores!.dataSync() as Float32Array;
+    const a = abs[i];
+    for (let j = 0; j < s.length; j++) a[j] = Math.abs(s[j]);
+    return s;
+  });
+  if (globalTopK) {
+    const total = layers.reduce((n, l) => n + l.numel, 0);
+    // Global mode keeps the same overall fraction; the first layer's fraction stands for all.
+    const k = keptCount(layers[0]?.keepFraction ?? 1, total);
+    globalTopKMasks(abs, k, layers.map((l) => l.alive), out);
+  } else {
+    layers.forEach((layer, i) => {
+      topKMask(abs[i], keptCount(layer.keepFraction, layer.numel), layer.alive, out[i], scratch);
+    });
+  }
+  return scoreValues;
+}
+
 export class Masker {
   readonly layers: MaskedLayer[];
   private readonly globalTopK: boolean;
@@ -29,22 +54,7 @@ export class Masker {
    * the Masker and overwritten on the next call: copy to keep).
    */
   refresh(): Uint8Array[] {
-    const scoreValues = this.layers.map((layer, i) => {
-      const s = layer.scores!.dataSync() as Float32Array;
-      const a = this.abs[i];
-      for (let j = 0; j < s.length; j++) a[j] = Math.abs(s[j]);
-      return s;
-    });
-    if (this.globalTopK) {
-      const total = this.layers.reduce((n, l) => n + l.numel, 0);
-      // Global mode keeps the same overall fraction; the first layer's fraction stands for all.
-      const k = keptCount(this.layers[0]?.keepFraction ?? 1, total);
-      globalTopKMasks(this.abs, k, this.layers.map((l) => l.alive), this.masks);
-    } else {
-      this.layers.forEach((layer, i) => {
-        topKMask(this.abs[i], keptCount(layer.keepFraction, layer.numel), layer.alive, this.masks[i], this.scratch);
-      });
-    }
+    const scoreValues = masksFromScores(this.layers, this.globalTopK, this.abs, this.masks, this.scratch);
     this.layers.forEach((layer, i) => layer.setMask(this.masks[i], scoreValues[i]));
     return this.masks;
   }

@@ -252,7 +252,8 @@ function runWithModel(config: RunConfig, data: DataSplits, model: Model, optimiz
       );
       lastLr = totals.lastLr;
       const test = trainer.evaluate(data.test, masker ? record : undefined);
-      const val = data.validation ? trainer.evaluate(data.validation) : null;
+      // Same scores as for the test pass: reuse its masks.
+      const val = data.validation ? trainer.evaluate(data.validation, undefined, false) : null;
       const runSummary = runTracker?.summary();
       const cycleSummary = cycleTracker?.summary();
       const metrics: EpochMetrics = {

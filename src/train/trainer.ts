@@ -149,9 +149,12 @@ export class Trainer {
     return { loss: lossSum / seen, accuracy: correct / seen, steps, lastLr: lr };
   }
 
-  /** Loss and accuracy on a set, with the masks taken from the current scores. */
-  evaluate(set: ImageSet, onMasks?: (masks: Uint8Array[]) => void): EvalResult {
-    if (this.masker) {
+  /**
+   * Loss and accuracy on a set, with the masks taken from the current scores (pass
+   * refreshMasks = false when they were just taken and the scores have not changed).
+   */
+  evaluate(set: ImageSet, onMasks?: (masks: Uint8Array[]) => void, refreshMasks = true): EvalResult {
+    if (this.masker && refreshMasks) {
       const masks = this.masker.refresh();
       onMasks?.(masks);
     }
