@@ -24,11 +24,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
-import { BackendInfo, initBackend } from "../src/engine/backend";
+import { type BackendInfo, initBackend } from "../src/engine/backend";
 import { loadMnist } from "../src/data/mnist";
-import { DataSplits } from "../src/data/types";
-import { BENCH_MODELS, BenchModel, BookkeepingCost, StepProfile, StepSession, median } from "./session";
-import { PytorchVariant, pytorchUnavailable, runPytorch } from "./pytorch";
+import type { DataSplits } from "../src/data/types";
+import { BENCH_MODELS, type BenchModel, type BookkeepingCost, type StepProfile, StepSession, median } from "./session";
+import { type PytorchVariant, pytorchUnavailable, runPytorch } from "./pytorch";
 import { registerThreadedWasm } from "./wasm-threads";
 
 const BATCH = 128;
@@ -73,7 +73,10 @@ function usage(msg: string): never {
 
 function parseModels(value: string | undefined, fallback: BenchModel[], flag: string): BenchModel[] {
   if (value === undefined) return fallback;
-  const names = value.split(",").map((s) => s.trim()).filter(Boolean);
+  const names = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const n of names) {
     if (!(BENCH_MODELS as readonly string[]).includes(n)) usage(`${flag}: unknown model "${n}"; choose from ${BENCH_MODELS.join(", ")}`);
   }
@@ -113,7 +116,17 @@ function parseOptions(argv: string[]): Options {
   if (!Number.isInteger(wasmThreads) || wasmThreads < 0) usage(`--wasm-threads must be a whole number ≥ 0, got ${values["wasm-threads"]}`);
   const steps = values.steps === undefined ? null : Number(values.steps);
   if (steps !== null && (!Number.isInteger(steps) || steps < 1)) usage(`--steps must be a whole number ≥ 1, got ${values.steps}`);
-  return { quick: values.quick, models, sweepModels, pytorch: !values["no-pytorch"], procs, steps, out: values.out ?? null, profile: values.profile, wasmThreads };
+  return {
+    quick: values.quick,
+    models,
+    sweepModels,
+    pytorch: !values["no-pytorch"],
+    procs,
+    steps,
+    out: values.out ?? null,
+    profile: values.profile,
+    wasmThreads,
+  };
 }
 
 function planFor(opts: Options, model: BenchModel): StepPlan {
@@ -298,7 +311,11 @@ interface BenchReport {
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
-async function benchModel(model: BenchModel, data: DataSplits, plan: StepPlan): Promise<Omit<ModelRow, "pytorch" | "pytorchErrors" | "engine">> {
+async function benchModel(
+  model: BenchModel,
+  data: DataSplits,
+  plan: StepPlan,
+): Promise<Omit<ModelRow, "pytorch" | "pytorchErrors" | "engine">> {
   const session = new StepSession(model, data, { batch: BATCH, keep: KEEP, seed: 0 });
   try {
     for (let i = 0; i < plan.warmup; i++) session.step();
@@ -365,8 +382,12 @@ function table(header: string[], rows: string[][]): string {
 
 function render(r: BenchReport): string {
   const out: string[] = [];
-  out.push(`slt-workbench bench: Edge-Popup training speed on MNIST, batch ${BATCH}, keep ${KEEP}, signed-constant weights, SGD (momentum 0.9, wd 5e-4)`);
-  out.push(`machine: ${r.machine.cpus} × ${r.machine.cpuModel}; load average at start ${r.machine.loadAverage.map((x) => x.toFixed(2)).join(" ")}`);
+  out.push(
+    `slt-workbench bench: Edge-Popup training speed on MNIST, batch ${BATCH}, keep ${KEEP}, signed-constant weights, SGD (momentum 0.9, wd 5e-4)`,
+  );
+  out.push(
+    `machine: ${r.machine.cpus} × ${r.machine.cpuModel}; load average at start ${r.machine.loadAverage.map((x) => x.toFixed(2)).join(" ")}`,
+  );
   out.push(`engine:  ${r.engine}`);
   out.push(`pytorch: ${r.pytorch}`);
   if (r.quick) out.push("QUICK MODE: a few steps only; the numbers are a smoke check, not a measurement.");
@@ -384,28 +405,46 @@ function render(r: BenchReport): string {
           ratio(row.imgPerS, row.pytorch.sort),
           fmt(row.pytorch.kthvalue ?? NaN),
           ratio(row.imgPerS, row.pytorch.kthvalue),
-          row.profile.kernels.slice(0, 3).map((k) => `${k.name} ${fmt(k.ms, 1)}`).join(", ") + `; outside kernels ${fmt(row.profile.outsideKernelsMs, 1)}`,
+          `${row.profile.kernels
+            .slice(0, 3)
+            .map((k) => `${k.name} ${fmt(k.ms, 1)}`)
+            .join(", ")}; outside kernels ${fmt(row.profile.outsideKernelsMs, 1)}`,
         ];
         const t = row.threaded;
         if (!t || "error" in t) return [main];
         return [
           main,
-          [row.model, `${t.engine} (exp.)`, `${row.steps}`, fmt(t.imgPerS), fmt(row.pytorch.sort ?? NaN), ratio(t.imgPerS, row.pytorch.sort), fmt(row.pytorch.kthvalue ?? NaN), ratio(t.imgPerS, row.pytorch.kthvalue), "experimental threaded wasm loader (bench/wasm-threads.ts)"],
+          [
+            row.model,
+            `${t.engine} (exp.)`,
+            `${row.steps}`,
+            fmt(t.imgPerS),
+            fmt(row.pytorch.sort ?? NaN),
+            ratio(t.imgPerS, row.pytorch.sort),
+            fmt(row.pytorch.kthvalue ?? NaN),
+            ratio(t.imgPerS, row.pytorch.kthvalue),
+            "experimental threaded wasm loader (bench/wasm-threads.ts)",
+          ],
         ];
       }),
     ),
   );
   const fewer = r.rows.filter((row) => row.steps < 100);
   if (fewer.length && !r.quick) {
-    out.push(`(img/s = batch / median step time. ${fewer.map((x) => x.model).join(", ")}: ${fewer.map((x) => x.steps).join("/")} timed steps, not 100, so the bench ends in minutes; PyTorch ran the same counts.)`);
+    out.push(
+      `(img/s = batch / median step time. ${fewer.map((x) => x.model).join(", ")}: ${fewer.map((x) => x.steps).join("/")} timed steps, not 100, so the bench ends in minutes; PyTorch ran the same counts.)`,
+    );
   } else {
     out.push("(img/s = batch / median step time; PyTorch ran the same step counts.)");
   }
   for (const row of r.rows) for (const e of row.pytorchErrors) out.push(`  ${row.model}: PyTorch failed: ${e}`);
-  for (const row of r.rows) if (row.threaded && "error" in row.threaded) out.push(`  ${row.model}: threaded wasm loader failed: ${row.threaded.error}`);
+  for (const row of r.rows)
+    if (row.threaded && "error" in row.threaded) out.push(`  ${row.model}: threaded wasm loader failed: ${row.threaded.error}`);
   if (r.sweep.length) {
     out.push("");
-    out.push("sweep throughput: one independent 1-thread run per core at once (tfjs: forked node processes; PyTorch: pytorch_ep.py --procs), summed median img/s");
+    out.push(
+      "sweep throughput: one independent 1-thread run per core at once (tfjs: forked node processes; PyTorch: pytorch_ep.py --procs), summed median img/s",
+    );
     out.push(
       table(
         ["model", "procs", "steps", "tfjs img/s", "per process", "tfjs wall img/s", "pt-kth img/s", "vs kth"],
@@ -426,12 +465,21 @@ function render(r: BenchReport): string {
   if (r.profileAll) {
     for (const row of r.rows) {
       out.push("");
-      out.push(`profile of one ${row.model} step: ${fmt(row.profile.stepMs, 1)} ms wall, ${fmt(row.profile.outsideKernelsMs, 1)} ms outside tfjs kernels`);
-      out.push(table(["kernel", "calls", "ms", "%"], row.profile.kernels.map((k) => [k.name, `${k.calls}`, fmt(k.ms, 2), fmt((100 * k.ms) / row.profile.stepMs, 1)])));
+      out.push(
+        `profile of one ${row.model} step: ${fmt(row.profile.stepMs, 1)} ms wall, ${fmt(row.profile.outsideKernelsMs, 1)} ms outside tfjs kernels`,
+      );
+      out.push(
+        table(
+          ["kernel", "calls", "ms", "%"],
+          row.profile.kernels.map((k) => [k.name, `${k.calls}`, fmt(k.ms, 2), fmt((100 * k.ms) / row.profile.stepMs, 1)]),
+        ),
+      );
     }
   }
   out.push("");
-  out.push("per-step bookkeeping: the dying-ratio record (SelectionTracker.record on the run and cycle trackers; the ≤ 5% target) and, for reference, EP's own mask refresh (read S, exact top-k, build and upload W⊙M and W⊙sign(S)), which every EP implementation pays:");
+  out.push(
+    "per-step bookkeeping: the dying-ratio record (SelectionTracker.record on the run and cycle trackers; the ≤ 5% target) and, for reference, EP's own mask refresh (read S, exact top-k, build and upload W⊙M and W⊙sign(S)), which every EP implementation pays:",
+  );
   out.push(
     table(
       ["model", "step ms", "record ms", "record %", "record ≤ 5%", "refresh ms", "refresh %", "together %"],
@@ -453,7 +501,10 @@ function render(r: BenchReport): string {
   );
   out.push("");
   out.push("memory: tf.memory().numTensors after each timed step (min..max), and a long run:");
-  for (const row of r.rows) out.push(`  ${row.model}: tensors ${row.tensorsMin}..${row.tensorsMax} over ${row.steps} steps (${row.tensorsMin === row.tensorsMax ? "flat" : "NOT FLAT"})`);
+  for (const row of r.rows)
+    out.push(
+      `  ${row.model}: tensors ${row.tensorsMin}..${row.tensorsMax} over ${row.steps} steps (${row.tensorsMin === row.tensorsMax ? "flat" : "NOT FLAT"})`,
+    );
   if (r.memory) {
     const m = r.memory;
     out.push(
@@ -470,7 +521,9 @@ async function main(argv: string[]): Promise<void> {
   const backend = await initBackend("auto");
   const engine = engineName(backend);
   const noTorch = opts.pytorch ? pytorchUnavailable() : "skipped (--no-pytorch)";
-  const pytorchNote = noTorch ? `PyTorch columns skipped: ${noTorch}` : `bench/pytorch_ep.py, /usr/bin/python3, ${os.cpus().length} threads (single run), 1 thread × ${opts.procs} procs (sweep)`;
+  const pytorchNote = noTorch
+    ? `PyTorch columns skipped: ${noTorch}`
+    : `bench/pytorch_ep.py, /usr/bin/python3, ${os.cpus().length} threads (single run), 1 thread × ${opts.procs} procs (sweep)`;
   log(`bench: ${engine}; ${pytorchNote}`);
   const data = await loadData(opts);
   const report: BenchReport = {
@@ -497,7 +550,16 @@ async function main(argv: string[]): Promise<void> {
       for (const variant of ["sort", "kthvalue"] as const) {
         log(`bench: ${model}: pytorch ${variant}`);
         try {
-          const pt = runPytorch({ model, variant, steps: plan.steps, warmup: plan.warmup, batch: BATCH, keep: KEEP, threads: os.cpus().length, procs: 1 });
+          const pt = runPytorch({
+            model,
+            variant,
+            steps: plan.steps,
+            warmup: plan.warmup,
+            batch: BATCH,
+            keep: KEEP,
+            threads: os.cpus().length,
+            procs: 1,
+          });
           row.pytorch[variant] = pt.imgPerS;
         } catch (e) {
           row.pytorchErrors.push((e as Error).message);
@@ -524,7 +586,16 @@ async function main(argv: string[]): Promise<void> {
     if (!noTorch) {
       log(`bench: ${model}: sweep, ${opts.procs} pytorch kthvalue processes`);
       try {
-        row.pytorchKthvalue = runPytorch({ model, variant: "kthvalue", steps: plan.steps, warmup: plan.warmup, batch: BATCH, keep: KEEP, threads: 1, procs: opts.procs }).imgPerS;
+        row.pytorchKthvalue = runPytorch({
+          model,
+          variant: "kthvalue",
+          steps: plan.steps,
+          warmup: plan.warmup,
+          batch: BATCH,
+          keep: KEEP,
+          threads: 1,
+          procs: opts.procs,
+        }).imgPerS;
       } catch (e) {
         row.pytorchError = (e as Error).message;
       }

@@ -55,19 +55,30 @@ export interface PytorchRun {
 export function runPytorch(r: PytorchRun): PytorchResult {
   const args = [
     PYTORCH_SCRIPT,
-    "--model", r.model,
-    "--variant", r.variant,
-    "--steps", String(r.steps),
-    "--warmup", String(r.warmup),
-    "--batch", String(r.batch),
-    "--keep", String(r.keep),
-    "--threads", String(r.threads),
-    "--procs", String(r.procs),
+    "--model",
+    r.model,
+    "--variant",
+    r.variant,
+    "--steps",
+    String(r.steps),
+    "--warmup",
+    String(r.warmup),
+    "--batch",
+    String(r.batch),
+    "--keep",
+    String(r.keep),
+    "--threads",
+    String(r.threads),
+    "--procs",
+    String(r.procs),
     "--json",
   ];
   const res = spawnSync(PYTHON, args, { encoding: "utf8", maxBuffer: 16 << 20 });
   if (res.error) throw new Error(`pytorch_ep.py could not start: ${res.error.message}`);
-  const lines = (res.stdout || "").trim().split("\n").filter((l) => l.startsWith("{"));
+  const lines = (res.stdout || "")
+    .trim()
+    .split("\n")
+    .filter((l) => l.startsWith("{"));
   const last = lines.length ? (JSON.parse(lines[lines.length - 1]) as Record<string, unknown>) : null;
   if (res.status !== 0 || !last || typeof last.img_per_s_median !== "number") {
     const why = last && typeof last.error === "string" ? last.error : (res.stderr || res.stdout || "").trim().slice(-500);

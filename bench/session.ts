@@ -7,10 +7,10 @@
  * weights, kaiming-uniform scores, SGD lr 0.1, momentum 0.9, weight decay 5e-4.
  */
 import * as tf from "@tensorflow/tfjs";
-import { DataSplits, ImageSet } from "../src/data/types";
+import type { DataSplits, ImageSet } from "../src/data/types";
 import { SelectionTracker } from "../src/metrics/dying";
 import { buildModel } from "../src/models/factory";
-import { Model } from "../src/models/types";
+import type { Model } from "../src/models/types";
 import { Masker } from "../src/supermask/masker";
 import { Optimizer } from "../src/train/optimizer";
 import { Trainer } from "../src/train/trainer";
@@ -109,9 +109,13 @@ export class StepSession {
   step(): number {
     this.moveWindow();
     const t0 = performance.now();
-    this.trainer.trainEpoch(this.stepIndex, () => 0.1, (masks) => {
-      for (const t of this.trackers) t.record(masks);
-    });
+    this.trainer.trainEpoch(
+      this.stepIndex,
+      () => 0.1,
+      (masks) => {
+        for (const t of this.trackers) t.record(masks);
+      },
+    );
     const ms = performance.now() - t0;
     this.stepIndex++;
     return ms;

@@ -4,7 +4,7 @@
  * self-contained HTML per notebook and an index page, and fails (non-zero
  * exit, real cell error printed) when any cell fails.
  *
- *   npm run workbook -- [--scale quick|full] [--timeout SECONDS] [--out DIR] [NOTEBOOK ...]
+ *   npm run workbook -- [--scale quick|standard|full] [--timeout SECONDS] [--out DIR] [NOTEBOOK ...]
  *
  * Jupyter-side details live next to this file in workbook_nbconvert.py (live
  * progress, readable tslab errors) and in notebooks/nbconvert/templates/
@@ -17,7 +17,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 
-export type Scale = "quick" | "full";
+export type Scale = "quick" | "standard" | "full";
 export type Status = "ok" | "failed" | "not run";
 
 /** What workbook_nbconvert.py writes to SLT_WORKBOOK_REPORT. */
@@ -71,7 +71,7 @@ export interface RunnerOptions {
 const KERNEL_NAME = "tslab";
 const TEMPLATE_NAME = "slt-workbook";
 const SUMMARY_LINES = 12;
-const DEFAULT_TIMEOUT: Record<Scale, number> = { quick: 3600, full: 48 * 3600 };
+const DEFAULT_TIMEOUT: Record<Scale, number> = { quick: 3600, standard: 4 * 3600, full: 48 * 3600 };
 
 // ---------------------------------------------------------------------------
 // Notebook files.
@@ -114,11 +114,7 @@ export function listNotebooks(root: string): string[] {
 
 /** Resolves a command-line name: a path, a file in notebooks/, or a name without ".ipynb". */
 export function resolveNotebook(root: string, arg: string): string {
-  const candidates = [
-    path.resolve(arg),
-    path.join(root, "notebooks", arg),
-    path.join(root, "notebooks", `${arg}.ipynb`),
-  ];
+  const candidates = [path.resolve(arg), path.join(root, "notebooks", arg), path.join(root, "notebooks", `${arg}.ipynb`)];
   for (const c of candidates) if (c.endsWith(".ipynb") && fs.existsSync(c) && fs.statSync(c).isFile()) return c;
   // A unique prefix ("00", "01-dr") is handy on the command line.
   const matches = listNotebooks(root).filter((f) => path.basename(f).startsWith(arg));
@@ -132,7 +128,7 @@ export function resolveNotebook(root: string, arg: string): string {
 
 /** The jupyter executable: $SLT_JUPYTER, else /usr/bin/jupyter (Debian), else jupyter on PATH. */
 export function findJupyter(env: NodeJS.ProcessEnv = process.env): string {
-  if (env["SLT_JUPYTER"]) return env["SLT_JUPYTER"];
+  if (env.SLT_JUPYTER) return env.SLT_JUPYTER;
   // A pyenv/virtualenv `jupyter` shim on PATH may lack nbconvert; Debian's is known good.
   if (fs.existsSync("/usr/bin/jupyter")) return "/usr/bin/jupyter";
   return "jupyter";
@@ -158,7 +154,7 @@ function childEnv(base: NodeJS.ProcessEnv, extra: Record<string, string>): NodeJ
 
 function jupyterPath(root: string, base: NodeJS.ProcessEnv): string {
   const own = path.join(root, "notebooks");
-  return base["JUPYTER_PATH"] ? `${own}${path.delimiter}${base["JUPYTER_PATH"]}` : own;
+  return base.JUPYTER_PATH ? `${own}${path.delimiter}${base.JUPYTER_PATH}` : own;
 }
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<number> {
@@ -204,7 +200,10 @@ export async function runNotebook(file: string, opts: RunnerOptions): Promise<In
 
   const kernel = nb.metadata?.kernelspec?.name;
   if (kernel !== KERNEL_NAME) {
-    entry.error = { kind: "runner-error", message: `notebook kernelspec is ${JSON.stringify(kernel)}; the workbook needs "${KERNEL_NAME}"` };
+    entry.error = {
+      kind: "runner-error",
+      message: `notebook kernelspec is ${JSON.stringify(kernel)}; the workbook needs "${KERNEL_NAME}"`,
+    };
     console.error(`  ✖ ${entry.error.message}`);
     return entry;
   }
@@ -224,15 +223,19 @@ export async function runNotebook(file: string, opts: RunnerOptions): Promise<In
       opts.jupyter,
       [
         "nbconvert",
-        "--to", "notebook",
+        "--to",
+        "notebook",
         "--execute",
-        "--config", path.join(opts.root, "scripts", "workbook_nbconvert.py"),
+        "--config",
+        path.join(opts.root, "scripts", "workbook_nbconvert.py"),
         // nbclient treats a non-positive timeout as "no limit".
         `--ExecutePreprocessor.timeout=${opts.timeout > 0 ? Math.ceil(opts.timeout) : -1}`,
         "--ExecutePreprocessor.startup_timeout=180",
         "--log-level=WARN",
-        "--output-dir", opts.outDir,
-        "--output", `${name}.ipynb`,
+        "--output-dir",
+        opts.outDir,
+        "--output",
+        `${name}.ipynb`,
         file,
       ],
       env,
@@ -253,7 +256,19 @@ export async function runNotebook(file: string, opts: RunnerOptions): Promise<In
       entry.ipynb = path.basename(ipynbOut);
       const renderCode = await run(
         opts.jupyter,
-        ["nbconvert", "--to", "html", "--template", TEMPLATE_NAME, "--log-level=WARN", "--output-dir", opts.outDir, "--output", `${name}.html`, ipynbOut],
+        [
+          "nbconvert",
+          "--to",
+          "html",
+          "--template",
+          TEMPLATE_NAME,
+          "--log-level=WARN",
+          "--output-dir",
+          opts.outDir,
+          "--output",
+          `${name}.html`,
+          ipynbOut,
+        ],
         env,
         opts.root,
       );
@@ -292,7 +307,10 @@ function loadIndex(outDir: string): Map<string, IndexEntry> {
 /** "2026-01-02T03:04:05+00:00" → "2026-01-02 03:04:05 UTC" (ISO text stays as is otherwise). */
 function fmtWhen(iso: string | undefined): string {
   if (!iso) return "";
-  return iso.replace("T", " ").replace(/(\+00:00|Z)$/, " UTC").replace(/\.\d+ UTC$/, " UTC");
+  return iso
+    .replace("T", " ")
+    .replace(/(\+00:00|Z)$/, " UTC")
+    .replace(/\.\d+ UTC$/, " UTC");
 }
 
 /** HTML of the index page (exported for tests). */
@@ -356,7 +374,7 @@ function writeIndex(root: string, outDir: string, results: Map<string, IndexEntr
     if (!merged.has(name)) merged.set(name, { name, title: notebookTitle(readNotebook(file), name), status: "not run" });
   }
   const entries = [...merged.values()].sort((a, b) => a.name.localeCompare(b.name));
-  fs.writeFileSync(path.join(outDir, "index.json"), JSON.stringify({ notebooks: entries }, null, 2) + "\n");
+  fs.writeFileSync(path.join(outDir, "index.json"), `${JSON.stringify({ notebooks: entries }, null, 2)}\n`);
   fs.writeFileSync(path.join(outDir, "index.html"), indexHtml(entries, new Date().toISOString()));
 }
 
@@ -369,7 +387,7 @@ Executes notebooks (default: all notebooks/*.ipynb) headless and writes the
 executed notebook, a self-contained HTML page per notebook and index.html.
 
   NOTEBOOK            a path, a file in notebooks/, a name without .ipynb, or a unique prefix ("00")
-  --scale quick|full  experiment size passed to notebooks as SLT_SCALE (default: $SLT_SCALE or quick)
+  --scale quick|standard|full  experiment size passed to notebooks as SLT_SCALE (default: $SLT_SCALE or quick)
   --timeout SECONDS   per-cell timeout, 0 = none (default: $SLT_CELL_TIMEOUT, else 3600 quick / 172800 full)
   --out DIR           output folder (default: workbook/)
   --fail-fast         stop after the first failing notebook
@@ -380,7 +398,7 @@ Exit status: 0 all notebooks ran cleanly, 1 a notebook failed, 2 usage or setup 
 
 function parseScale(v: string | undefined): Scale {
   const s = (v ?? "quick").trim().toLowerCase() || "quick";
-  if (s !== "quick" && s !== "full") throw new Error(`scale must be "quick" or "full", got "${v}"`);
+  if (s !== "quick" && s !== "standard" && s !== "full") throw new Error(`scale must be "quick", "standard" or "full", got "${v}"`);
   return s;
 }
 
@@ -416,12 +434,12 @@ export async function main(argv: string[]): Promise<number> {
       console.log(USAGE);
       return 0;
     }
-    const scale = parseScale(args.values.scale ?? process.env["SLT_SCALE"]);
+    const scale = parseScale(args.values.scale ?? process.env.SLT_SCALE);
     opts = {
       root,
       outDir: path.resolve(args.values.out ?? path.join(root, "workbook")),
       scale,
-      timeout: parseTimeout(args.values.timeout ?? process.env["SLT_CELL_TIMEOUT"], scale),
+      timeout: parseTimeout(args.values.timeout ?? process.env.SLT_CELL_TIMEOUT, scale),
       jupyter: findJupyter(),
       failFast: args.values["fail-fast"] ?? false,
     };
@@ -442,9 +460,14 @@ export async function main(argv: string[]): Promise<number> {
   // Setup problems get one clear message instead of a failure per notebook.
   const problems: string[] = [];
   const nbc = checkNbconvert(opts.jupyter);
-  if (!nbc.ok) problems.push(`${nbc.reason}\n  install the Debian packages jupyter-nbconvert jupyter-client python3-ipykernel, or point SLT_JUPYTER at a jupyter with nbconvert`);
-  if (!fs.existsSync(path.join(root, "node_modules", ".bin", "tslab"))) problems.push("node_modules/.bin/tslab is missing: run npm install");
-  if (!fs.existsSync(path.join(root, "dist", "src", "plot", "index.js"))) problems.push("dist/ is not built (notebooks import ../dist/src): run npm run build");
+  if (!nbc.ok)
+    problems.push(
+      `${nbc.reason}\n  install the Debian packages jupyter-nbconvert jupyter-client python3-ipykernel, or point SLT_JUPYTER at a jupyter with nbconvert`,
+    );
+  if (!fs.existsSync(path.join(root, "node_modules", ".bin", "tslab")))
+    problems.push("node_modules/.bin/tslab is missing: run npm install");
+  if (!fs.existsSync(path.join(root, "dist", "src", "plot", "index.js")))
+    problems.push("dist/ is not built (notebooks import ../dist/src): run npm run build");
   if (problems.length) {
     for (const p of problems) console.error(`workbook: ${p}`);
     return 2;
@@ -471,7 +494,9 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   const failed = [...results.values()].filter((e) => e.status !== "ok");
-  console.log(`\nworkbook: ${results.size - failed.length}/${results.size} ok in ${fmtSeconds((Date.now() - started) / 1000)} · index: ${path.relative(process.cwd(), path.join(opts.outDir, "index.html"))}`);
+  console.log(
+    `\nworkbook: ${results.size - failed.length}/${results.size} ok in ${fmtSeconds((Date.now() - started) / 1000)} · index: ${path.relative(process.cwd(), path.join(opts.outDir, "index.html"))}`,
+  );
   for (const e of failed) {
     const where = e.error?.cell ? ` cell ${e.error.cell}${e.error.codeCell ? ` (code cell ${e.error.codeCell})` : ""}` : "";
     console.error(`\n✖ ${e.name}${where}: ${e.error?.kind ?? "error"}`);
@@ -479,7 +504,8 @@ export async function main(argv: string[]): Promise<number> {
     // The full message was printed as the cell failed; repeat enough to identify it.
     const lines = (e.error?.message ?? "").split("\n");
     for (const line of lines.slice(0, SUMMARY_LINES)) console.error(`  ${line}`);
-    if (lines.length > SUMMARY_LINES) console.error(`  … ${lines.length - SUMMARY_LINES} more lines above and in ${e.html ?? "the notebook"}`);
+    if (lines.length > SUMMARY_LINES)
+      console.error(`  … ${lines.length - SUMMARY_LINES} more lines above and in ${e.html ?? "the notebook"}`);
   }
   return failed.length ? 1 : 0;
 }

@@ -127,7 +127,9 @@ export function quadraticFit(xs: readonly number[], ys: readonly number[], level
   ];
   const rhs = [sy(0), sy(1), sy(2)];
   const det3 = (q: number[][]) =>
-    q[0][0] * (q[1][1] * q[2][2] - q[1][2] * q[2][1]) - q[0][1] * (q[1][0] * q[2][2] - q[1][2] * q[2][0]) + q[0][2] * (q[1][0] * q[2][1] - q[1][1] * q[2][0]);
+    q[0][0] * (q[1][1] * q[2][2] - q[1][2] * q[2][1]) -
+    q[0][1] * (q[1][0] * q[2][2] - q[1][2] * q[2][0]) +
+    q[0][2] * (q[1][0] * q[2][1] - q[1][1] * q[2][0]);
   const d = det3(m);
   const solve = (col: number) => det3(m.map((row, i) => row.map((v, j) => (j === col ? rhs[i] : v)))) / d;
   const cu = solve(0);

@@ -8,14 +8,14 @@
  * to a run are null (the iep.* columns of an EP run, the iterand.* columns without
  * IteRand), so that grouping by them never splits runs by unused defaults.
  */
-import { SltError, SltErrorKind } from "../errors";
-import { RunConfig, RunConfigInput, parseRunConfig, runId, totalEpochs } from "../experiments/config";
+import { SltError, type SltErrorKind } from "../errors";
+import { type RunConfig, type RunConfigInput, parseRunConfig, runId, totalEpochs } from "../experiments/config";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import { checkConfigAgainstRegistries, executeRun } from "../experiments/run";
-import { RunStore, StoredRun } from "../experiments/store";
-import { SweepEvent, runSweep, workerScript } from "../experiments/sweep";
-import { EpochMetrics } from "../train/procedure";
+import { RunStore, type StoredRun } from "../experiments/store";
+import { type SweepEvent, runSweep, workerScript } from "../experiments/sweep";
+import type { EpochMetrics } from "../train/procedure";
 
 // ---------------------------------------------------------------------------
 // Rows.
@@ -277,7 +277,12 @@ export function layerRows(runs: readonly StoredRun[], options: RowOptions = {}):
     const order = new Map(run.result.final.layers.map((l, k) => [l.layer, k]));
     return run.result.epochs.flatMap((m) =>
       Object.entries(m.layerDyingRatio).map(([layer, dr]) =>
-        tagged(run, i, { ...columns, epoch: m.epoch, cycle: m.cycle, layer, layerIndex: order.get(layer) ?? order.size, dyingRatio: dr }, options),
+        tagged(
+          run,
+          i,
+          { ...columns, epoch: m.epoch, cycle: m.cycle, layer, layerIndex: order.get(layer) ?? order.size, dyingRatio: dr },
+          options,
+        ),
       ),
     );
   });
@@ -362,7 +367,17 @@ export function describeConfig(c: RunConfig): string {
   const model = c.widthMultiplier === 1 ? c.model : `${c.model}×${c.widthMultiplier}`;
   const method = c.method === "iep" ? `iep(${c.iep.pruning},${c.iep.rewind},K=${c.iep.cycles})` : c.method;
   const extras = [c.iterand ? `iterand=${c.iterand.period}/${c.iterand.rate}` : ""].filter(Boolean);
-  return [c.label ? `"${c.label}"` : "", method, model, c.dataset, `keep=${Number(c.keepFraction.toPrecision(4))}`, `seed=${c.seed}`, ...extras].filter(Boolean).join(" ");
+  return [
+    c.label ? `"${c.label}"` : "",
+    method,
+    model,
+    c.dataset,
+    `keep=${Number(c.keepFraction.toPrecision(4))}`,
+    `seed=${c.seed}`,
+    ...extras,
+  ]
+    .filter(Boolean)
+    .join(" ");
 }
 
 function fmt(v: number | null, digits = 3): string {
@@ -373,34 +388,44 @@ function fmt(v: number | null, digits = 3): string {
 export function printEnsureEvent(e: EnsureEvent, write: (line: string) => void = (l) => console.log(l)): void {
   switch (e.kind) {
     case "plan":
-      write(`[runs] ${e.configs} config${e.configs === 1 ? "" : "s"} (${e.unique} distinct): ${e.cached} in the store, ${e.toTrain} to train · store ${e.store}`);
+      write(
+        `[runs] ${e.configs} config${e.configs === 1 ? "" : "s"} (${e.unique} distinct): ${e.cached} in the store, ${e.toTrain} to train · store ${e.store}`,
+      );
       break;
     case "start":
-      write(`[run ${e.index}/${e.of}] ${describeConfig(e.config)}${e.resumedFromEpoch ? ` · resuming after epoch ${e.resumedFromEpoch}` : ""}`);
+      write(
+        `[run ${e.index}/${e.of}] ${describeConfig(e.config)}${e.resumedFromEpoch ? ` · resuming after epoch ${e.resumedFromEpoch}` : ""}`,
+      );
       break;
     case "epoch": {
       const m = e.metrics;
-      write(`[run ${e.index}/${e.of}] epoch ${m.epoch}/${e.epochs} acc=${fmt(m.testAccuracy)} DR=${fmt(m.dyingRatio)} turnover=${fmt(m.turnover)} · ${m.seconds.toFixed(1)}s`);
+      write(
+        `[run ${e.index}/${e.of}] epoch ${m.epoch}/${e.epochs} acc=${fmt(m.testAccuracy)} DR=${fmt(m.dyingRatio)} turnover=${fmt(m.turnover)} · ${m.seconds.toFixed(1)}s`,
+      );
       break;
     }
     case "waiting":
       write(`[run ${e.index}/${e.of}] another process is training ${e.id}; waiting for it`);
       break;
     case "done":
-      write(`[run ${e.index}/${e.of}] ${e.cached ? "found in the store" : "done"} acc=${fmt(e.run.result.final.testAccuracy)} DR=${fmt(e.run.result.final.dyingRatio)} · ${e.seconds.toFixed(1)}s`);
+      write(
+        `[run ${e.index}/${e.of}] ${e.cached ? "found in the store" : "done"} acc=${fmt(e.run.result.final.testAccuracy)} DR=${fmt(e.run.result.final.dyingRatio)} · ${e.seconds.toFixed(1)}s`,
+      );
       break;
     case "failed":
       write(`[run ${e.index}/${e.of}] FAILED: ${e.error.message.split("\n")[0]}`);
       break;
     case "finished":
-      write(`[runs] done: ${e.trained} trained, ${e.cached} from the store${e.failed ? `, ${e.failed} FAILED` : ""} · ${e.seconds.toFixed(1)}s`);
+      write(
+        `[runs] done: ${e.trained} trained, ${e.cached} from the store${e.failed ? `, ${e.failed} FAILED` : ""} · ${e.seconds.toFixed(1)}s`,
+      );
       break;
   }
 }
 
 /** $SLT_JOBS if set, else the number of cores: what the notebooks pass as `jobs`. */
 export function defaultJobs(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env["SLT_JOBS"];
+  const raw = env.SLT_JOBS;
   if (raw !== undefined && raw.trim() !== "") {
     const n = Number(raw);
     if (!Number.isInteger(n) || n < 1) throw new SltError("usage", `SLT_JOBS must be a whole number ≥ 1, got "${raw}".`, "SLT_JOBS");
@@ -432,7 +457,11 @@ export async function ensureRuns(configs: ReadonlyArray<RunConfigInput | RunConf
       const config = parseRunConfig(input);
       checkConfigAgainstRegistries(config);
       if (config.limitTrain > 0 && config.batchSize > config.limitTrain) {
-        throw new SltError("config", `"batchSize" = ${config.batchSize} is larger than the training set (limitTrain = ${config.limitTrain}). Use a batch size of at most ${config.limitTrain}.`, "batchSize");
+        throw new SltError(
+          "config",
+          `"batchSize" = ${config.batchSize} is larger than the training set (limitTrain = ${config.limitTrain}). Use a batch size of at most ${config.limitTrain}.`,
+          "batchSize",
+        );
       }
       return config;
     } catch (e) {
@@ -480,7 +509,16 @@ export async function ensureRuns(configs: ReadonlyArray<RunConfigInput | RunConf
         if (outcome.status !== "busy") {
           found.set(id, outcome.run);
           if (outcome.status === "trained") trained++;
-          onEvent({ kind: "done", index, of, id, config, run: outcome.run, cached: outcome.status === "cached", seconds: (Date.now() - t0) / 1000 });
+          onEvent({
+            kind: "done",
+            index,
+            of,
+            id,
+            config,
+            run: outcome.run,
+            cached: outcome.status === "cached",
+            seconds: (Date.now() - t0) / 1000,
+          });
           break;
         }
         // Another process (a second notebook, a sweep) holds the lock: its result is ours too.
@@ -495,7 +533,13 @@ export async function ensureRuns(configs: ReadonlyArray<RunConfigInput | RunConf
     }
   }
 
-  onEvent({ kind: "finished", trained, cached: unique.size - trained - failures.length, failed: failures.length, seconds: (Date.now() - started) / 1000 });
+  onEvent({
+    kind: "finished",
+    trained,
+    cached: unique.size - trained - failures.length,
+    failed: failures.length,
+    seconds: (Date.now() - started) / 1000,
+  });
   if (failures.length) {
     const lines = failures.map((f) => `  - ${describeConfig(f.config)}: ${f.error.message.split("\n")[0]}`);
     const first = failures[0].error;
@@ -543,7 +587,8 @@ async function trainInWorkers(
       }
       case "epoch": {
         const config = configOf.get(e.id);
-        if (config) onEvent({ kind: "epoch", index: numberOf(e.id), of, id: e.id, config, epochs: totalEpochs(config), metrics: e.metrics });
+        if (config)
+          onEvent({ kind: "epoch", index: numberOf(e.id), of, id: e.id, config, epochs: totalEpochs(config), metrics: e.metrics });
         return;
       }
       case "run-end": {
@@ -559,7 +604,9 @@ async function trainInWorkers(
           onEvent({ kind: "done", index: numberOf(r.id), of, id: r.id, config, run, cached: r.status === "cached", seconds });
         } else if (r.status === "failed" || r.status === "stopped") {
           const kind = ERROR_KINDS.find((k) => k === r.kind);
-          const error = kind ? new SltError(kind, r.error ?? "failed", r.id) : new Error(r.error ?? `${r.status} (${r.kind ?? "no reason given"})`);
+          const error = kind
+            ? new SltError(kind, r.error ?? "failed", r.id)
+            : new Error(r.error ?? `${r.status} (${r.kind ?? "no reason given"})`);
           failures.push({ config, error });
           onEvent({ kind: "failed", index: numberOf(r.id), of, id: r.id, config, error });
         }

@@ -47,9 +47,8 @@ export function standardError(xs: readonly number[]): number {
 // Lanczos coefficients (g = 7, n = 9): ~15 significant digits for x > 0.
 const LANCZOS_G = 7;
 const LANCZOS = [
-  0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313,
-  -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6,
-  1.5056327351493116e-7,
+  0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905,
+  -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
 ];
 
 /** Natural log of the gamma function for x > 0 (Lanczos approximation). */
@@ -108,8 +107,7 @@ export function regularizedIncompleteBeta(x: number, a: number, b: number): numb
   if (Number.isNaN(x) || !(a > 0) || !(b > 0)) return NaN;
   if (x <= 0) return 0;
   if (x >= 1) return 1;
-  const lnFront =
-    lnGamma(a + b) - lnGamma(a) - lnGamma(b) + a * Math.log(x) + b * Math.log1p(-x);
+  const lnFront = lnGamma(a + b) - lnGamma(a) - lnGamma(b) + a * Math.log(x) + b * Math.log1p(-x);
   const front = Math.exp(lnFront);
   // The continued fraction converges fast only below the mean a/(a+b);
   // above it use the symmetry I_x(a,b) = 1 − I_{1−x}(b,a).

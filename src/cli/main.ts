@@ -9,9 +9,9 @@ import { availableBackends, initBackend } from "../engine/backend";
 import { SltError, isSltError } from "../errors";
 import { datasets } from "../data/registry";
 import { models } from "../models/registry";
-import { RunConfig, parseRunConfig, runId, totalEpochs } from "../experiments/config";
+import { type RunConfig, parseRunConfig, runId, totalEpochs } from "../experiments/config";
 import { checkConfigAgainstRegistries, executeRun } from "../experiments/run";
-import { RunStore, StoredRun, defaultStoreDir } from "../experiments/store";
+import { RunStore, type StoredRun, defaultStoreDir } from "../experiments/store";
 import { planCycles } from "../iep/schedule";
 import { addConfigOptions, configFromOptions } from "./options";
 import { RunProgress, epochLine, formatPercent, table } from "./progress";
@@ -59,7 +59,9 @@ export function summariseRun(run: StoredRun): string {
       "",
     );
   }
-  lines.push(`test accuracy ${formatPercent(f.testAccuracy)}   dying ratio ${f.dyingRatio === null ? "– (weight training)" : f.dyingRatio.toFixed(4)}   turnover ${f.turnover?.toFixed(4) ?? "–"}`);
+  lines.push(
+    `test accuracy ${formatPercent(f.testAccuracy)}   dying ratio ${f.dyingRatio === null ? "– (weight training)" : f.dyingRatio.toFixed(4)}   turnover ${f.turnover?.toFixed(4) ?? "–"}`,
+  );
   if (f.layers.length) {
     // After hard pruning, removed edges count as dying, as in the run's dying ratio above.
     const anyRemoved = f.layers.some((l) => l.available < l.total);
@@ -86,7 +88,11 @@ function findById(store: RunStore, idOrPrefix: string): string {
   const matches = store.ids().filter((id) => id.startsWith(idOrPrefix));
   if (matches.length === 1) return matches[0];
   if (!matches.length) throw new SltError("usage", `No run ${idOrPrefix} in ${store.root}. 'slt runs' lists the runs.`, idOrPrefix);
-  throw new SltError("usage", `"${idOrPrefix}" matches ${matches.length} runs (${matches.slice(0, 5).join(", ")}…): give more characters.`, idOrPrefix);
+  throw new SltError(
+    "usage",
+    `"${idOrPrefix}" matches ${matches.length} runs (${matches.slice(0, 5).join(", ")}…): give more characters.`,
+    idOrPrefix,
+  );
 }
 
 export function buildProgram(): Command {
@@ -122,14 +128,22 @@ export function buildProgram(): Command {
     const outcome = await executeRun(config, {
       store: storeDir,
       onStart: (info) => {
-        process.stderr.write(`run ${info.id}: ${config.method} ${config.model} on ${config.dataset}, keepFraction ${config.keepFraction}, backend ${info.backend.name}${info.resumedFromEpoch ? `, resuming after epoch ${info.resumedFromEpoch}` : ""}\n`);
+        process.stderr.write(
+          `run ${info.id}: ${config.method} ${config.model} on ${config.dataset}, keepFraction ${config.keepFraction}, backend ${info.backend.name}${info.resumedFromEpoch ? `, resuming after epoch ${info.resumedFromEpoch}` : ""}\n`,
+        );
         progress.start(totalEpochs(config) * info.stepsPerEpoch, info.resumedFromEpoch * info.stepsPerEpoch, cycles);
       },
       onStep: (e) => progress.step(e),
       onEpoch: (m) => progress.epoch(m),
     }).finally(() => progress.stop());
-    if (outcome.status === "busy") throw new SltError("store", `Run ${outcome.id} is being trained by another process right now ('slt runs' shows it). Wait for it to finish.`, outcome.id);
-    if (outcome.status === "cached") process.stderr.write(`run ${outcome.run.id} was already finished: shown from the store (${storeDir}), not recomputed.\n`);
+    if (outcome.status === "busy")
+      throw new SltError(
+        "store",
+        `Run ${outcome.id} is being trained by another process right now ('slt runs' shows it). Wait for it to finish.`,
+        outcome.id,
+      );
+    if (outcome.status === "cached")
+      process.stderr.write(`run ${outcome.run.id} was already finished: shown from the store (${storeDir}), not recomputed.\n`);
     if (opts.json) process.stdout.write(`${JSON.stringify(outcome.run)}\n`);
     else process.stdout.write(`${summariseRun(outcome.run)}\n\nstored in ${new RunStore(storeDir).runDir(outcome.run.id)}\n`);
   });
@@ -144,7 +158,11 @@ export function buildProgram(): Command {
       const run = store.readFinished(full);
       if (!run) {
         const l = store.describe(full);
-        throw new SltError("usage", `Run ${full} is ${l.status}${l.epochsDone !== null ? ` after ${l.epochsDone} epochs` : ""}${l.error ? `: ${l.error}` : ""}. Rerun its config with 'slt run' to ${l.status === "interrupted" ? "resume" : "retry"} it.`, full);
+        throw new SltError(
+          "usage",
+          `Run ${full} is ${l.status}${l.epochsDone !== null ? ` after ${l.epochsDone} epochs` : ""}${l.error ? `: ${l.error}` : ""}. Rerun its config with 'slt run' to ${l.status === "interrupted" ? "resume" : "retry"} it.`,
+          full,
+        );
       }
       process.stdout.write(opts.json ? `${JSON.stringify(run, null, 1)}\n` : `${summariseRun(run)}\n`);
     });

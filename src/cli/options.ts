@@ -3,7 +3,7 @@
  * description as its help), and the parsed options back into a config object.
  * Field `iep.cycles` becomes `--iep-cycles`; `keepFraction` becomes `--keep-fraction`.
  */
-import { Command, Option } from "commander";
+import { type Command, Option } from "commander";
 import { describeConfigFields } from "../experiments/config";
 import { SltError } from "../errors";
 
@@ -16,7 +16,10 @@ export interface FieldOption {
 }
 
 function kebab(field: string): string {
-  return field.replace(/\./g, "-").replace(/([a-z0-9])([A-Z])/g, "$1-$2").toLowerCase();
+  return field
+    .replace(/\./g, "-")
+    .replace(/([a-z0-9])([A-Z])/g, "$1-$2")
+    .toLowerCase();
 }
 
 function camelFromKebab(flag: string): string {
@@ -39,7 +42,13 @@ export function addConfigOptions(cmd: Command): Command {
   for (const f of describeConfigFields()) {
     if (f.type === "object") {
       sectionHeadings.set(f.field, `${f.field}: ${f.description}:`);
-      if (f.field === "iterand") cmd.addOption(grouped(new Option("--iterand", "Turn on IteRand with its default period and rate (see --iterand-period, --iterand-rate)"), f.field));
+      if (f.field === "iterand")
+        cmd.addOption(
+          grouped(
+            new Option("--iterand", "Turn on IteRand with its default period and rate (see --iterand-period, --iterand-rate)"),
+            f.field,
+          ),
+        );
       continue;
     }
     const flag = kebab(f.field);
@@ -65,7 +74,10 @@ function parseValue(field: string, type: string, raw: unknown): unknown {
     return n;
   }
   if (type.endsWith("[]")) {
-    const parts = raw.split(",").map((s) => s.trim()).filter(Boolean);
+    const parts = raw
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
     return type.startsWith("number") ? parts.map((p) => parseValue(field, "number", p)) : parts;
   }
   return raw;

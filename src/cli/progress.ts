@@ -4,14 +4,18 @@
  * the per-epoch lines are printed, plus a line every `logEverySteps` steps.
  */
 import cliProgress from "cli-progress";
-import { EpochMetrics, ProgressEvent } from "../train/procedure";
+import type { EpochMetrics, ProgressEvent } from "../train/procedure";
 
 /** A plain-text table with padded columns, header first. */
 export function table(rows: Record<string, string>[]): string {
   if (!rows.length) return "";
   const keys = Object.keys(rows[0]);
   const width = keys.map((k) => Math.max(k.length, ...rows.map((r) => (r[k] ?? "").length)));
-  const line = (r: Record<string, string>) => keys.map((k, i) => (r[k] ?? "").padEnd(width[i])).join("  ").trimEnd();
+  const line = (r: Record<string, string>) =>
+    keys
+      .map((k, i) => (r[k] ?? "").padEnd(width[i]))
+      .join("  ")
+      .trimEnd();
   return [line(Object.fromEntries(keys.map((k) => [k, k]))), ...rows.map(line)].join("\n");
 }
 
@@ -53,7 +57,8 @@ export class RunProgress {
     if (!this.tty) return;
     this.bar = new cliProgress.SingleBar(
       {
-        format: "epoch {epoch}/{epochs}{cycle} |{bar}| {percentage}% step {step}/{spe}  loss {loss}  acc {acc}  DR {dr}  left {eta_formatted}",
+        format:
+          "epoch {epoch}/{epochs}{cycle} |{bar}| {percentage}% step {step}/{spe}  loss {loss}  acc {acc}  DR {dr}  left {eta_formatted}",
         barsize: 24,
         hideCursor: true,
         clearOnComplete: true,
@@ -84,7 +89,9 @@ export class RunProgress {
     this.lastPayload = payload;
     if (this.bar) this.bar.increment(1, payload);
     else if (this.logEverySteps > 0 && e.step % this.logEverySteps === 0) {
-      this.write(`  epoch ${e.epoch}/${e.epochs}${payload.cycle} step ${e.step}/${e.stepsPerEpoch}  loss ${payload.loss}  acc ${payload.acc}  DR ${payload.dr}  left ${this.timeLeft()}`);
+      this.write(
+        `  epoch ${e.epoch}/${e.epochs}${payload.cycle} step ${e.step}/${e.stepsPerEpoch}  loss ${payload.loss}  acc ${payload.acc}  DR ${payload.dr}  left ${this.timeLeft()}`,
+      );
     }
   }
 

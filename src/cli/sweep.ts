@@ -8,7 +8,15 @@ import cliProgress from "cli-progress";
 import { Command, Option } from "commander";
 import { SltError } from "../errors";
 import { defaultStoreDir } from "../experiments/store";
-import { SweepEvent, SweepPlan, SweepSummary, parseShard, planSweep, runSweep, sweepFailureError } from "../experiments/sweep";
+import {
+  type SweepEvent,
+  type SweepPlan,
+  type SweepSummary,
+  parseShard,
+  planSweep,
+  runSweep,
+  sweepFailureError,
+} from "../experiments/sweep";
 import { epochLine, formatPercent, table } from "./progress";
 
 /** The example of --help, as a user would write it (a test checks that it expands to 13 runs). */
@@ -30,7 +38,9 @@ Spec format (JSON):
                                the grid); with runs and no grid, base alone is not a run
 
 Example:
-${SWEEP_EXAMPLE_TEXT.split("\n").map((l) => `  ${l}`).join("\n")}
+${SWEEP_EXAMPLE_TEXT.split("\n")
+  .map((l) => `  ${l}`)
+  .join("\n")}
   (4 × 3 grid runs + 1 explicit run = 13 runs)
 
 Every run is validated before any starts; a bad value is one error naming the grid field.
@@ -49,7 +59,11 @@ function readSpecFile(file: string): unknown {
     text = fs.readFileSync(file, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new SltError("usage", `Cannot read the sweep spec ${file}: ${code === "ENOENT" ? "file not found" : (code ?? (e as Error).message)}.`, file);
+    throw new SltError(
+      "usage",
+      `Cannot read the sweep spec ${file}: ${code === "ENOENT" ? "file not found" : (code ?? (e as Error).message)}.`,
+      file,
+    );
   }
   try {
     return JSON.parse(text) as unknown;
@@ -95,7 +109,10 @@ export function formatSummary(s: SweepSummary): string {
     `sweep "${s.name}"${s.shard ? ` shard ${s.shard.index}/${s.shard.count}` : ""}: ${s.total} runs in ${s.seconds.toFixed(1)} s — ` +
       `${s.trained.length} trained, ${s.cached.length} already finished, ${s.busy.length} busy elsewhere, ${s.failed.length} failed, ${s.stopped.length} stopped`,
   ];
-  for (const r of s.trained) lines.push(`  trained  ${r.id}  test ${formatPercent(r.testAccuracy)}  DR ${r.dyingRatio == null ? "–" : r.dyingRatio.toFixed(4)}${r.resumedFromEpoch ? `  (resumed after epoch ${r.resumedFromEpoch})` : ""}  ${r.label}`);
+  for (const r of s.trained)
+    lines.push(
+      `  trained  ${r.id}  test ${formatPercent(r.testAccuracy)}  DR ${r.dyingRatio == null ? "–" : r.dyingRatio.toFixed(4)}${r.resumedFromEpoch ? `  (resumed after epoch ${r.resumedFromEpoch})` : ""}  ${r.label}`,
+    );
   for (const r of s.busy) lines.push(`  busy     ${r.id}  held by another process; not run here  ${r.label}`);
   for (const r of s.stopped) lines.push(`  stopped  ${r.id}  ${r.error ?? ""}  ${r.label}`);
   for (const r of s.failed) lines.push(`  failed   ${r.id}  ${(r.error ?? "").split("\n")[0]}  ${r.label}`);
@@ -134,10 +151,20 @@ export class SweepProgress {
     switch (e.type) {
       case "plan": {
         const settled = e.plan.runs.length;
-        this.log(`sweep "${e.plan.name}": ${settled} runs${e.plan.shard ? ` (shard ${e.plan.shard.index}/${e.plan.shard.count} of ${e.plan.total})` : ""}, ${e.jobs} ${e.inProcess ? "in this process" : `worker process${e.jobs > 1 ? "es" : ""}`}`);
+        this.log(
+          `sweep "${e.plan.name}": ${settled} runs${e.plan.shard ? ` (shard ${e.plan.shard.index}/${e.plan.shard.count} of ${e.plan.total})` : ""}, ${e.jobs} ${e.inProcess ? "in this process" : `worker process${e.jobs > 1 ? "es" : ""}`}`,
+        );
         if (this.tty) {
           this.multibar = new cliProgress.MultiBar(
-            { format: "{name} |{bar}| {value}/{total} runs  {counts}", barsize: 24, hideCursor: true, fps: 5, stream: process.stderr, gracefulExit: false, clearOnComplete: false },
+            {
+              format: "{name} |{bar}| {value}/{total} runs  {counts}",
+              barsize: 24,
+              hideCursor: true,
+              fps: 5,
+              stream: process.stderr,
+              gracefulExit: false,
+              clearOnComplete: false,
+            },
             cliProgress.Presets.shades_classic,
           );
           this.total = this.multibar.create(settled, 0, { name: short(`sweep ${e.plan.name}`, 34), counts: "" });
@@ -148,10 +175,21 @@ export class SweepProgress {
         this.labels.set(e.worker, e.label);
         this.dr.set(e.worker, null);
         if (!this.multibar) {
-          this.log(`[w${e.worker}] run ${e.id} ${e.label}${e.resumedFromEpoch ? `: resuming after epoch ${e.resumedFromEpoch}` : ""} (${e.backend})`);
+          this.log(
+            `[w${e.worker}] run ${e.id} ${e.label}${e.resumedFromEpoch ? `: resuming after epoch ${e.resumedFromEpoch}` : ""} (${e.backend})`,
+          );
           return;
         }
-        const payload = { name: short(`w${e.worker} ${e.label}`, 34), epoch: e.resumedFromEpoch, epochs: e.epochs, step: 0, spe: e.stepsPerEpoch, loss: "–", acc: "–", dr: "–" };
+        const payload = {
+          name: short(`w${e.worker} ${e.label}`, 34),
+          epoch: e.resumedFromEpoch,
+          epochs: e.epochs,
+          step: 0,
+          spe: e.stepsPerEpoch,
+          loss: "–",
+          acc: "–",
+          dr: "–",
+        };
         const total = e.epochs * e.stepsPerEpoch;
         const bar = this.bars.get(e.worker);
         if (bar) bar.start(total, e.resumedFromEpoch * e.stepsPerEpoch, payload);
@@ -170,12 +208,22 @@ export class SweepProgress {
         const bar = this.bars.get(e.worker);
         if (!bar) return;
         const dr = this.dr.get(e.worker);
-        bar.update((e.epoch - 1) * e.stepsPerEpoch + e.step, { epoch: e.epoch, epochs: e.epochs, step: e.step, spe: e.stepsPerEpoch, loss: e.loss.toFixed(4), acc: formatPercent(e.accuracy, 1), dr: dr == null ? "–" : dr.toFixed(3) });
+        bar.update((e.epoch - 1) * e.stepsPerEpoch + e.step, {
+          epoch: e.epoch,
+          epochs: e.epochs,
+          step: e.step,
+          spe: e.stepsPerEpoch,
+          loss: e.loss.toFixed(4),
+          acc: formatPercent(e.accuracy, 1),
+          dr: dr == null ? "–" : dr.toFixed(3),
+        });
         return;
       }
       case "epoch":
         this.dr.set(e.worker, e.metrics.dyingRatio);
-        this.log(`[w${e.worker}] ${short(this.labels.get(e.worker) ?? e.id, 30).trimEnd()}  ${epochLine(e.metrics, this.cycles.get(e.worker) ?? 1)}`);
+        this.log(
+          `[w${e.worker}] ${short(this.labels.get(e.worker) ?? e.id, 30).trimEnd()}  ${epochLine(e.metrics, this.cycles.get(e.worker) ?? 1)}`,
+        );
         return;
       case "run-end": {
         const r = e.result;
@@ -199,7 +247,8 @@ export class SweepProgress {
         this.log(`[w${e.worker}] ${e.line}`);
         return;
       case "worker-exit":
-        if (e.signal || (e.code !== 0 && e.code !== null)) this.log(`[w${e.worker}] worker ${e.pid} exited (${e.signal ?? `code ${e.code}`})`);
+        if (e.signal || (e.code !== 0 && e.code !== null))
+          this.log(`[w${e.worker}] worker ${e.pid} exited (${e.signal ?? `code ${e.code}`})`);
         this.bars.get(e.worker)?.stop();
         return;
       case "worker-start":
@@ -218,62 +267,81 @@ export function sweepCommand(parent: Command): Command {
   const globalStore = () => parent.opts().store as string | undefined;
   const cmd = new Command("sweep")
     .copyInheritedSettings(parent)
-    .description("Run a sweep of runs from a spec file (grid × base + explicit runs) in parallel worker processes; skips finished runs, resumes interrupted ones")
+    .description(
+      "Run a sweep of runs from a spec file (grid × base + explicit runs) in parallel worker processes; skips finished runs, resumes interrupted ones",
+    )
     .argument("<spec.json>", "the sweep spec (format below)")
     .option("--jobs <n>", "parallel runs (worker processes); default: one per core")
     .option("--shard <i/n>", "run only shard i of n (0-based), chosen by run id: for cluster array jobs")
     .option("--dry-run", "list the runs with their ids and status in the store; train nothing")
     .option("--json", "print the plan (--dry-run) or the summary as JSON on stdout")
     .option("--store <dir>", "run store folder (default: $SLT_STORE or ./runs)")
-    .addOption(new Option("--stale-lock-minutes <m>", "a lock whose heartbeat is older than this is taken over (default 10)").default(undefined))
+    .addOption(
+      new Option("--stale-lock-minutes <m>", "a lock whose heartbeat is older than this is taken over (default 10)").default(undefined),
+    )
     .addHelpText("after", SWEEP_HELP);
-  cmd.action(async (file: string, opts: { jobs?: string; shard?: string; dryRun?: boolean; json?: boolean; store?: string; staleLockMinutes?: string }) => {
-    const storeDir = opts.store ?? globalStore() ?? defaultStoreDir();
-    const spec = readSpecFile(file);
-    const shard = opts.shard !== undefined ? parseShard(opts.shard) : undefined;
-    const jobs = parseJobs(opts.jobs);
-    let staleLockMs: number | undefined;
-    if (opts.staleLockMinutes !== undefined) {
-      const m = Number(opts.staleLockMinutes);
-      if (!Number.isFinite(m) || m <= 0) throw new SltError("usage", `--stale-lock-minutes expects a number > 0, got "${opts.staleLockMinutes}".`, "stale-lock-minutes");
-      staleLockMs = m * 60_000;
-    }
-    if (opts.dryRun) {
-      const plan = planSweep(spec, { store: storeDir, shard, source: file });
-      process.stdout.write(opts.json ? `${JSON.stringify(plan, null, 1)}\n` : formatPlan(plan, storeDir));
-      return;
-    }
+  cmd.action(
+    async (
+      file: string,
+      opts: { jobs?: string; shard?: string; dryRun?: boolean; json?: boolean; store?: string; staleLockMinutes?: string },
+    ) => {
+      const storeDir = opts.store ?? globalStore() ?? defaultStoreDir();
+      const spec = readSpecFile(file);
+      const shard = opts.shard !== undefined ? parseShard(opts.shard) : undefined;
+      const jobs = parseJobs(opts.jobs);
+      let staleLockMs: number | undefined;
+      if (opts.staleLockMinutes !== undefined) {
+        const m = Number(opts.staleLockMinutes);
+        if (!Number.isFinite(m) || m <= 0)
+          throw new SltError("usage", `--stale-lock-minutes expects a number > 0, got "${opts.staleLockMinutes}".`, "stale-lock-minutes");
+        staleLockMs = m * 60_000;
+      }
+      if (opts.dryRun) {
+        const plan = planSweep(spec, { store: storeDir, shard, source: file });
+        process.stdout.write(opts.json ? `${JSON.stringify(plan, null, 1)}\n` : formatPlan(plan, storeDir));
+        return;
+      }
 
-    const progress = new SweepProgress();
-    const controller = new AbortController();
-    const inProcess = jobs === 1;
-    let stopSignal: NodeJS.Signals | null = null;
-    const onSignal = (sig: NodeJS.Signals) => {
-      if (stopSignal) return;
-      stopSignal = sig;
-      controller.abort();
-    };
-    // In-process training blocks the event loop, so a handler would only delay Ctrl-C:
-    // keep the default (exit at once; checkpoints and stale locks make that safe).
-    if (!inProcess) {
-      process.on("SIGINT", onSignal);
-      process.on("SIGTERM", onSignal);
-    }
-    let summary: SweepSummary;
-    try {
-      summary = await runSweep(spec, { store: storeDir, jobs, shard, inProcess, staleLockMs, signal: controller.signal, source: file, onEvent: (e) => progress.handle(e) });
-    } finally {
-      progress.stop();
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-    }
-    process.stdout.write(opts.json ? `${JSON.stringify(summary, null, 1)}\n` : formatSummary(summary));
-    if (stopSignal) {
-      process.stderr.write(`sweep stopped by ${stopSignal}; run the same command again to continue.\n`);
-      process.exit(stopSignal === "SIGINT" ? 130 : 143);
-    }
-    const failure = sweepFailureError(summary);
-    if (failure) throw failure;
-  });
+      const progress = new SweepProgress();
+      const controller = new AbortController();
+      const inProcess = jobs === 1;
+      let stopSignal: NodeJS.Signals | null = null;
+      const onSignal = (sig: NodeJS.Signals) => {
+        if (stopSignal) return;
+        stopSignal = sig;
+        controller.abort();
+      };
+      // In-process training blocks the event loop, so a handler would only delay Ctrl-C:
+      // keep the default (exit at once; checkpoints and stale locks make that safe).
+      if (!inProcess) {
+        process.on("SIGINT", onSignal);
+        process.on("SIGTERM", onSignal);
+      }
+      let summary: SweepSummary;
+      try {
+        summary = await runSweep(spec, {
+          store: storeDir,
+          jobs,
+          shard,
+          inProcess,
+          staleLockMs,
+          signal: controller.signal,
+          source: file,
+          onEvent: (e) => progress.handle(e),
+        });
+      } finally {
+        progress.stop();
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+      }
+      process.stdout.write(opts.json ? `${JSON.stringify(summary, null, 1)}\n` : formatSummary(summary));
+      if (stopSignal) {
+        process.stderr.write(`sweep stopped by ${stopSignal}; run the same command again to continue.\n`);
+        process.exit(stopSignal === "SIGINT" ? 130 : 143);
+      }
+      const failure = sweepFailureError(summary);
+      if (failure) throw failure;
+    },
+  );
   return cmd;
 }

@@ -45,7 +45,10 @@ export function makeBatch(set: ImageSet, order: Int32Array, start: number, end: 
     throw new SltError("usage", `makeBatch: need 0 ≤ start ≤ end ≤ order.length (${order.length}), got start ${start}, end ${end}`);
   }
   if (opts.mean.length !== C || opts.std.length !== C) {
-    throw new SltError("usage", `makeBatch: mean and std need ${C} values (one per channel), got ${opts.mean.length} and ${opts.std.length}`);
+    throw new SltError(
+      "usage",
+      `makeBatch: mean and std need ${C} values (one per channel), got ${opts.mean.length} and ${opts.std.length}`,
+    );
   }
   const aug = opts.augment;
   const pad = aug ? aug.padCrop : 0;

@@ -49,11 +49,7 @@ export async function readDataFile(file: string, fix: string): Promise<DataFile>
     return { file, bytes, gzip: true, size, mtimeMs };
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
-    throw new SltError(
-      "data",
-      `${file}: corrupt or truncated gzip data (${why}). ${fix}`,
-      file,
-    );
+    throw new SltError("data", `${file}: corrupt or truncated gzip data (${why}). ${fix}`, file);
   }
 }
 

@@ -54,8 +54,7 @@ export async function loadIdxDataset(def: IdxDatasetDef, folder: IdxFolder, opti
       "data",
       (missing.length === roles.length
         ? `${def.title} not found: none of the four IDX files (raw or .gz) in ${folder.dir}. `
-        : `${def.title} incomplete: missing ${missing.map((m) => path.join(folder.dir, m)).join(", ")} (raw or .gz). `) +
-        folder.howToGet,
+        : `${def.title} incomplete: missing ${missing.map((m) => path.join(folder.dir, m)).join(", ")} (raw or .gz). `) + folder.howToGet,
       where,
     );
   }

@@ -136,7 +136,8 @@ class Reader {
 
   values(type: number, data: Uint8Array, where: string): MatValues {
     const copy = (bytesPer: number): ArrayBuffer => {
-      if (data.length % bytesPer !== 0) this.fail(`corrupt: ${where}: ${data.length} bytes is not a whole number of ${bytesPer}-byte values`);
+      if (data.length % bytesPer !== 0)
+        this.fail(`corrupt: ${where}: ${data.length} bytes is not a whole number of ${bytesPer}-byte values`);
       // A copy: the data may be unaligned, and big-endian files need their bytes swapped.
       const out = new Uint8Array(data.length);
       out.set(data);
@@ -280,4 +281,3 @@ export async function readMat5File(file: string, fix: string): Promise<Map<strin
   const f = await readDataFile(file, fix);
   return readMat5(f.bytes, file, fix);
 }
-

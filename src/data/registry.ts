@@ -25,7 +25,7 @@ export function datasetNames(): string[] {
 
 /** The spec of `name`; SltError("config") listing the known names for an unknown one. */
 export function getDataset(name: string): DatasetSpec {
-  if (!Object.prototype.hasOwnProperty.call(datasets, name)) {
+  if (!Object.hasOwn(datasets, name)) {
     throw new SltError("config", `unknown data set "${name}"; known data sets: ${datasetNames().join(", ")}`, "dataset");
   }
   return datasets[name];

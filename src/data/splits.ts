@@ -54,7 +54,11 @@ export function limitImageSet(set: ImageSet, n: number): ImageSet {
 export function splitValidation(set: ImageSet, fraction: number, seed: number): { train: ImageSet; validation?: ImageSet } {
   if (fraction <= 0) return { train: set };
   if (set.count < 2) {
-    throw new SltError("config", `validationFraction ${fraction} needs at least 2 training images, found ${set.count}`, "validationFraction");
+    throw new SltError(
+      "config",
+      `validationFraction ${fraction} needs at least 2 training images, found ${set.count}`,
+      "validationFraction",
+    );
   }
   const nVal = Math.min(set.count - 1, Math.max(1, Math.round(fraction * set.count)));
   const perm = Rng.derive(seed, "validation-split").permutation(set.count);

@@ -41,7 +41,8 @@ function checkConfig(c: SyntheticConfig): void {
   for (const k of positive) {
     if (!Number.isInteger(c[k]) || c[k] < 1) throw new SltError("config", `synthetic ${k} must be a whole number ≥ 1, got ${c[k]}`, k);
   }
-  if (c.numClasses > 256) throw new SltError("config", `synthetic numClasses must be ≤ 256 (labels are bytes), got ${c.numClasses}`, "numClasses");
+  if (c.numClasses > 256)
+    throw new SltError("config", `synthetic numClasses must be ≤ 256 (labels are bytes), got ${c.numClasses}`, "numClasses");
   for (const k of ["trainCount", "testCount"] as const) {
     if (!Number.isInteger(c[k]) || c[k] < 0) throw new SltError("config", `synthetic ${k} must be a whole number ≥ 0, got ${c[k]}`, k);
   }

@@ -109,11 +109,23 @@ function padSpatial(t: tf.Tensor4D, top: number, bottom: number, left: number, r
   let out = t;
   if (top < 0 || bottom < 0 || left < 0 || right < 0) {
     const [n, h, w, c] = out.shape;
-    const ct = Math.max(0, -top), cb = Math.max(0, -bottom), cl = Math.max(0, -left), cr = Math.max(0, -right);
+    const ct = Math.max(0, -top),
+      cb = Math.max(0, -bottom),
+      cl = Math.max(0, -left),
+      cr = Math.max(0, -right);
     out = tf.slice(out, [0, ct, cl, 0], [n, h - ct - cb, w - cl - cr, c]);
   }
-  const pt = Math.max(0, top), pb = Math.max(0, bottom), pl = Math.max(0, left), pr = Math.max(0, right);
-  if (pt || pb || pl || pr) out = tf.pad(out, [[0, 0], [pt, pb], [pl, pr], [0, 0]]);
+  const pt = Math.max(0, top),
+    pb = Math.max(0, bottom),
+    pl = Math.max(0, left),
+    pr = Math.max(0, right);
+  if (pt || pb || pl || pr)
+    out = tf.pad(out, [
+      [0, 0],
+      [pt, pb],
+      [pl, pr],
+      [0, 0],
+    ]);
   return out;
 }
 
@@ -125,13 +137,26 @@ export function convOutputSize(inputSize: number, kernel: number, g: ConvGeometr
  * conv2d of `t` with padding [top, bottom, left, right] handed to the conv kernel (explicit
  * padding: no padded copy); negative amounts (padding wider than the kernel) crop first.
  */
-function convPadded(t: tf.Tensor4D, filter: tf.Tensor4D, top: number, bottom: number, left: number, right: number, dilation: number): tf.Tensor4D {
+function convPadded(
+  t: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  top: number,
+  bottom: number,
+  left: number,
+  right: number,
+  dilation: number,
+): tf.Tensor4D {
   let input = t;
   if (top < 0 || bottom < 0 || left < 0 || right < 0) {
     input = padSpatial(t, Math.min(0, top), Math.min(0, bottom), Math.min(0, left), Math.min(0, right));
     [top, bottom, left, right] = [top, bottom, left, right].map((p) => Math.max(0, p));
   }
-  const pad: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [top, bottom], [left, right], [0, 0]];
+  const pad: [[number, number], [number, number], [number, number], [number, number]] = [
+    [0, 0],
+    [top, bottom],
+    [left, right],
+    [0, 0],
+  ];
   return tf.conv2d(input, filter, 1, pad, "NHWC", dilation);
 }
 

@@ -61,7 +61,11 @@ export function storeWriteError(e: unknown, target: string): unknown {
     );
   }
   if (code === "EACCES" || code === "EROFS" || code === "EPERM" || code === "ENOTDIR" || code === "ENOENT") {
-    return new StoreWriteError(`The run store is not writable: could not write ${target} (${code}). Choose a writable folder with --store or SLT_STORE.`, target, code);
+    return new StoreWriteError(
+      `The run store is not writable: could not write ${target} (${code}). Choose a writable folder with --store or SLT_STORE.`,
+      target,
+      code,
+    );
   }
   return e;
 }

@@ -20,7 +20,8 @@ export function encodeBinary(value: unknown): Buffer {
       return ref;
     }
     // Any other typed array would be written as a plain object and read back as one.
-    if (ArrayBuffer.isView(v)) throw new Error(`encodeBinary: unsupported array type ${v.constructor.name}; use Float32Array or Uint8Array`);
+    if (ArrayBuffer.isView(v))
+      throw new Error(`encodeBinary: unsupported array type ${v.constructor.name}; use Float32Array or Uint8Array`);
     if (typeof v === "number" && !Number.isFinite(v)) {
       const ref: NumRef = { $num: String(v) as NumRef["$num"] };
       return ref;

@@ -15,26 +15,58 @@ const keep = z.number().gt(0).lte(1);
 
 export const iepSchema = z
   .object({
-    cycles: z.number().int().min(1).max(100).default(4).describe("K, the number of EP cycles; the kept fraction reaches keepFraction at the last one"),
-    schedule: z.enum(["geometric", "linear", "list"]).default("geometric").describe("How the kept fraction falls across cycles: geometric keep_c = keep^(c/K), linear in the kept fraction, or the explicit `keepFractions` list"),
-    keepFractions: z.array(keep).default([]).describe("Kept fraction of each cycle when schedule = list (K values, non-increasing, ending at keepFraction)"),
+    cycles: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(4)
+      .describe("K, the number of EP cycles; the kept fraction reaches keepFraction at the last one"),
+    schedule: z
+      .enum(["geometric", "linear", "list"])
+      .default("geometric")
+      .describe(
+        "How the kept fraction falls across cycles: geometric keep_c = keep^(c/K), linear in the kept fraction, or the explicit `keepFractions` list",
+      ),
+    keepFractions: z
+      .array(keep)
+      .default([])
+      .describe("Kept fraction of each cycle when schedule = list (K values, non-increasing, ending at keepFraction)"),
     epochsPerCycle: z.number().int().min(1).default(2).describe("Epochs of EP in each cycle (the LR schedule spans one cycle)"),
-    pruning: z.enum(["soft", "hard"]).default("soft").describe("soft: carry the scores over and remove nothing; hard: remove the edges outside each cycle's mask for good"),
-    rewind: z.enum(["lr", "scores", "reinit", "finetune"]).default("lr").describe("At each cycle boundary: lr = restart the LR schedule (default), scores = also reset scores to their initial values, reinit = fresh random scores, finetune = no rewinding (continue at the last LR)"),
+    pruning: z
+      .enum(["soft", "hard"])
+      .default("soft")
+      .describe("soft: carry the scores over and remove nothing; hard: remove the edges outside each cycle's mask for good"),
+    rewind: z
+      .enum(["lr", "scores", "reinit", "finetune"])
+      .default("lr")
+      .describe(
+        "At each cycle boundary: lr = restart the LR schedule (default), scores = also reset scores to their initial values, reinit = fresh random scores, finetune = no rewinding (continue at the last LR)",
+      ),
   })
   .strict();
 
 export const iterandSchema = z
   .object({
     period: z.number().int().min(1).default(300).describe("IteRand: re-randomise every N optimiser steps"),
-    rate: z.number().gte(0).lte(1).default(0.1).describe("IteRand: probability that an unselected weight is re-sampled from its initial distribution"),
+    rate: z
+      .number()
+      .gte(0)
+      .lte(1)
+      .default(0.1)
+      .describe("IteRand: probability that an unselected weight is re-sampled from its initial distribution"),
   })
   .strict();
 
 export const runConfigSchema = z
   .object({
     label: z.string().default("").describe("Free text shown in listings; does not change the run's identity"),
-    method: z.enum(["ep", "iep", "weights"]).default("ep").describe("ep: one-shot Edge-Popup; iep: iterative Edge-Popup (see iep.*); weights: ordinary weight training of the dense network (the baseline)"),
+    method: z
+      .enum(["ep", "iep", "weights"])
+      .default("ep")
+      .describe(
+        "ep: one-shot Edge-Popup; iep: iterative Edge-Popup (see iep.*); weights: ordinary weight training of the dense network (the baseline)",
+      ),
     model: z.string().default("lenet300").describe("Model name from the model registry (slt info lists them)"),
     widthMultiplier: z.number().gt(0).max(16).default(1).describe("Multiplies every hidden width of the model"),
     dataset: z.string().default("mnist").describe("Data set name from the data registry (slt info lists them)"),
@@ -43,12 +75,26 @@ export const runConfigSchema = z
     limitTrain: z.number().int().min(0).default(0).describe("Train on the first N training images only (0 = all); for quick runs"),
     limitTest: z.number().int().min(0).default(0).describe("Evaluate on the first N test images only (0 = all)"),
     augment: z.boolean().default(false).describe("Standard CIFAR augmentation: zero-pad 4, random crop, random horizontal flip"),
-    keepFraction: keep.default(0.5).describe("Fraction of each layer's edges KEPT by the mask, in (0, 1] (prune rate = 1 − keepFraction); for iep, the final one"),
+    keepFraction: keep
+      .default(0.5)
+      .describe("Fraction of each layer's edges KEPT by the mask, in (0, 1] (prune rate = 1 − keepFraction); for iep, the final one"),
     globalTopK: z.boolean().default(false).describe("Take one top-k over all layers instead of one per layer"),
-    firstLayerDense: z.boolean().default(false).describe("Train the first layer's weights normally and keep all its edges (not pruned, no DR)"),
-    lastLayerDense: z.boolean().default(false).describe("Train the last layer's weights normally and keep all its edges (not pruned, no DR)"),
-    weightInit: z.enum(Object.keys(weightInits) as [string, ...string[]]).default("signed-constant").describe("Initialisation of the frozen weights (scaled-* use fan-in × keepFraction)"),
-    scoreInit: z.enum(Object.keys(scoreInits) as [string, ...string[]]).default("kaiming-uniform").describe("Initialisation of the scores (kaiming-uniform with a=√5 is the EP reference)"),
+    firstLayerDense: z
+      .boolean()
+      .default(false)
+      .describe("Train the first layer's weights normally and keep all its edges (not pruned, no DR)"),
+    lastLayerDense: z
+      .boolean()
+      .default(false)
+      .describe("Train the last layer's weights normally and keep all its edges (not pruned, no DR)"),
+    weightInit: z
+      .enum(Object.keys(weightInits) as [string, ...string[]])
+      .default("signed-constant")
+      .describe("Initialisation of the frozen weights (scaled-* use fan-in × keepFraction)"),
+    scoreInit: z
+      .enum(Object.keys(scoreInits) as [string, ...string[]])
+      .default("kaiming-uniform")
+      .describe("Initialisation of the scores (kaiming-uniform with a=√5 is the EP reference)"),
     epochs: z.number().int().min(1).default(2).describe("Training epochs (ep, weights); iep uses iep.cycles × iep.epochsPerCycle"),
     batchSize: z.number().int().min(1).default(64).describe("Images per optimiser step"),
     evalBatchSize: z.number().int().min(1).default(1000).describe("Images per forward pass when evaluating"),
@@ -58,12 +104,18 @@ export const runConfigSchema = z
     nesterov: z.boolean().default(false).describe("Nesterov momentum for SGD"),
     weightDecay: z.number().gte(0).default(1e-4).describe("L2 weight decay on the trained variables (the scores, in EP)"),
     labelSmoothing: z.number().gte(0).lt(1).default(0).describe("Label smoothing of the cross-entropy"),
-    lrSchedule: z.enum(["cosine", "step", "constant"]).default("cosine").describe("Learning-rate schedule over one training (one cycle for iep)"),
+    lrSchedule: z
+      .enum(["cosine", "step", "constant"])
+      .default("cosine")
+      .describe("Learning-rate schedule over one training (one cycle for iep)"),
     warmupEpochs: z.number().gte(0).default(0).describe("Linear warm-up of the learning rate, in epochs"),
     stepMilestones: z.array(z.number().gt(0)).default([]).describe("Epochs at which the step schedule multiplies the LR by stepGamma"),
     stepGamma: z.number().gt(0).lte(1).default(0.1).describe("Factor of the step schedule"),
     seed: z.number().int().min(0).default(0).describe("Seed of weights, scores, data order and augmentation"),
-    backend: z.enum(["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"]).default("auto").describe("Compute backend; auto takes tfjs-node-gpu, tfjs-node, wasm, cpu in that order"),
+    backend: z
+      .enum(["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"])
+      .default("auto")
+      .describe("Compute backend; auto takes tfjs-node-gpu, tfjs-node, wasm, cpu in that order"),
     iep: iepSchema.default(iepSchema.parse({})).describe("Iterative Edge-Popup settings (method = iep)"),
     iterand: iterandSchema.nullable().default(null).describe("IteRand re-randomisation of unselected weights (null = off)"),
   })
@@ -126,7 +178,11 @@ export function parseRunConfig(input: unknown): RunConfig {
   const result = runConfigSchema.safeParse(input ?? {});
   if (!result.success) {
     const lines = result.error.issues.map((i) => `  - ${describeIssue(i, input)}`);
-    throw new SltError("config", `Invalid run config:\n${lines.join("\n")}\nSee 'slt run --help' for every field.`, issueSubject(result.error.issues[0]));
+    throw new SltError(
+      "config",
+      `Invalid run config:\n${lines.join("\n")}\nSee 'slt run --help' for every field.`,
+      issueSubject(result.error.issues[0]),
+    );
   }
   const config = result.data;
   checkCrossFieldRules(config);
@@ -136,11 +192,28 @@ export function parseRunConfig(input: unknown): RunConfig {
 function checkCrossFieldRules(c: RunConfig): void {
   if (c.method === "iep" && c.iep.schedule === "list") {
     const ks = c.iep.keepFractions;
-    if (ks.length !== c.iep.cycles) throw new SltError("config", `"iep.keepFractions" has ${ks.length} values but iep.cycles = ${c.iep.cycles}: give one kept fraction per cycle.`, "iep.keepFractions");
-    if (Math.abs(ks[ks.length - 1] - c.keepFraction) > 1e-9) throw new SltError("config", `"iep.keepFractions" must end at keepFraction = ${c.keepFraction}, got ${ks[ks.length - 1]}.`, "iep.keepFractions");
-    for (let i = 1; i < ks.length; i++) if (ks[i] > ks[i - 1]) throw new SltError("config", `"iep.keepFractions" must not increase (cycle ${i + 1}: ${ks[i]} > ${ks[i - 1]}).`, "iep.keepFractions");
+    if (ks.length !== c.iep.cycles)
+      throw new SltError(
+        "config",
+        `"iep.keepFractions" has ${ks.length} values but iep.cycles = ${c.iep.cycles}: give one kept fraction per cycle.`,
+        "iep.keepFractions",
+      );
+    if (Math.abs(ks[ks.length - 1] - c.keepFraction) > 1e-9)
+      throw new SltError(
+        "config",
+        `"iep.keepFractions" must end at keepFraction = ${c.keepFraction}, got ${ks[ks.length - 1]}.`,
+        "iep.keepFractions",
+      );
+    for (let i = 1; i < ks.length; i++)
+      if (ks[i] > ks[i - 1])
+        throw new SltError(
+          "config",
+          `"iep.keepFractions" must not increase (cycle ${i + 1}: ${ks[i]} > ${ks[i - 1]}).`,
+          "iep.keepFractions",
+        );
   }
-  if (c.method === "weights" && c.iterand) throw new SltError("config", `"iterand" applies to supermask training only; set it to null for method = weights.`, "iterand");
+  if (c.method === "weights" && c.iterand)
+    throw new SltError("config", `"iterand" applies to supermask training only; set it to null for method = weights.`, "iterand");
 }
 
 /** Flat list of fields with type, default and description, for --help and docs. */
@@ -154,7 +227,11 @@ export function describeConfigFields(): { field: string; type: string; default: 
         out.push({ field: prefix + k, type: "object", default: p.default, description: p.description ?? "" });
         walk(inner.properties, `${prefix}${k}.`);
       } else {
-        const type = p.enum ? p.enum.join("|") : p.type === "array" ? `${p.items?.type ?? ""}[]` : (p.type ?? (p.anyOf ?? []).map((a) => a.type).join("|"));
+        const type = p.enum
+          ? p.enum.join("|")
+          : p.type === "array"
+            ? `${p.items?.type ?? ""}[]`
+            : (p.type ?? (p.anyOf ?? []).map((a) => a.type).join("|"));
         out.push({ field: prefix + k, type: String(type), default: p.default, description: p.description ?? "" });
       }
     }

@@ -99,7 +99,8 @@ function createExclusive(file: string, content: string): boolean {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "EEXIST") return false;
-    if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP" && code !== "ENOSYS" && code !== "EMLINK") throw storeWriteError(e, file);
+    if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP" && code !== "ENOSYS" && code !== "EMLINK")
+      throw storeWriteError(e, file);
   } finally {
     fs.rmSync(tmp, { force: true });
   }
@@ -164,7 +165,10 @@ export class RunLock {
       if (nowMtime === null) return true;
       if (!lockIsStale(now, staleMs, nowMtime)) return false;
       if (seen && !sameHolder(seen, now)) return false;
-      const aside = path.join(path.dirname(file), `${TEMP_PREFIX}${path.basename(file)}.stale-${process.pid}-${randomBytes(4).toString("hex")}`);
+      const aside = path.join(
+        path.dirname(file),
+        `${TEMP_PREFIX}${path.basename(file)}.stale-${process.pid}-${randomBytes(4).toString("hex")}`,
+      );
       try {
         fs.renameSync(file, aside);
       } catch {
@@ -203,7 +207,10 @@ export class RunLock {
     const info = readLock(this.file);
     if (!info || info.token !== this.token) return false;
     info.heartbeatAt = new Date().toISOString();
-    const tmp = path.join(path.dirname(this.file), `${TEMP_PREFIX}${path.basename(this.file)}-${process.pid}-${randomBytes(4).toString("hex")}`);
+    const tmp = path.join(
+      path.dirname(this.file),
+      `${TEMP_PREFIX}${path.basename(this.file)}-${process.pid}-${randomBytes(4).toString("hex")}`,
+    );
     try {
       fs.writeFileSync(tmp, JSON.stringify(info));
       fs.renameSync(tmp, this.file);

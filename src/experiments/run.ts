@@ -4,16 +4,16 @@
  * and store the result with its config, backend, versions and timings.
  */
 import * as os from "node:os";
-import { BackendInfo, initBackend, versions } from "../engine/backend";
+import { type BackendInfo, initBackend, versions } from "../engine/backend";
 import { SltError } from "../errors";
 import { getDataset, loadDataset } from "../data/registry";
-import { DataSplits } from "../data/types";
+import type { DataSplits } from "../data/types";
 import { getModel } from "../models/registry";
-import { EpochMetrics, ProgressEvent, runProcedure } from "../train/procedure";
+import { type EpochMetrics, type ProgressEvent, runProcedure } from "../train/procedure";
 import { StoreWriteError } from "./atomic";
-import { RunConfig, RunConfigInput, parseRunConfig, runId } from "./config";
-import { RunLock } from "./lock";
-import { RunStore, StoredRun } from "./store";
+import { type RunConfig, type RunConfigInput, parseRunConfig, runId } from "./config";
+import type { RunLock } from "./lock";
+import { RunStore, type StoredRun } from "./store";
 
 export interface RunOptions {
   /** The run store, or its folder. Default: $SLT_STORE or ./runs. */
@@ -64,7 +64,14 @@ const dataCache = new Map<string, DataSplits>();
 
 /** Load a data set once per process (a sweep trains many runs on the same data). */
 export async function loadDataFor(config: RunConfig): Promise<DataSplits> {
-  const key = JSON.stringify([config.dataset, config.dataDir, config.validationFraction, config.validationFraction > 0 ? config.seed : 0, config.limitTrain, config.limitTest]);
+  const key = JSON.stringify([
+    config.dataset,
+    config.dataDir,
+    config.validationFraction,
+    config.validationFraction > 0 ? config.seed : 0,
+    config.limitTrain,
+    config.limitTest,
+  ]);
   const hit = dataCache.get(key);
   if (hit) return hit;
   const data = await loadDataset(config.dataset, {
@@ -101,7 +108,11 @@ export async function executeRun(input: RunConfigInput | RunConfig, options: Run
   const data = await loadDataFor(config);
   const dataSeconds = (Date.now() - started) / 1000;
   if (config.batchSize > data.train.count) {
-    throw new SltError("config", `"batchSize" = ${config.batchSize} is larger than the training set (${data.train.count} images${config.limitTrain ? `, limitTrain = ${config.limitTrain}` : ""}). Use a batch size of at most ${data.train.count}.`, "batchSize");
+    throw new SltError(
+      "config",
+      `"batchSize" = ${config.batchSize} is larger than the training set (${data.train.count} images${config.limitTrain ? `, limitTrain = ${config.limitTrain}` : ""}). Use a batch size of at most ${data.train.count}.`,
+      "batchSize",
+    );
   }
   const backend = await initBackend(config.backend);
 
@@ -134,7 +145,7 @@ async function trainLocked(
   const resumedFromEpoch = resume?.epochsDone ?? 0;
   options.onStart?.({ id, config, backend: ctx.backend, resumedFromEpoch, stepsPerEpoch: Math.ceil(data.train.count / config.batchSize) });
   const trainStarted = Date.now();
-  let result;
+  let result: ReturnType<typeof runProcedure>;
   try {
     result = runProcedure(config, data, {
       onStep: (e) => {
@@ -162,7 +173,10 @@ async function trainLocked(
     throw e;
   }
   if (!lock.isHeld()) throw new LockLostError();
-  const epochSeconds = result.epochs.slice(resumedFromEpoch).map((e) => e.seconds).sort((a, b) => a - b);
+  const epochSeconds = result.epochs
+    .slice(resumedFromEpoch)
+    .map((e) => e.seconds)
+    .sort((a, b) => a - b);
   const run = store.writeFinished({
     id,
     status: "finished",
@@ -188,7 +202,11 @@ async function trainLocked(
 export async function runExperiment(input: RunConfigInput | RunConfig, options: RunOptions = {}): Promise<StoredRun> {
   const outcome = await executeRun(input, options);
   if (outcome.status === "busy") {
-    throw new SltError("store", `Run ${outcome.id} is being trained by another process right now (see 'slt runs'). Wait for it, or run a different config.`, outcome.id);
+    throw new SltError(
+      "store",
+      `Run ${outcome.id} is being trained by another process right now (see 'slt runs'). Wait for it, or run a different config.`,
+      outcome.id,
+    );
   }
   return outcome.run;
 }

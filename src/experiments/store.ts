@@ -9,12 +9,12 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { BackendInfo } from "../engine/backend";
+import type { BackendInfo } from "../engine/backend";
 import { SltError } from "../errors";
-import { Checkpoint, ProcedureResult } from "../train/procedure";
+import type { Checkpoint, ProcedureResult } from "../train/procedure";
 import { StoreWriteError, TEMP_PREFIX, sha256, storeWriteError, writeFileAtomic } from "./atomic";
 import { decodeBinary, encodeBinary } from "./binary";
-import { RunConfig, canonicalJson, describeConfigFields } from "./config";
+import { type RunConfig, canonicalJson, describeConfigFields } from "./config";
 import { DEFAULT_STALE_MS, RunLock, lockFileHeld, readLock } from "./lock";
 
 export interface RunTimings {
@@ -117,7 +117,11 @@ export class RunStore {
               : code === "ENOSPC" || code === "EDQUOT"
                 ? "the disk is full"
                 : (code ?? (e as Error).message);
-      throw new StoreWriteError(`The run store ${this.root} is not writable (${why}${code && why !== code ? `, ${code}` : ""}). ${fix}`, this.root, code ?? "EIO");
+      throw new StoreWriteError(
+        `The run store ${this.root} is not writable (${why}${code && why !== code ? `, ${code}` : ""}). ${fix}`,
+        this.root,
+        code ?? "EIO",
+      );
     }
   }
 
@@ -138,10 +142,18 @@ export class RunStore {
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === "ENOENT" || code === "ENOTDIR") return null;
-      throw new SltError("store", `The stored result ${f} cannot be read (${code ?? (e as Error).message}). Check the permissions of the run store ${this.root}.`, f);
+      throw new SltError(
+        "store",
+        `The stored result ${f} cannot be read (${code ?? (e as Error).message}). Check the permissions of the run store ${this.root}.`,
+        f,
+      );
     }
     const damaged = (why: string) =>
-      new DamagedFileError(`The stored result ${f} is damaged (${why}). Delete the folder ${this.runDir(id)} to recompute the run.`, f, `run.json damaged (${why}): delete the run folder to recompute`);
+      new DamagedFileError(
+        `The stored result ${f} is damaged (${why}). Delete the folder ${this.runDir(id)} to recompute the run.`,
+        f,
+        `run.json damaged (${why}): delete the run folder to recompute`,
+      );
     let run: StoredRun;
     try {
       run = JSON.parse(text) as StoredRun;
@@ -185,7 +197,11 @@ export class RunStore {
       bytes = fs.readFileSync(f);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
-      throw new SltError("store", `The checkpoint ${f} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). Check the permissions of the run store ${this.root}.`, f);
+      throw new SltError(
+        "store",
+        `The checkpoint ${f} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). Check the permissions of the run store ${this.root}.`,
+        f,
+      );
     }
     const damaged = (why: string) =>
       new DamagedFileError(
@@ -205,7 +221,13 @@ export class RunStore {
   }
 
   writeFailure(id: string, config: RunConfig, error: Error): void {
-    const record: FailureRecord = { id, config, error: error.message, kind: (error as { kind?: string }).kind ?? "bug", at: new Date().toISOString() };
+    const record: FailureRecord = {
+      id,
+      config,
+      error: error.message,
+      kind: (error as { kind?: string }).kind ?? "bug",
+      at: new Date().toISOString(),
+    };
     this.makeRunDir(id);
     writeFileAtomic(this.file(id, "failed.json"), JSON.stringify(record, null, 1));
   }
@@ -278,12 +300,39 @@ export class RunStore {
         return "";
       }
     };
-    const base = { id, label: "", method: "?", model: "?", dataset: "?", keepFraction: NaN, seed: NaN, epochsDone: null, testAccuracy: null, dyingRatio: null, error: null };
-    const fromConfig = (c: RunConfig) => ({ label: c.label, method: c.method, model: c.model, dataset: c.dataset, keepFraction: c.keepFraction, seed: c.seed });
+    const base = {
+      id,
+      label: "",
+      method: "?",
+      model: "?",
+      dataset: "?",
+      keepFraction: NaN,
+      seed: NaN,
+      epochsDone: null,
+      testAccuracy: null,
+      dyingRatio: null,
+      error: null,
+    };
+    const fromConfig = (c: RunConfig) => ({
+      label: c.label,
+      method: c.method,
+      model: c.model,
+      dataset: c.dataset,
+      keepFraction: c.keepFraction,
+      seed: c.seed,
+    });
     const state = this.inspect(id);
     if (state.finished) {
       const run = state.finished;
-      return { ...base, ...fromConfig(run.config), status: "finished", epochsDone: run.result.epochs.length, testAccuracy: run.result.final.testAccuracy, dyingRatio: run.result.final.dyingRatio, updatedAt: mtime("run.json") };
+      return {
+        ...base,
+        ...fromConfig(run.config),
+        status: "finished",
+        epochsDone: run.result.epochs.length,
+        testAccuracy: run.result.final.testAccuracy,
+        dyingRatio: run.result.final.dyingRatio,
+        updatedAt: mtime("run.json"),
+      };
     }
     const cfg = state.checkpoint?.config ?? state.failure?.config ?? state.untrustedConfig;
     const info = { ...base, ...(cfg ? fromConfig(cfg) : {}), epochsDone: state.checkpoint ? state.checkpoint.checkpoint.epochsDone : null };
@@ -292,7 +341,12 @@ export class RunStore {
     if (last) Object.assign(info, { testAccuracy: last.testAccuracy, dyingRatio: last.dyingRatio });
     if (this.isLocked(id)) return { ...info, status: "running", updatedAt: mtime("lock") };
     if (state.failure || state.checkpointError) {
-      return { ...info, status: "failed", error: state.checkpointError ?? state.failure!.error, updatedAt: mtime(state.checkpointError ? "checkpoint.bin" : "failed.json") };
+      return {
+        ...info,
+        status: "failed",
+        error: state.checkpointError ?? state.failure!.error,
+        updatedAt: mtime(state.checkpointError ? "checkpoint.bin" : "failed.json"),
+      };
     }
     return { ...info, status: "interrupted", updatedAt: mtime("checkpoint.bin") };
   }
@@ -306,7 +360,14 @@ export class RunStore {
     failure: FailureRecord | null;
     untrustedConfig?: RunConfig | null;
   } {
-    const out = { untrustedConfig: null as RunConfig | null, finished: null as StoredRun | null, finishedError: null as string | null, checkpoint: null as { config: RunConfig; checkpoint: Checkpoint } | null, checkpointError: null as string | null, failure: this.readFailure(id) };
+    const out = {
+      untrustedConfig: null as RunConfig | null,
+      finished: null as StoredRun | null,
+      finishedError: null as string | null,
+      checkpoint: null as { config: RunConfig; checkpoint: Checkpoint } | null,
+      checkpointError: null as string | null,
+      failure: this.readFailure(id),
+    };
     try {
       out.finished = this.readFinished(id);
     } catch (e) {

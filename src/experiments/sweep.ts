@@ -6,19 +6,19 @@
  * (`shard: {index, count}`) split one sweep across machines by run id, so a cluster
  * array job needs no coordination beyond the shared store and its locks.
  */
-import { ChildProcess, fork } from "node:child_process";
+import { type ChildProcess, fork } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { z } from "zod";
 import { SltError, isSltError } from "../errors";
-import { RunConfig, RunConfigInput, parseRunConfig, runId, totalEpochs } from "./config";
+import { type RunConfig, type RunConfigInput, parseRunConfig, runId, totalEpochs } from "./config";
 import { DEFAULT_STALE_MS } from "./lock";
 import { checkConfigAgainstRegistries, executeRun } from "./run";
-import { RunStatus, RunStore } from "./store";
-import { ParentMessage, SerializedError, WorkerMessage, serializeError } from "./worker";
-import { EpochMetrics } from "../train/procedure";
+import { type RunStatus, RunStore } from "./store";
+import { type ParentMessage, type SerializedError, type WorkerMessage, serializeError } from "./worker";
+import type { EpochMetrics } from "../train/procedure";
 
 // ---------------------------------------------------------------------------------------
 // The spec
@@ -58,12 +58,18 @@ export function parseSweepSpec(input: unknown, source?: string): SweepSpec {
   if (!result.success) {
     const lines = result.error.issues.map((issue) => {
       const field = issue.path.map(String).join(".") || "(spec)";
-      if (issue.code === "unrecognized_keys") return `  - unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}: a sweep spec has name, base, grid and runs.`;
+      if (issue.code === "unrecognized_keys")
+        return `  - unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}: a sweep spec has name, base, grid and runs.`;
       let got: unknown = input;
-      for (const p of issue.path) got = got && typeof got === "object" ? (got as Record<PropertyKey, unknown>)[p as PropertyKey] : undefined;
+      for (const p of issue.path)
+        got = got && typeof got === "object" ? (got as Record<PropertyKey, unknown>)[p as PropertyKey] : undefined;
       return `  - "${field}" = ${JSON.stringify(got) ?? "missing"}: ${issue.message}.`;
     });
-    throw new SltError("config", `Invalid sweep spec${source ? ` ${source}` : ""}:\n${lines.join("\n")}\nSee 'slt sweep --help' for the format.`, result.error.issues[0]?.path.map(String).join("."));
+    throw new SltError(
+      "config",
+      `Invalid sweep spec${source ? ` ${source}` : ""}:\n${lines.join("\n")}\nSee 'slt sweep --help' for the format.`,
+      result.error.issues[0]?.path.map(String).join("."),
+    );
   }
   return result.data as SweepSpec;
 }
@@ -75,7 +81,8 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 /** `over` merged into `base`: nested objects merge field by field, anything else replaces. */
 export function mergeConfig(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) out[k] = isPlainObject(v) && isPlainObject(out[k]) ? mergeConfig(out[k] as Record<string, unknown>, v) : v;
+  for (const [k, v] of Object.entries(over))
+    out[k] = isPlainObject(v) && isPlainObject(out[k]) ? mergeConfig(out[k] as Record<string, unknown>, v) : v;
   return out;
 }
 
@@ -142,12 +149,21 @@ export function planRuns(input: SweepSpecInput | unknown, source?: string): { ru
     for (const assignment of combinations(spec.grid)) {
       let raw = spec.base as Record<string, unknown>;
       for (const [k, v] of Object.entries(assignment)) raw = mergeConfig(raw, nest(k, v));
-      const where = gridKeys.length ? Object.entries(assignment).map(([k, v]) => `${k}=${formatValue(v)}`).join(" ") : "base";
+      const where = gridKeys.length
+        ? Object.entries(assignment)
+            .map(([k, v]) => `${k}=${formatValue(v)}`)
+            .join(" ")
+        : "base";
       candidates.push({ raw, assignment, where, explicitKeys: [] });
     }
   }
   spec.runs.forEach((run, i) => {
-    candidates.push({ raw: mergeConfig(spec.base as Record<string, unknown>, run as Record<string, unknown>), assignment: {}, where: `runs[${i}]`, explicitKeys: Object.keys(run) });
+    candidates.push({
+      raw: mergeConfig(spec.base as Record<string, unknown>, run as Record<string, unknown>),
+      assignment: {},
+      where: `runs[${i}]`,
+      explicitKeys: Object.keys(run),
+    });
   });
 
   const problems = new Set<string>();
@@ -160,7 +176,11 @@ export function planRuns(input: SweepSpecInput | unknown, source?: string): { ru
       config = parseRunConfig(c.raw);
       checkConfigAgainstRegistries(config);
       if (config.limitTrain > 0 && config.batchSize > config.limitTrain) {
-        throw new SltError("config", `"batchSize" = ${config.batchSize} is larger than the training set (limitTrain = ${config.limitTrain}). Use a batch size of at most ${config.limitTrain}.`, "batchSize");
+        throw new SltError(
+          "config",
+          `"batchSize" = ${config.batchSize} is larger than the training set (limitTrain = ${config.limitTrain}). Use a batch size of at most ${config.limitTrain}.`,
+          "batchSize",
+        );
       }
     } catch (e) {
       if (!isSltError(e)) throw e;
@@ -214,7 +234,8 @@ export interface Shard {
  * change when the spec is reordered or extended, and every process agrees on it.
  */
 export function shardOf(id: string, count: number): number {
-  if (!Number.isInteger(count) || count < 1) throw new SltError("usage", `The shard count must be a whole number ≥ 1, got ${count}.`, "shard");
+  if (!Number.isInteger(count) || count < 1)
+    throw new SltError("usage", `The shard count must be a whole number ≥ 1, got ${count}.`, "shard");
   // Run ids are already hex hashes of the config; anything else is hashed first.
   const hex = /^[0-9a-f]{1,32}$/i.test(id) ? id : createHash("sha256").update(id).digest("hex").slice(0, 16);
   return Number(BigInt(`0x${hex}`) % BigInt(count));
@@ -226,7 +247,12 @@ export function parseShard(text: string): Shard {
   if (!m) throw new SltError("usage", `--shard expects "i/n" (shard i of n, 0-based, e.g. 3/16), got "${text}".`, "shard");
   const index = Number(m[1]);
   const count = Number(m[2]);
-  if (count < 1 || index >= count) throw new SltError("usage", `--shard ${text}: the index must be between 0 and n−1 = ${count - 1} (0-based; Slurm's SLURM_ARRAY_TASK_ID is 0-based with --array=0-${count - 1}).`, "shard");
+  if (count < 1 || index >= count)
+    throw new SltError(
+      "usage",
+      `--shard ${text}: the index must be between 0 and n−1 = ${count - 1} (0-based; Slurm's SLURM_ARRAY_TASK_ID is 0-based with --array=0-${count - 1}).`,
+      "shard",
+    );
   return { index, count };
 }
 
@@ -271,7 +297,10 @@ function resolveStore(store: RunStore | string | undefined): RunStore {
  * `quick` judges the status by which files exist instead of reading and verifying them
  * (checkpoints can be large; runSweep verifies what it uses anyway).
  */
-export function planSweep(input: SweepSpecInput | unknown, options: { store?: RunStore | string; shard?: Shard; source?: string; quick?: boolean } = {}): SweepPlan {
+export function planSweep(
+  input: SweepSpecInput | unknown,
+  options: { store?: RunStore | string; shard?: Shard; source?: string; quick?: boolean } = {},
+): SweepPlan {
   const spec = parseSweepSpec(input, options.source);
   const { runs, duplicates } = planRuns(spec, options.source);
   const store = resolveStore(options.store);
@@ -298,8 +327,32 @@ export type SweepEvent =
   | { type: "plan"; plan: SweepPlan; jobs: number; inProcess: boolean }
   | { type: "worker-start"; worker: number; pid: number }
   | { type: "worker-exit"; worker: number; pid: number; code: number | null; signal: string | null }
-  | { type: "run-start"; worker: number; index: number; id: string; label: string; resumedFromEpoch: number; stepsPerEpoch: number; epochs: number; backend: string }
-  | { type: "step"; worker: number; index: number; id: string; epoch: number; epochs: number; cycle: number; cycles: number; step: number; stepsPerEpoch: number; loss: number; accuracy: number; lr: number }
+  | {
+      type: "run-start";
+      worker: number;
+      index: number;
+      id: string;
+      label: string;
+      resumedFromEpoch: number;
+      stepsPerEpoch: number;
+      epochs: number;
+      backend: string;
+    }
+  | {
+      type: "step";
+      worker: number;
+      index: number;
+      id: string;
+      epoch: number;
+      epochs: number;
+      cycle: number;
+      cycles: number;
+      step: number;
+      stepsPerEpoch: number;
+      loss: number;
+      accuracy: number;
+      lr: number;
+    }
   | { type: "epoch"; worker: number; index: number; id: string; metrics: EpochMetrics }
   | { type: "run-end"; worker: number; result: SweepRunResult }
   /** A line a worker process printed (warnings of libraries); never results. */
@@ -379,7 +432,17 @@ export async function runSweep(input: SweepSpecInput | unknown, options: SweepOp
   const staleLockMs = options.staleLockMs ?? DEFAULT_STALE_MS;
   const emit = (e: SweepEvent) => options.onEvent?.(e);
 
-  const summary: SweepSummary = { name: plan.name, shard: plan.shard, total: plan.runs.length, trained: [], cached: [], busy: [], failed: [], stopped: [], seconds: 0 };
+  const summary: SweepSummary = {
+    name: plan.name,
+    shard: plan.shard,
+    total: plan.runs.length,
+    trained: [],
+    cached: [],
+    busy: [],
+    failed: [],
+    stopped: [],
+    seconds: 0,
+  };
   const record = (worker: number, r: SweepRunResult) => {
     summary[r.status === "busy" ? "busy" : r.status].push(r);
     emit({ type: "run-end", worker, result: r });
@@ -390,14 +453,20 @@ export async function runSweep(input: SweepSpecInput | unknown, options: SweepOp
   const settled: SweepRunResult[] = [];
   for (const p of plan.runs) {
     const base = { index: p.index, id: p.id, label: p.label };
-    let finished;
+    let finished: ReturnType<RunStore["readFinished"]>;
     try {
       finished = store.readFinished(p.id);
     } catch (e) {
       settled.push({ ...base, status: "failed", ...errorFields(e) });
       continue;
     }
-    if (finished) settled.push({ ...base, status: "cached", testAccuracy: finished.result.final.testAccuracy, dyingRatio: finished.result.final.dyingRatio });
+    if (finished)
+      settled.push({
+        ...base,
+        status: "cached",
+        testAccuracy: finished.result.final.testAccuracy,
+        dyingRatio: finished.result.final.dyingRatio,
+      });
     else if (store.isLocked(p.id, staleLockMs)) settled.push({ ...base, status: "busy", error: "another process is training it" });
     else queue.push({ plan: p });
   }
@@ -409,7 +478,8 @@ export async function runSweep(input: SweepSpecInput | unknown, options: SweepOp
     if (inProcess) await runInProcess(queue, store, staleLockMs, options, emit, record);
     else await runInWorkers(queue, store, staleLockMs, Math.min(jobs, queue.length), options, emit, record);
   }
-  for (const list of [summary.trained, summary.cached, summary.busy, summary.failed, summary.stopped]) list.sort((a, b) => a.index - b.index);
+  for (const list of [summary.trained, summary.cached, summary.busy, summary.failed, summary.stopped])
+    list.sort((a, b) => a.index - b.index);
   summary.seconds = (Date.now() - started) / 1000;
   return summary;
 }
@@ -425,7 +495,14 @@ function fatalForStore(err: SerializedError): boolean {
 
 type Recorder = (worker: number, r: SweepRunResult) => void;
 
-async function runInProcess(queue: Pending[], store: RunStore, staleLockMs: number, options: SweepOptions, emit: (e: SweepEvent) => void, record: Recorder): Promise<void> {
+async function runInProcess(
+  queue: Pending[],
+  store: RunStore,
+  staleLockMs: number,
+  options: SweepOptions,
+  emit: (e: SweepEvent) => void,
+  record: Recorder,
+): Promise<void> {
   let halt: string | null = null;
   for (const { plan: p } of queue) {
     const base = { index: p.index, id: p.id, label: p.label };
@@ -439,13 +516,47 @@ async function runInProcess(queue: Pending[], store: RunStore, staleLockMs: numb
         store,
         staleLockMs,
         shouldStop: () => options.signal?.aborted ?? false,
-        onStart: (info) => emit({ type: "run-start", worker: 0, index: p.index, id: p.id, label: p.label, resumedFromEpoch: info.resumedFromEpoch, stepsPerEpoch: info.stepsPerEpoch, epochs: totalEpochs(p.config), backend: info.backend.name }),
-        onStep: (e) => emit({ type: "step", worker: 0, index: p.index, id: p.id, epoch: e.epoch, epochs: e.epochs, cycle: e.cycle, cycles: e.cycles, step: e.step, stepsPerEpoch: e.stepsPerEpoch, loss: e.loss, accuracy: e.accuracy, lr: e.lr }),
+        onStart: (info) =>
+          emit({
+            type: "run-start",
+            worker: 0,
+            index: p.index,
+            id: p.id,
+            label: p.label,
+            resumedFromEpoch: info.resumedFromEpoch,
+            stepsPerEpoch: info.stepsPerEpoch,
+            epochs: totalEpochs(p.config),
+            backend: info.backend.name,
+          }),
+        onStep: (e) =>
+          emit({
+            type: "step",
+            worker: 0,
+            index: p.index,
+            id: p.id,
+            epoch: e.epoch,
+            epochs: e.epochs,
+            cycle: e.cycle,
+            cycles: e.cycles,
+            step: e.step,
+            stepsPerEpoch: e.stepsPerEpoch,
+            loss: e.loss,
+            accuracy: e.accuracy,
+            lr: e.lr,
+          }),
         onEpoch: (m) => emit({ type: "epoch", worker: 0, index: p.index, id: p.id, metrics: m }),
       });
       const seconds = (Date.now() - t0) / 1000;
       if (outcome.status === "busy") record(0, { ...base, status: "busy", error: "another process is training it", seconds });
-      else record(0, { ...base, status: outcome.status, testAccuracy: outcome.run.result.final.testAccuracy, dyingRatio: outcome.run.result.final.dyingRatio, resumedFromEpoch: outcome.run.timings.resumedFromEpoch, seconds });
+      else
+        record(0, {
+          ...base,
+          status: outcome.status,
+          testAccuracy: outcome.run.result.final.testAccuracy,
+          dyingRatio: outcome.run.result.final.dyingRatio,
+          resumedFromEpoch: outcome.run.timings.resumedFromEpoch,
+          seconds,
+        });
     } catch (e) {
       const err = serializeError(e);
       if (err.kind === "stopped") record(0, { ...base, status: "stopped", error: err.message });
@@ -466,10 +577,22 @@ interface WorkerSlot {
   exited: boolean;
 }
 
-function runInWorkers(queue: Pending[], store: RunStore, staleLockMs: number, jobs: number, options: SweepOptions, emit: (e: SweepEvent) => void, record: Recorder): Promise<void> {
+function runInWorkers(
+  queue: Pending[],
+  store: RunStore,
+  staleLockMs: number,
+  jobs: number,
+  options: SweepOptions,
+  emit: (e: SweepEvent) => void,
+  record: Recorder,
+): Promise<void> {
   const script = workerScript();
   if (!fs.existsSync(script)) {
-    throw new SltError("usage", `The sweep worker ${script} is missing: build the workbench (npm run build) or use --jobs 1 to train in this process.`, script);
+    throw new SltError(
+      "usage",
+      `The sweep worker ${script} is missing: build the workbench (npm run build) or use --jobs 1 to train in this process.`,
+      script,
+    );
   }
   return new Promise<void>((resolve) => {
     const pending = [...queue];
@@ -481,7 +604,8 @@ function runInWorkers(queue: Pending[], store: RunStore, staleLockMs: number, jo
 
     const stopAll = (reason: string) => {
       if (halt === null) halt = reason;
-      for (const p of pending.splice(0)) record(-1, { index: p.plan.index, id: p.plan.id, label: p.plan.label, status: "stopped", error: halt });
+      for (const p of pending.splice(0))
+        record(-1, { index: p.plan.index, id: p.plan.id, label: p.plan.label, status: "stopped", error: halt });
       for (const s of slots) if (!s.exited) s.child.kill("SIGTERM");
     };
     const onAbort = () => stopAll("the sweep was stopped (signal); the run resumes from its last checkpoint when the sweep runs again");
@@ -492,7 +616,8 @@ function runInWorkers(queue: Pending[], store: RunStore, staleLockMs: number, jo
       if (finished) return;
       if (slots.every((s) => s.exited) && (pending.length === 0 || halt !== null)) {
         finished = true;
-        for (const p of pending.splice(0)) record(-1, { index: p.plan.index, id: p.plan.id, label: p.plan.label, status: "stopped", error: halt ?? "not started" });
+        for (const p of pending.splice(0))
+          record(-1, { index: p.plan.index, id: p.plan.id, label: p.plan.label, status: "stopped", error: halt ?? "not started" });
         options.signal?.removeEventListener("abort", onAbort);
         resolve();
       }
@@ -574,7 +699,14 @@ function runInWorkers(queue: Pending[], store: RunStore, staleLockMs: number, jo
               if (fatalForStore(m.error)) stopAll(`not started: ${m.error.message}`);
             }
           } else if (m.outcome === "busy") record(slot.id, { ...base, status: "busy", error: "another process is training it" });
-          else record(slot.id, { ...base, status: m.outcome === "trained" ? "trained" : "cached", testAccuracy: m.testAccuracy, dyingRatio: m.dyingRatio, resumedFromEpoch: m.resumedFromEpoch });
+          else
+            record(slot.id, {
+              ...base,
+              status: m.outcome === "trained" ? "trained" : "cached",
+              testAccuracy: m.testAccuracy,
+              dyingRatio: m.dyingRatio,
+              resumedFromEpoch: m.resumedFromEpoch,
+            });
           dispatch(slot);
           return;
         }
@@ -597,7 +729,11 @@ function runInWorkers(queue: Pending[], store: RunStore, staleLockMs: number, jo
         }
         const base = { index: p.index, id: p.id, label: p.label, seconds: (Date.now() - slot.currentStarted) / 1000 };
         if (halt !== null || signal === "SIGINT" || signal === "SIGTERM" || signal === "SIGHUP") {
-          record(slot.id, { ...base, status: "stopped", error: `its worker was stopped (${signal ?? `exit code ${code}`}); the run resumes from its last checkpoint` });
+          record(slot.id, {
+            ...base,
+            status: "stopped",
+            error: `its worker was stopped (${signal ?? `exit code ${code}`}); the run resumes from its last checkpoint`,
+          });
           if (halt === null) stopAll(`the sweep was stopped (a worker got ${signal})`);
         } else {
           // Killed from outside (out of memory: SIGKILL) or crashed: the run failed, the sweep goes on.
@@ -617,7 +753,8 @@ function runInWorkers(queue: Pending[], store: RunStore, staleLockMs: number, jo
       } else if (!slot.ready && halt === null) {
         // Died before it could take work: a broken installation. Do not loop forever.
         startupFailures++;
-        if (startupFailures >= 2) stopAll(`the sweep's worker processes fail to start (${signal ?? `exit code ${code}`}); run with --jobs 1 to see the error`);
+        if (startupFailures >= 2)
+          stopAll(`the sweep's worker processes fail to start (${signal ?? `exit code ${code}`}); run with --jobs 1 to see the error`);
       }
       if (halt === null && pending.length > 0 && slots.filter((s) => !s.exited).length < jobs) startWorker();
       maybeDone();

@@ -7,8 +7,8 @@
  */
 import { isSltError } from "../errors";
 import { StoreWriteError } from "./atomic";
-import { RunConfig } from "./config";
-import { EpochMetrics } from "../train/procedure";
+import type { RunConfig } from "./config";
+import type { EpochMetrics } from "../train/procedure";
 import { RunStoppedError, executeRun } from "./run";
 import { pidAlive } from "./lock";
 
@@ -26,7 +26,20 @@ export interface SerializedError {
 export type WorkerMessage =
   | { type: "ready"; pid: number }
   | { type: "run-start"; index: number; id: string; resumedFromEpoch: number; stepsPerEpoch: number; backend: string }
-  | { type: "step"; index: number; id: string; epoch: number; epochs: number; cycle: number; cycles: number; step: number; stepsPerEpoch: number; loss: number; accuracy: number; lr: number }
+  | {
+      type: "step";
+      index: number;
+      id: string;
+      epoch: number;
+      epochs: number;
+      cycle: number;
+      cycles: number;
+      step: number;
+      stepsPerEpoch: number;
+      loss: number;
+      accuracy: number;
+      lr: number;
+    }
   | { type: "epoch"; index: number; id: string; metrics: EpochMetrics }
   | {
       type: "run-end";
@@ -41,7 +54,8 @@ export type WorkerMessage =
 
 export function serializeError(e: unknown): SerializedError {
   if (e instanceof RunStoppedError) return { message: e.message, kind: "stopped" };
-  if (isSltError(e)) return { message: e.message, kind: e.kind, subject: e.subject, code: e instanceof StoreWriteError ? e.code : undefined };
+  if (isSltError(e))
+    return { message: e.message, kind: e.kind, subject: e.subject, code: e instanceof StoreWriteError ? e.code : undefined };
   const err = e instanceof Error ? e : new Error(String(e));
   return { message: `internal error (please report it): ${err.stack ?? err.message}`, kind: "bug" };
 }
@@ -92,20 +106,48 @@ export function startWorker(): void {
         shouldStop: isParentGone,
         onStart: (info) => {
           id = info.id;
-          send({ type: "run-start", index: m.index, id: info.id, resumedFromEpoch: info.resumedFromEpoch, stepsPerEpoch: info.stepsPerEpoch, backend: info.backend.name });
+          send({
+            type: "run-start",
+            index: m.index,
+            id: info.id,
+            resumedFromEpoch: info.resumedFromEpoch,
+            stepsPerEpoch: info.stepsPerEpoch,
+            backend: info.backend.name,
+          });
         },
         onStep: (e) => {
           const now = Date.now();
           if (now - lastStep < STEP_MESSAGE_MS && e.step !== e.stepsPerEpoch) return;
           lastStep = now;
-          send({ type: "step", index: m.index, id, epoch: e.epoch, epochs: e.epochs, cycle: e.cycle, cycles: e.cycles, step: e.step, stepsPerEpoch: e.stepsPerEpoch, loss: e.loss, accuracy: e.accuracy, lr: e.lr });
+          send({
+            type: "step",
+            index: m.index,
+            id,
+            epoch: e.epoch,
+            epochs: e.epochs,
+            cycle: e.cycle,
+            cycles: e.cycles,
+            step: e.step,
+            stepsPerEpoch: e.stepsPerEpoch,
+            loss: e.loss,
+            accuracy: e.accuracy,
+            lr: e.lr,
+          });
         },
         onEpoch: (metrics) => send({ type: "epoch", index: m.index, id, metrics }),
       });
       if (outcome.status === "busy") send({ type: "run-end", index: m.index, id: outcome.id, outcome: "busy" });
       else {
         const f = outcome.run.result.final;
-        send({ type: "run-end", index: m.index, id: outcome.run.id, outcome: outcome.status, testAccuracy: f.testAccuracy, dyingRatio: f.dyingRatio, resumedFromEpoch: outcome.run.timings.resumedFromEpoch });
+        send({
+          type: "run-end",
+          index: m.index,
+          id: outcome.run.id,
+          outcome: outcome.status,
+          testAccuracy: f.testAccuracy,
+          dyingRatio: f.dyingRatio,
+          resumedFromEpoch: outcome.run.timings.resumedFromEpoch,
+        });
       }
     } catch (e) {
       send({ type: "run-end", index: m.index, id, error: serializeError(e) });

@@ -12,13 +12,17 @@
  * any other run.
  */
 import { SltError } from "../errors";
-import { RunConfig, RunConfigInput, parseRunConfig, totalEpochs } from "../experiments/config";
-import { WeightInitName } from "../supermask/init";
+import { type RunConfig, type RunConfigInput, parseRunConfig, totalEpochs } from "../experiments/config";
+import type { WeightInitName } from "../supermask/init";
 
 function requireIep(config: RunConfigInput | RunConfig, what: string): RunConfig {
   const c = parseRunConfig(config);
   if (c.method !== "iep") {
-    throw new SltError("config", `${what} is derived from an iterative EP config, but "method" = "${c.method}". Pass the iEP run's config (method = "iep").`, "method");
+    throw new SltError(
+      "config",
+      `${what} is derived from an iterative EP config, but "method" = "${c.method}". Pass the iEP run's config (method = "iep").`,
+      "method",
+    );
   }
   return c;
 }

@@ -2,7 +2,7 @@
  * What happens to the edges outside a cycle's final mask when the next cycle starts.
  * A new pruning style is one entry here.
  */
-import { MaskedLayer } from "../supermask/layers";
+import type { MaskedLayer } from "../supermask/layers";
 
 export interface PruningStrategy {
   description: string;

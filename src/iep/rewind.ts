@@ -4,8 +4,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../engine/rng";
-import { scoreInits, ScoreInitName } from "../supermask/init";
-import { MaskedLayer } from "../supermask/layers";
+import { scoreInits, type ScoreInitName } from "../supermask/init";
+import type { MaskedLayer } from "../supermask/layers";
 
 export interface RewindContext {
   layers: MaskedLayer[];

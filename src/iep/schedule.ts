@@ -3,7 +3,7 @@
  * the per-cycle factors multiply to it (geometric: every cycle keeps the same share of the
  * previous cycle's edges).
  */
-import { IepConfig } from "../experiments/config";
+import type { IepConfig } from "../experiments/config";
 
 export interface CyclePlan {
   /** 1-based cycle number. */
@@ -24,8 +24,17 @@ export function cycleKeepFractions(finalKeep: number, iep: Pick<IepConfig, "cycl
   }
 }
 
-export function planCycles(config: { method: "ep" | "iep" | "weights"; keepFraction: number; epochs: number; iep: IepConfig }): CyclePlan[] {
+export function planCycles(config: {
+  method: "ep" | "iep" | "weights";
+  keepFraction: number;
+  epochs: number;
+  iep: IepConfig;
+}): CyclePlan[] {
   if (config.method === "weights") return [{ cycle: 1, keepFraction: 1, epochs: config.epochs }];
   if (config.method === "ep") return [{ cycle: 1, keepFraction: config.keepFraction, epochs: config.epochs }];
-  return cycleKeepFractions(config.keepFraction, config.iep).map((k, i) => ({ cycle: i + 1, keepFraction: k, epochs: config.iep.epochsPerCycle }));
+  return cycleKeepFractions(config.keepFraction, config.iep).map((k, i) => ({
+    cycle: i + 1,
+    keepFraction: k,
+    epochs: config.iep.epochsPerCycle,
+  }));
 }

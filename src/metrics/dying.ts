@@ -126,14 +126,18 @@ export class SelectionTracker {
       const a = this.alive[l];
       const first = this.first[l];
       const last = this.last[l];
-      let available = 0, ever = 0, firstKept = 0, firstDropped = 0, lastKept = 0;
+      let available = 0,
+        ever = 0,
+        firstKept = 0,
+        firstDropped = 0,
+        lastKept = 0;
       for (let i = 0; i < e.length; i++) {
         if (!a || a[i]) {
           available++;
           if (e[i]) ever++;
         }
-        if (last && last[i]) lastKept++;
-        if (first && first[i]) {
+        if (last?.[i]) lastKept++;
+        if (first?.[i]) {
           firstKept++;
           if (last && !last[i]) firstDropped++;
         }

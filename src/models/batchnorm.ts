@@ -49,7 +49,8 @@ export class BatchNorm2d {
 
   /** x [N, H, W, C] → same shape. `training` selects batch statistics and updates the running ones. */
   apply(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
-    if (x.shape[3] !== this.channels) throw new Error(`batch norm ${this.name}: expected ${this.channels} channels, got input of shape [${x.shape}]`);
+    if (x.shape[3] !== this.channels)
+      throw new Error(`batch norm ${this.name}: expected ${this.channels} channels, got input of shape [${x.shape}]`);
     if (!training) return tf.mul(tf.sub(x, this.runningMean), tf.rsqrt(tf.add(this.runningVar, this.eps)));
     return this.trainingForward(x);
   }

@@ -4,8 +4,8 @@
  * No biases, no batch norm. Works for 28×28×1 and 32×32×3 inputs alike.
  */
 import * as tf from "@tensorflow/tfjs";
-import { MaskedLayer } from "../supermask/layers";
-import { Model, ModelContext, ModelSpec, scaledWidth } from "./types";
+import type { MaskedLayer } from "../supermask/layers";
+import { type Model, type ModelContext, type ModelSpec, scaledWidth } from "./types";
 
 const BLOCK_WIDTHS = [64, 128, 256, 512];
 
@@ -13,7 +13,9 @@ function convNet(blocks: number): ModelSpec {
   const name = `conv${blocks * 2}`;
   return {
     name,
-    description: `Conv-${blocks * 2}: ${BLOCK_WIDTHS.slice(0, blocks).map((w) => `${w},${w},pool`).join(",")} then FC 256,256,classes; ReLU, no biases`,
+    description: `Conv-${blocks * 2}: ${BLOCK_WIDTHS.slice(0, blocks)
+      .map((w) => `${w},${w},pool`)
+      .join(",")} then FC 256,256,classes; ReLU, no biases`,
     build(ctx: ModelContext): Model {
       let [h, w, c] = ctx.inputShape;
       const convs: MaskedLayer[] = [];
@@ -23,7 +25,9 @@ function convNet(blocks: number): ModelSpec {
         for (let r = 0; r < 2; r++) {
           n++;
           const geometry = { stride: 1, padding: 1 };
-          convs.push(ctx.layer(`conv${n}`, { kind: "conv2d", kernel: 3, inChannels: c, outChannels: width, geometry }, n === 1 ? "first" : "hidden"));
+          convs.push(
+            ctx.layer(`conv${n}`, { kind: "conv2d", kernel: 3, inChannels: c, outChannels: width, geometry }, n === 1 ? "first" : "hidden"),
+          );
           c = width;
         }
         h = Math.floor(h / 2);

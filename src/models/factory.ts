@@ -1,10 +1,10 @@
 /** Builds a registered model with the layers a run config asks for. */
 import { Rng } from "../engine/rng";
-import { RunConfig } from "../experiments/config";
+import type { RunConfig } from "../experiments/config";
 import { MaskedLayer } from "../supermask/layers";
-import { ScoreInitName, WeightInitName } from "../supermask/init";
+import type { ScoreInitName, WeightInitName } from "../supermask/init";
 import { getModel } from "./registry";
-import { LayerRole, Model, ModelContext } from "./types";
+import type { LayerRole, Model, ModelContext } from "./types";
 
 export interface ModelRequest {
   model: string;

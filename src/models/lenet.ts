@@ -1,6 +1,6 @@
 /** LeNet-300-100: the MLP of the lottery-ticket and Edge-Popup papers (no biases, as in EP). */
 import * as tf from "@tensorflow/tfjs";
-import { Model, ModelContext, ModelSpec, scaledWidth } from "./types";
+import { type Model, type ModelContext, type ModelSpec, scaledWidth } from "./types";
 
 export const lenet300: ModelSpec = {
   name: "lenet300",

@@ -3,7 +3,7 @@ import { SltError } from "../errors";
 import { conv2, conv4, conv6, conv8 } from "./conv";
 import { lenet300 } from "./lenet";
 import { resnet18 } from "./resnet";
-import { ModelSpec } from "./types";
+import type { ModelSpec } from "./types";
 
 export const models: Record<string, ModelSpec> = {
   lenet300,

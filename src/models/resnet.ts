@@ -7,10 +7,10 @@
  * weight, in weights mode or for a dense first/last layer).
  */
 import * as tf from "@tensorflow/tfjs";
-import { ConvGeometry } from "../engine/ops";
-import { MaskedLayer } from "../supermask/layers";
+import type { ConvGeometry } from "../engine/ops";
+import type { MaskedLayer } from "../supermask/layers";
 import { BatchNorm2d } from "./batchnorm";
-import { Model, ModelContext, ModelSpec, scaledWidth } from "./types";
+import { type Model, type ModelContext, type ModelSpec, scaledWidth } from "./types";
 
 const STAGE_WIDTHS = [64, 128, 256, 512];
 const BLOCKS_PER_STAGE = 2;
@@ -36,12 +36,20 @@ function blockForward(b: BasicBlock, x: tf.Tensor4D, training: boolean): tf.Tens
 
 export const resnet18: ModelSpec = {
   name: "resnet18",
-  description: "ResNet-18 (CIFAR): 3×3 stem, 4 stages × 2 BasicBlocks (64,128,256,512), 1×1 projection shortcuts, non-affine batch norm, avg-pool, FC; no biases",
+  description:
+    "ResNet-18 (CIFAR): 3×3 stem, 4 stages × 2 BasicBlocks (64,128,256,512), 1×1 projection shortcuts, non-affine batch norm, avg-pool, FC; no biases",
   build(ctx: ModelContext): Model {
     const [, , inChannels] = ctx.inputShape;
     const layers: MaskedLayer[] = [];
     const norms: BatchNorm2d[] = [];
-    const conv = (name: string, kernel: number, cin: number, cout: number, geometry: ConvGeometry, role: "first" | "hidden"): MaskedLayer => {
+    const conv = (
+      name: string,
+      kernel: number,
+      cin: number,
+      cout: number,
+      geometry: ConvGeometry,
+      role: "first" | "hidden",
+    ): MaskedLayer => {
       const layer = ctx.layer(name, { kind: "conv2d", kernel, inChannels: cin, outChannels: cout, geometry }, role);
       layers.push(layer);
       return layer;

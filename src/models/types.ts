@@ -1,8 +1,8 @@
 /**
  * What a model is to the rest of the workbench, and what it is given to build itself.
  */
-import * as tf from "@tensorflow/tfjs";
-import { LayerShape, MaskedLayer } from "../supermask/layers";
+import type * as tf from "@tensorflow/tfjs";
+import type { LayerShape, MaskedLayer } from "../supermask/layers";
 
 /** Where a layer sits, so that "leave the first/last layer dense" needs no model code. */
 export type LayerRole = "first" | "hidden" | "last";

@@ -8,8 +8,16 @@ import type { Axis, BarTrace, Datum, Figure, HeatmapTrace, Layout, ScatterTrace 
 
 /** Plotly's default qualitative colours (D3 category10), so charts match Plotly's look. */
 export const PALETTE: readonly string[] = [
-  "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-  "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+  "#1f77b4",
+  "#ff7f0e",
+  "#2ca02c",
+  "#d62728",
+  "#9467bd",
+  "#8c564b",
+  "#e377c2",
+  "#7f7f7f",
+  "#bcbd22",
+  "#17becf",
 ];
 
 /** `#rrggbb` → `rgba(r,g,b,alpha)`; other colour strings pass through unchanged. */
@@ -253,7 +261,7 @@ export function heatmap(options: HeatmapOptions): Figure {
     hovertemplate: `${options.xTitle ?? "x"}=%{x}<br>${options.yTitle ?? "y"}=%{y}<br>${options.zTitle ?? "z"}=%{z}<extra></extra>`,
   };
   const layout = baseLayout(options);
-  const yAxis: Axis = { ...layout.yaxis, type: "category", ...(options.firstRowOnTop ?? true ? { autorange: "reversed" } : {}) };
+  const yAxis: Axis = { ...layout.yaxis, type: "category", ...((options.firstRowOnTop ?? true) ? { autorange: "reversed" } : {}) };
   return { data: [trace], layout: { ...layout, yaxis: yAxis } };
 }
 

@@ -73,22 +73,29 @@ export function showTable(rows: readonly object[] | ObjectsSource, options: Tabl
 // ---------------------------------------------------------------------------
 // Scale.
 
-export type Scale = "quick" | "full";
+export type Scale = "quick" | "standard" | "full";
+export const scales: readonly Scale[] = ["quick", "standard", "full"];
 
 /**
  * The workbook scale from SLT_SCALE (default "quick"). An unknown value throws
  * so a typo never silently runs the wrong experiment size.
  */
 export function scale(env: NodeJS.ProcessEnv = process.env): Scale {
-  const raw = (env["SLT_SCALE"] ?? "").trim().toLowerCase();
-  if (raw === "" || raw === "quick") return "quick";
-  if (raw === "full") return "full";
-  throw new Error(`SLT_SCALE must be "quick" or "full", got ${JSON.stringify(env["SLT_SCALE"])}`);
+  const raw = (env.SLT_SCALE ?? "").trim().toLowerCase();
+  if (raw === "") return "quick";
+  if ((scales as readonly string[]).includes(raw)) return raw as Scale;
+  throw new Error(`SLT_SCALE must be one of ${scales.join(", ")}, got ${JSON.stringify(env.SLT_SCALE)}`);
 }
 
-/** Picks the value for the current scale, e.g. `byScale({ quick: 2, full: 30 })` epochs. */
-export function byScale<T>(choices: { quick: T; full: T }, env: NodeJS.ProcessEnv = process.env): T {
-  return choices[scale(env)];
+/**
+ * Picks the value for the current scale, e.g. `byScale({ quick: 2, standard: 8, full: 30 })` epochs.
+ * A setting without a `standard` value cannot run at that scale: it throws rather than guess.
+ */
+export function byScale<T>(choices: { quick: T; standard?: T; full: T }, env: NodeJS.ProcessEnv = process.env): T {
+  const s = scale(env);
+  const value = choices[s];
+  if (value === undefined) throw new Error(`this setting has no value for SLT_SCALE=${s}; add a "${s}" entry to its byScale({...})`);
+  return value;
 }
 
 // ---------------------------------------------------------------------------

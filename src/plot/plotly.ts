@@ -228,7 +228,10 @@ const idPrefix = Math.random().toString(36).slice(2, 8);
 
 /** JSON that is safe inside an inline <script> (no "</", no "<!--"). */
 function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+  return JSON.stringify(value)
+    .replace(/</g, "\\u003c")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
 }
 
 export interface FigureHtmlOptions {
@@ -271,7 +274,7 @@ export function figureToHtml(figure: Figure, options: FigureHtmlOptions = {}): s
     `  window.Plotly.newPlot(el, fig.data, fig.layout, fig.config);\n` +
     `})();`;
   const div = `<div class="slt-plot" id="${escapeAttr(id)}" style="width:${width};height:${height}px;"></div>`;
-  return `${withBundle ? plotlyBundleScript() + "\n" : ""}${div}\n<script type="text/javascript">\n${script}\n</script>`;
+  return `${withBundle ? `${plotlyBundleScript()}\n` : ""}${div}\n<script type="text/javascript">\n${script}\n</script>`;
 }
 
 export interface PageOptions {

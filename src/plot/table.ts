@@ -56,7 +56,9 @@ export function tableHtml(source: readonly object[] | ObjectsSource, options: Ta
     .join("\n");
   const more = rows.length - shown.length;
   const footer =
-    more > 0 ? `\n<tfoot><tr><td colspan="${columns.length}">… ${more} more row${more === 1 ? "" : "s"} (${rows.length} in all)</td></tr></tfoot>` : "";
+    more > 0
+      ? `\n<tfoot><tr><td colspan="${columns.length}">… ${more} more row${more === 1 ? "" : "s"} (${rows.length} in all)</td></tr></tfoot>`
+      : "";
   const caption = options.caption ? `<caption>${escapeHtml(options.caption)}</caption>\n` : "";
   return (
     `<table class="slt-table" style="border-collapse:collapse;font-variant-numeric:tabular-nums">\n` +

@@ -3,7 +3,7 @@
  * new scheme is one entry. All draw from the run's seeded Rng (not tfjs's generator), so a
  * network is bit-identical on every backend.
  */
-import { Rng } from "../engine/rng";
+import type { Rng } from "../engine/rng";
 
 export interface InitContext {
   /** Inputs feeding one output unit: in-features for dense, kh·kw·in-channels for conv. */

@@ -8,10 +8,10 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../engine/rng";
-import { RunConfig } from "../experiments/config";
-import { StepContext, TrainingPlugin } from "../train/trainer";
+import type { RunConfig } from "../experiments/config";
+import type { StepContext, TrainingPlugin } from "../train/trainer";
 import { weightInits } from "./init";
-import { MaskedLayer } from "./layers";
+import type { MaskedLayer } from "./layers";
 import { masksFromScores } from "./masker";
 
 export interface IterandSettings {
@@ -31,7 +31,12 @@ export interface IterandSettings {
  */
 export function currentMasks(layers: MaskedLayer[], globalTopK: boolean): Uint8Array[] {
   const out = layers.map((l) => new Uint8Array(l.numel));
-  masksFromScores(layers, globalTopK, layers.map((l) => new Float32Array(l.numel)), out);
+  masksFromScores(
+    layers,
+    globalTopK,
+    layers.map((l) => new Float32Array(l.numel)),
+    out,
+  );
   return out;
 }
 

@@ -5,9 +5,9 @@
  * first/last layer). A layer gets everything it needs as constructor arguments.
  */
 import * as tf from "@tensorflow/tfjs";
-import { Rng } from "../engine/rng";
-import { ConvGeometry, conv2d, dense, opWithGradient } from "../engine/ops";
-import { ScoreInitName, WeightInitName, scoreInits, weightInits } from "./init";
+import type { Rng } from "../engine/rng";
+import { type ConvGeometry, conv2d, dense, opWithGradient } from "../engine/ops";
+import { type ScoreInitName, type WeightInitName, scoreInits, weightInits } from "./init";
 
 export type LayerMode = "supermask" | "weights";
 export type LayerKind = "dense" | "conv2d";

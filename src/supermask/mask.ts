@@ -16,7 +16,11 @@ import { SltError } from "../errors";
  */
 export function keptCount(keepFraction: number, n: number): number {
   if (!(keepFraction > 0 && keepFraction <= 1)) {
-    throw new SltError("config", `keepFraction must be in (0, 1], got ${keepFraction}. It is the fraction of edges KEPT (1 − prune rate).`, "keepFraction");
+    throw new SltError(
+      "config",
+      `keepFraction must be in (0, 1], got ${keepFraction}. It is the fraction of edges KEPT (1 − prune rate).`,
+      "keepFraction",
+    );
   }
   return Math.min(n, Math.max(1, Math.round(keepFraction * n)));
 }
@@ -33,7 +37,9 @@ function selectKthLargest(a: Float32Array, k: number): number {
   while (hi > lo) {
     // Median of three as the pivot keeps sorted or constant inputs linear.
     const mid = (lo + hi) >>> 1;
-    let x = a[lo], y = a[mid], z = a[hi];
+    let x = a[lo],
+      y = a[mid],
+      z = a[hi];
     if (x < y) [x, y] = [y, x];
     if (y < z) [y, z] = [z, y];
     if (x < y) [x, y] = [y, x];
@@ -75,7 +81,12 @@ interface Threshold {
  * evenly spaced sample: its k/m quantile ± 3 binomial standard deviations. Null when the
  * sample is too small to say anything.
  */
-function sampledBracket(values: Float32Array, k: number, m: number, alive: Uint8Array | null | undefined): { lo: number; hi: number } | null {
+function sampledBracket(
+  values: Float32Array,
+  k: number,
+  m: number,
+  alive: Uint8Array | null | undefined,
+): { lo: number; hi: number } | null {
   const n = values.length;
   const sample = new Float32Array(SAMPLE_SIZE);
   let s = 0;
@@ -113,7 +124,12 @@ function candidateCount(n: number, k: number, alive: Uint8Array | null | undefin
  * counting pass against a sampled bracket and a quickselect over the few values inside it;
  * when the bracket misses (rare), or for small inputs, a quickselect over all values.
  */
-function selectThreshold(values: Float32Array, k: number, alive: Uint8Array | null | undefined, scratch: Float32Array | undefined): Threshold {
+function selectThreshold(
+  values: Float32Array,
+  k: number,
+  alive: Uint8Array | null | undefined,
+  scratch: Float32Array | undefined,
+): Threshold {
   const n = values.length;
   const m = candidateCount(n, k, alive);
   const buf = scratch && scratch.length >= n ? scratch : new Float32Array(n);
@@ -173,7 +189,13 @@ export function kthLargest(values: Float32Array, k: number, alive?: Uint8Array |
  * Writes into `out` the mask of the k largest |score| entries of `absScores`
  * (among `alive` ones when given). Returns `out`.
  */
-export function topKMask(absScores: Float32Array, k: number, alive?: Uint8Array | null, out?: Uint8Array, scratch?: Float32Array): Uint8Array {
+export function topKMask(
+  absScores: Float32Array,
+  k: number,
+  alive?: Uint8Array | null,
+  out?: Uint8Array,
+  scratch?: Float32Array,
+): Uint8Array {
   const n = absScores.length;
   const mask = out ?? new Uint8Array(n);
   if (n >= SAMPLING_MIN_N && bracketedTopKMask(absScores, k, alive, mask, scratch)) return mask;
@@ -200,7 +222,13 @@ let bracketPositions = new Int32Array(0);
  * are remembered with their positions and settled once the threshold is known. False (the
  * mask half written) when the bracket misses; the caller then takes the plain path.
  */
-function bracketedTopKMask(absScores: Float32Array, k: number, alive: Uint8Array | null | undefined, mask: Uint8Array, scratch: Float32Array | undefined): boolean {
+function bracketedTopKMask(
+  absScores: Float32Array,
+  k: number,
+  alive: Uint8Array | null | undefined,
+  mask: Uint8Array,
+  scratch: Float32Array | undefined,
+): boolean {
   const n = absScores.length;
   const m = candidateCount(n, k, alive);
   const bracket = sampledBracket(absScores, k, m, alive);

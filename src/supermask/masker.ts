@@ -1,7 +1,7 @@
 /**
  * Takes the masks of all supermask layers from their current scores, once per step.
  */
-import { MaskedLayer } from "./layers";
+import type { MaskedLayer } from "./layers";
 import { globalTopKMasks, keptCount, topKMask } from "./mask";
 
 export interface MaskerOptions {
@@ -14,7 +14,13 @@ export interface MaskerOptions {
  * The one place masks are taken, for the training step and for plug-ins alike. Returns
  * each layer's score values as read.
  */
-export function masksFromScores(layers: MaskedLayer[], globalTopK: boolean, abs: Float32Array[], out: Uint8Array[], scratch?: Float32Array): Float32Array[] {
+export function masksFromScores(
+  layers: MaskedLayer[],
+  globalTopK: boolean,
+  abs: Float32Array[],
+  out: Uint8Array[],
+  scratch?: Float32Array,
+): Float32Array[] {
   const scoreValues = layers.map((layer, i) => {
     const s = layer.scores!.dataSync() as Float32Array;
     const a = abs[i];
@@ -25,7 +31,12 @@ export function masksFromScores(layers: MaskedLayer[], globalTopK: boolean, abs:
     const total = layers.reduce((n, l) => n + l.numel, 0);
     // Global mode keeps the same overall fraction; the first layer's fraction stands for all.
     const k = keptCount(layers[0]?.keepFraction ?? 1, total);
-    globalTopKMasks(abs, k, layers.map((l) => l.alive), out);
+    globalTopKMasks(
+      abs,
+      k,
+      layers.map((l) => l.alive),
+      out,
+    );
   } else {
     layers.forEach((layer, i) => {
       topKMask(abs[i], keptCount(layer.keepFraction, layer.numel), layer.alive, out[i], scratch);

@@ -55,8 +55,11 @@ export class Optimizer {
           }
           p.assign(tf.sub(p, tf.mul(g, lr)));
         } else {
-          const b1 = 0.9, b2 = 0.999, eps = 1e-8;
-          const m = this.slots.m[i], v = this.slots.v[i];
+          const b1 = 0.9,
+            b2 = 0.999,
+            eps = 1e-8;
+          const m = this.slots.m[i],
+            v = this.slots.v[i];
           const nm = tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1));
           const nv = tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2));
           m.assign(nm);

@@ -2,9 +2,9 @@
  * Training plug-ins named by the run config (IteRand, …). A plug-in hooks into the step
  * loop through TrainingPlugin.afterStep; adding one is one file and one line here.
  */
-import { RunConfig } from "../experiments/config";
+import type { RunConfig } from "../experiments/config";
 import { iterandPlugin } from "../supermask/iterand";
-import { TrainingPlugin } from "./trainer";
+import type { TrainingPlugin } from "./trainer";
 
 export type PluginFactory = (config: RunConfig) => TrainingPlugin | null;
 

@@ -4,20 +4,20 @@
  * let an interrupted run resume exactly.
  */
 import * as tf from "@tensorflow/tfjs";
-import { DataSplits } from "../data/types";
-import { RunConfig } from "../experiments/config";
-import { CyclePlan, planCycles } from "../iep/schedule";
+import type { DataSplits } from "../data/types";
+import type { RunConfig } from "../experiments/config";
+import { type CyclePlan, planCycles } from "../iep/schedule";
 import { pruningStrategies } from "../iep/pruning";
 import { rewindStrategies } from "../iep/rewind";
-import { SelectionTracker, SelectionTrackerState, LayerSelectionCounts } from "../metrics/dying";
+import { SelectionTracker, type SelectionTrackerState, type LayerSelectionCounts } from "../metrics/dying";
 import { buildModel } from "../models/factory";
-import { Model } from "../models/types";
-import { ScoreInitName } from "../supermask/init";
+import type { Model } from "../models/types";
+import type { ScoreInitName } from "../supermask/init";
 import { Masker } from "../supermask/masker";
-import { Optimizer, OptimizerState } from "./optimizer";
+import { Optimizer, type OptimizerState } from "./optimizer";
 import { pluginsFor } from "./plugins";
 import { learningRate } from "./schedule";
-import { StepProgress, Trainer } from "./trainer";
+import { type StepProgress, Trainer } from "./trainer";
 
 export interface EpochMetrics {
   /** 1-based over the whole run. */
@@ -151,13 +151,26 @@ export function runProcedure(config: RunConfig, data: DataSplits, hooks: Procedu
   }
 }
 
-function runWithModel(config: RunConfig, data: DataSplits, model: Model, optimizer: Optimizer, variables: tf.Variable[], hooks: ProcedureHooks): ProcedureResult {
+function runWithModel(
+  config: RunConfig,
+  data: DataSplits,
+  model: Model,
+  optimizer: Optimizer,
+  variables: tf.Variable[],
+  hooks: ProcedureHooks,
+): ProcedureResult {
   const prunable = model.layers.filter((l) => l.prunable);
   const masker = prunable.length ? new Masker(model.layers, { globalTopK: config.globalTopK }) : null;
   const trainer = new Trainer(
     model,
     data,
-    { batchSize: config.batchSize, evalBatchSize: config.evalBatchSize, labelSmoothing: config.labelSmoothing, augment: config.augment, seed: config.seed },
+    {
+      batchSize: config.batchSize,
+      evalBatchSize: config.evalBatchSize,
+      labelSmoothing: config.labelSmoothing,
+      augment: config.augment,
+      seed: config.seed,
+    },
     optimizer,
     masker,
     pluginsFor(config),
@@ -248,7 +261,8 @@ function runWithModel(config: RunConfig, data: DataSplits, model: Model, optimiz
         epochIndex,
         (frac) => constantLr ?? learningRate(schedule, e + frac),
         (masks) => record(masks),
-        (p) => hooks.onStep?.({ ...p, kind: "step", cycle: cyclePlan.cycle, cycles: plan.length, epoch: epochIndex + 1, epochs: totalEpochs }),
+        (p) =>
+          hooks.onStep?.({ ...p, kind: "step", cycle: cyclePlan.cycle, cycles: plan.length, epoch: epochIndex + 1, epochs: totalEpochs }),
       );
       lastLr = totals.lastLr;
       const test = trainer.evaluate(data.test, masker ? record : undefined);
@@ -271,7 +285,9 @@ function runWithModel(config: RunConfig, data: DataSplits, model: Model, optimiz
         dyingRatio: runDyingRatio(),
         cycleDyingRatio: cycleSummary?.dyingRatio ?? null,
         turnover: cycleSummary?.turnover ?? null,
-        layerDyingRatio: Object.fromEntries((runSummary?.perLayer ?? []).map((c) => [c.layer, (c.dying + (c.total - c.available)) / c.total])),
+        layerDyingRatio: Object.fromEntries(
+          (runSummary?.perLayer ?? []).map((c) => [c.layer, (c.dying + (c.total - c.available)) / c.total]),
+        ),
         steps: totals.steps,
         seconds: (Date.now() - started) / 1000,
       };
@@ -315,7 +331,13 @@ function count(a: Uint8Array): number {
   return c;
 }
 
-function cycleMetrics(plan: CyclePlan, last: EpochMetrics, tracker: SelectionTracker | null, removed: number, totalEdges: number): CycleMetrics {
+function cycleMetrics(
+  plan: CyclePlan,
+  last: EpochMetrics,
+  tracker: SelectionTracker | null,
+  removed: number,
+  totalEdges: number,
+): CycleMetrics {
   const s = tracker?.summary();
   const dying = s ? s.perLayer.reduce((a, c) => a + c.dying, 0) : 0;
   const kept = s ? s.perLayer.reduce((a, c) => a + c.lastKept, 0) : 0;

@@ -7,11 +7,11 @@ import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../engine/rng";
 import { SltError } from "../errors";
 import { epochOrder, makeBatch } from "../data/batches";
-import { DataSplits, ImageSet } from "../data/types";
-import { Model } from "../models/types";
-import { MaskedLayer } from "../supermask/layers";
-import { Masker } from "../supermask/masker";
-import { Optimizer } from "./optimizer";
+import type { DataSplits, ImageSet } from "../data/types";
+import type { Model } from "../models/types";
+import type { MaskedLayer } from "../supermask/layers";
+import type { Masker } from "../supermask/masker";
+import type { Optimizer } from "./optimizer";
 
 export interface TrainerSettings {
   batchSize: number;
@@ -66,7 +66,15 @@ export class Trainer {
   private readonly variables: tf.Variable[];
   globalStep = 0;
 
-  constructor(model: Model, data: DataSplits, settings: TrainerSettings, optimizer: Optimizer, masker: Masker | null, plugins: TrainingPlugin[], variables: tf.Variable[]) {
+  constructor(
+    model: Model,
+    data: DataSplits,
+    settings: TrainerSettings,
+    optimizer: Optimizer,
+    masker: Masker | null,
+    plugins: TrainingPlugin[],
+    variables: tf.Variable[],
+  ) {
     this.model = model;
     this.data = data;
     this.settings = settings;
@@ -134,7 +142,10 @@ export class Trainer {
             "lr",
           );
         }
-        this.optimizer.apply(this.variables.map((v) => grads[v.name]), lr);
+        this.optimizer.apply(
+          this.variables.map((v) => grads[v.name]),
+          lr,
+        );
       });
       this.globalStep++;
       if (this.plugins.length && this.masker) {

@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
-  EnsureEvent,
+  type EnsureEvent,
   configColumns,
   cycleRows,
   defaultJobs,
@@ -40,8 +40,8 @@ import {
 import { summarise } from "../../src/analysis/stats";
 import { lineWithCI, setDisplay } from "../../src/plot";
 import { SltError } from "../../src/errors";
-import { RunConfigInput, parseRunConfig, runId } from "../../src/experiments/config";
-import { RunStore, StoredRun } from "../../src/experiments/store";
+import { type RunConfigInput, parseRunConfig, runId } from "../../src/experiments/config";
+import { RunStore, type StoredRun } from "../../src/experiments/store";
 
 /** LeNet-300-100 at width 0.1 on 128 synthetic images: 4 steps an epoch. */
 function tiny(overrides: RunConfigInput = {}): RunConfigInput {
@@ -99,9 +99,15 @@ describe("ensureRuns and the row helpers", () => {
   it("takes finished runs from the store on a second call", async () => {
     const again: EnsureEvent[] = [];
     const second = await ensureRuns([EP_B, EP_A], { store, onEvent: (e) => again.push(e) });
-    assert.deepEqual(second.map((r) => r.id), [runs[2].id, runs[0].id]);
+    assert.deepEqual(
+      second.map((r) => r.id),
+      [runs[2].id, runs[0].id],
+    );
     assert.deepEqual(second[0].result, runs[2].result);
-    assert.deepEqual(again.map((e) => e.kind), ["plan", "finished"]);
+    assert.deepEqual(
+      again.map((e) => e.kind),
+      ["plan", "finished"],
+    );
     const plan = again[0];
     assert.deepEqual(plan.kind === "plan" && [plan.cached, plan.toTrain], [2, 0]);
   });
@@ -140,17 +146,23 @@ describe("ensureRuns and the row helpers", () => {
     const er = epochRows(runs.slice(0, 3));
     assert.equal(er.length, 6);
     const iepEpochs = er.filter((r) => r.method === "iep");
-    assert.deepEqual(iepEpochs.map((r) => [r.epoch, r.cycle, r.cycleKeepFraction]), [
-      [1, 1, 0.5],
-      [2, 2, 0.25],
-    ]);
+    assert.deepEqual(
+      iepEpochs.map((r) => [r.epoch, r.cycle, r.cycleKeepFraction]),
+      [
+        [1, 1, 0.5],
+        [2, 2, 0.25],
+      ],
+    );
     assert.equal(iepEpochs[0].cyclePruneRate, 0.5);
     assert.equal(iepEpochs[1].dyingRatio, runs[1].result.epochs[1].dyingRatio);
 
     const cr = cycleRows(runs.slice(0, 3));
     assert.equal(cr.length, 1 + 2 + 1);
     const iepCycles = cr.filter((r) => r.method === "iep");
-    assert.deepEqual(iepCycles.map((r) => r.cycle), [1, 2]);
+    assert.deepEqual(
+      iepCycles.map((r) => r.cycle),
+      [1, 2],
+    );
     assert.equal(iepCycles[1].cyclePruneRate, 0.75);
     // Hard pruning removed edges at the boundary: the solid line is at least the dotted one's share.
     assert.ok(iepCycles[1].removedFraction! > 0);
@@ -160,12 +172,15 @@ describe("ensureRuns and the row helpers", () => {
   it("gives per-layer DR per epoch, in model order, and final per-layer counts that add up", () => {
     const lr = layerRows([runs[0]]);
     assert.equal(lr.length, 2 * 3, "2 epochs × 3 layers");
-    assert.deepEqual(lr.filter((r) => r.epoch === 1).map((r) => [r.layer, r.layerIndex]), [
-      ["fc1", 0],
-      ["fc2", 1],
-      ["fc3", 2],
-    ]);
-    assert.equal(lr[0].dyingRatio, runs[0].result.epochs[0].layerDyingRatio["fc1"]);
+    assert.deepEqual(
+      lr.filter((r) => r.epoch === 1).map((r) => [r.layer, r.layerIndex]),
+      [
+        ["fc1", 0],
+        ["fc2", 1],
+        ["fc3", 2],
+      ],
+    );
+    assert.equal(lr[0].dyingRatio, runs[0].result.epochs[0].layerDyingRatio.fc1);
 
     for (const run of [runs[0], runs[1]]) {
       const fl = finalLayerRows([run]);
@@ -178,7 +193,10 @@ describe("ensureRuns and the row helpers", () => {
         assert.ok(r.turnover >= 0 && r.turnover <= 1);
       }
     }
-    assert.ok(finalLayerRows([runs[1]]).some((r) => r.removed > 0), "hard iEP removed edges");
+    assert.ok(
+      finalLayerRows([runs[1]]).some((r) => r.removed > 0),
+      "hard iEP removed edges",
+    );
   });
 
   it("feeds arquero and summarise", async () => {
@@ -202,7 +220,8 @@ describe("ensureRuns and the row helpers", () => {
     const before = new RunStore(store).ids().length;
     await assert.rejects(
       ensureRuns([tiny({ seed: 9 }), tiny({ keepFraction: 2 })], { store, onEvent: () => {} }),
-      (e: unknown) => e instanceof SltError && e.kind === "config" && /config #2 \(of 2\)/.test(e.message) && /keepFraction/.test(e.message),
+      (e: unknown) =>
+        e instanceof SltError && e.kind === "config" && /config #2 \(of 2\)/.test(e.message) && /keepFraction/.test(e.message),
     );
     assert.equal(new RunStore(store).ids().length, before, "nothing trained");
     await assert.rejects(ensureRuns([tiny()], { store, jobs: 0, onEvent: () => {} }), /jobs/);
@@ -210,7 +229,10 @@ describe("ensureRuns and the row helpers", () => {
       ensureRuns([tiny({ model: "lenet5" })], { store, onEvent: () => {} }),
       (e: unknown) => e instanceof SltError && /config #1/.test(e.message) && /Unknown model "lenet5"/.test(e.message),
     );
-    await assert.rejects(ensureRuns([tiny({ batchSize: 500 })], { store, onEvent: () => {} }), /"batchSize" = 500 is larger than the training set/);
+    await assert.rejects(
+      ensureRuns([tiny({ batchSize: 500 })], { store, onEvent: () => {} }),
+      /"batchSize" = 500 is larger than the training set/,
+    );
     assert.equal(new RunStore(store).ids().length, before, "nothing trained");
   });
 
@@ -220,10 +242,18 @@ describe("ensureRuns and the row helpers", () => {
     const good = tiny({ seed: 6, epochs: 1 });
     await assert.rejects(
       ensureRuns([bad, good], { store, onEvent: (e) => events.push(e) }),
-      (e: unknown) => e instanceof SltError && e.kind === "data" && /1 of 2 runs failed/.test(e.message) && /no-such-folder/.test(e.message) && /seed=5/.test(e.message),
+      (e: unknown) =>
+        e instanceof SltError &&
+        e.kind === "data" &&
+        /1 of 2 runs failed/.test(e.message) &&
+        /no-such-folder/.test(e.message) &&
+        /seed=5/.test(e.message),
     );
     assert.ok(new RunStore(store).readFinished(runId(parseRunConfig(good))), "the good run finished");
-    assert.deepEqual(events.map((e) => e.kind).filter((k) => k === "failed" || k === "done"), ["failed", "done"]);
+    assert.deepEqual(
+      events.map((e) => e.kind).filter((k) => k === "failed" || k === "done"),
+      ["failed", "done"],
+    );
   });
 
   it("waits for a run that another process is training", async () => {
@@ -244,7 +274,9 @@ describe("ensureRuns and the row helpers", () => {
     const lines: string[] = [];
     const config = parseRunConfig(EP_A);
     printEnsureEvent({ kind: "plan", configs: 4, unique: 3, cached: 1, toTrain: 2, store: "/s" }, (l) => lines.push(l));
-    printEnsureEvent({ kind: "epoch", index: 1, of: 2, id: "x", config, epochs: 2, metrics: runs[0].result.epochs[0] }, (l) => lines.push(l));
+    printEnsureEvent({ kind: "epoch", index: 1, of: 2, id: "x", config, epochs: 2, metrics: runs[0].result.epochs[0] }, (l) =>
+      lines.push(l),
+    );
     printEnsureEvent({ kind: "finished", trained: 2, cached: 1, failed: 0, seconds: 3.2 }, (l) => lines.push(l));
     assert.match(lines[0], /^\[runs\] 4 configs \(3 distinct\): 1 in the store, 2 to train/);
     assert.match(lines[1], /^\[run 1\/2\] epoch 1\/2 acc=\d\.\d{3} DR=\d\.\d{3} turnover=\d\.\d{3}/);
@@ -271,11 +303,20 @@ describe("ensureRuns with worker processes", () => {
     const events: EnsureEvent[] = [];
     const parallel = await ensureRuns(configs, { store: path.join(dir, "a"), jobs: 2, onEvent: (e) => events.push(e) });
     const serial = await ensureRuns(configs.slice(0, 2), { store: path.join(dir, "b"), onEvent: () => {} });
-    assert.deepEqual(parallel.map((r) => r.id), [serial[0].id, serial[1].id, serial[0].id]);
+    assert.deepEqual(
+      parallel.map((r) => r.id),
+      [serial[0].id, serial[1].id, serial[0].id],
+    );
     assert.deepEqual(parallel[1].result.final, serial[1].result.final);
     assert.equal(events.filter((e) => e.kind === "start").length, 2);
     assert.equal(events.filter((e) => e.kind === "epoch").length, 2);
-    assert.deepEqual(events.filter((e) => e.kind === "done").map((e) => e.kind === "done" && e.index).sort(), [1, 2]);
+    assert.deepEqual(
+      events
+        .filter((e) => e.kind === "done")
+        .map((e) => e.kind === "done" && e.index)
+        .sort(),
+      [1, 2],
+    );
     const last = events[events.length - 1];
     assert.deepEqual(last.kind === "finished" && [last.trained, last.failed], [2, 0]);
   });
@@ -283,7 +324,10 @@ describe("ensureRuns with worker processes", () => {
   it("reports a failing run from a worker and keeps the others", async () => {
     const bad = tiny({ seed: 13, dataset: "mnist", dataDir: path.join(dir, "no-such-folder") });
     const good = tiny({ seed: 14, epochs: 1 });
-    await assert.rejects(ensureRuns([bad, good], { store: path.join(dir, "c"), jobs: 2, onEvent: () => {} }), (e: unknown) => e instanceof SltError && e.kind === "data" && /1 of 2 runs failed/.test(e.message));
+    await assert.rejects(
+      ensureRuns([bad, good], { store: path.join(dir, "c"), jobs: 2, onEvent: () => {} }),
+      (e: unknown) => e instanceof SltError && e.kind === "data" && /1 of 2 runs failed/.test(e.message),
+    );
     assert.ok(new RunStore(path.join(dir, "c")).readFinished(runId(parseRunConfig(good))));
   });
 
@@ -363,7 +407,10 @@ describe("figure helpers", () => {
     ];
     const fig = lineWithCI(rows, { x: "x", group: "g" });
     const dotted = dashTraces(fig, /cycle only/, "dot");
-    const lines = dotted.data.filter((t) => t.type === "scatter" && (t as { fill?: string }).fill !== "toself") as Array<{ name?: string; line?: { dash?: string } }>;
+    const lines = dotted.data.filter((t) => t.type === "scatter" && (t as { fill?: string }).fill !== "toself") as Array<{
+      name?: string;
+      line?: { dash?: string };
+    }>;
     assert.equal(lines.find((t) => t.name === "a · cycle only")?.line?.dash, "dot");
     assert.equal(lines.find((t) => t.name === "b")?.line?.dash, undefined);
     assert.equal((fig.data[1] as { line?: { dash?: string } }).line?.dash, undefined, "input unchanged");

@@ -176,7 +176,7 @@ describe("summarise", () => {
     assert.equal(aq.from(s).numRows(), 2);
   });
 
-  it("keeps 1 and \"1\" apart and groups null keys", () => {
+  it('keeps 1 and "1" apart and groups null keys', () => {
     const s = summarise(
       [
         { k: 1, v: 1 },

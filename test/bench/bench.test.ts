@@ -15,10 +15,14 @@ test("bench --quick --no-pytorch prints a table with positive img/s per model an
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "slt-bench-"));
   const out = path.join(dir, "bench.json");
   try {
-    const res = spawnSync(process.execPath, [BENCH, "--quick", "--no-pytorch", "--models", "lenet300,conv2", "--sweep", "lenet300", "--procs", "2", "--out", out], {
-      encoding: "utf8",
-      timeout: 240_000,
-    });
+    const res = spawnSync(
+      process.execPath,
+      [BENCH, "--quick", "--no-pytorch", "--models", "lenet300,conv2", "--sweep", "lenet300", "--procs", "2", "--out", out],
+      {
+        encoding: "utf8",
+        timeout: 240_000,
+      },
+    );
     assert.equal(res.status, 0, `bench exited with ${res.status}: ${res.stderr}`);
     const stdout = res.stdout;
     assert.match(stdout, /PyTorch columns skipped/);
@@ -35,7 +39,10 @@ test("bench --quick --no-pytorch prints a table with positive img/s per model an
       sweep: { tfjs: { imgPerS: number; perProcess: number[] } }[];
       memory: { tensorsMin: number; tensorsMax: number } | null;
     };
-    assert.deepEqual(report.rows.map((r) => r.model), ["lenet300", "conv2"]);
+    assert.deepEqual(
+      report.rows.map((r) => r.model),
+      ["lenet300", "conv2"],
+    );
     for (const r of report.rows) {
       assert.ok(r.imgPerS > 0);
       assert.ok(r.profile.kernels.length > 0, `${r.model}: the profiled step lists its kernels`);

@@ -75,7 +75,13 @@ function layerOf(kind: "dense" | "conv2d", seed: number): MaskedLayer {
     kind === "dense"
       ? ({ kind: "dense", inFeatures: 9, outFeatures: 7 } as const)
       : ({ kind: "conv2d", kernel: 3, inChannels: 2, outChannels: 3, geometry: { stride: 1, padding: 1 } } as const);
-  return new MaskedLayer("l", shape, { mode: "supermask", weightInit: "signed-constant", scoreInit: "kaiming-normal", keepFraction: 0.5, rng: new Rng(seed) });
+  return new MaskedLayer("l", shape, {
+    mode: "supermask",
+    weightInit: "signed-constant",
+    scoreInit: "kaiming-normal",
+    keepFraction: 0.5,
+    rng: new Rng(seed),
+  });
 }
 
 /** strictEqual tells −0 from 0; the kernels may produce either. */
@@ -106,7 +112,10 @@ for (const backend of ["cpu", "wasm"] as const) {
         s0[0] = 0;
         s0[1] = -0;
         layer.scores!.assign(tf.tensor(s0, layer.weightShape));
-        const u = tf.tensor(Float32Array.from({ length: n }, () => rng.normal()), layer.weightShape);
+        const u = tf.tensor(
+          Float32Array.from({ length: n }, () => rng.normal()),
+          layer.weightShape,
+        );
         const uv = u.dataSync() as Float32Array;
         const check = (what: string) => {
           const W = layer.weight.dataSync() as Float32Array;

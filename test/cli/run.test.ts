@@ -25,7 +25,12 @@ interface CliResult {
 
 function slt(...args: string[]): CliResult {
   // Run from the scratch folder with the store there, so nothing lands in the checkout.
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: scratch, encoding: "utf8", env: { ...process.env, SLT_STORE: store }, timeout: 120_000 });
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: scratch,
+    encoding: "utf8",
+    env: { ...process.env, SLT_STORE: store },
+    timeout: 120_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -58,15 +63,37 @@ test("run --help lists every config field's flag and description", () => {
   for (const f of describeConfigFields()) {
     assert.ok(f.description.length > 0, `${f.field} has no description`);
     assert.ok(help.includes(squash(f.description)), `description of ${f.field} missing from --help`);
-    if (f.type !== "object" || f.field === "iterand") assert.ok(help.includes(`${flagOf(f.field)} `), `flag ${flagOf(f.field)} missing from --help`);
+    if (f.type !== "object" || f.field === "iterand")
+      assert.ok(help.includes(`${flagOf(f.field)} `), `flag ${flagOf(f.field)} missing from --help`);
   }
 });
 
 test("run --dry-run prints the validated config and its run id, and trains nothing", () => {
-  const r = slt("run", "--dry-run", "--keep-fraction", "0.3", "--seed", "5", "--method", "iep", "--iep-cycles", "3", "--no-augment", "--step-milestones", "2,4");
+  const r = slt(
+    "run",
+    "--dry-run",
+    "--keep-fraction",
+    "0.3",
+    "--seed",
+    "5",
+    "--method",
+    "iep",
+    "--iep-cycles",
+    "3",
+    "--no-augment",
+    "--step-milestones",
+    "2,4",
+  );
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout) as { id: string; config: Record<string, unknown> };
-  const expected = parseRunConfig({ keepFraction: 0.3, seed: 5, method: "iep", iep: { cycles: 3 }, augment: false, stepMilestones: [2, 4] });
+  const expected = parseRunConfig({
+    keepFraction: 0.3,
+    seed: 5,
+    method: "iep",
+    iep: { cycles: 3 },
+    augment: false,
+    stepMilestones: [2, 4],
+  });
   assert.deepEqual(out.config, expected);
   assert.equal(out.id, runId(expected));
   assert.ok(!fs.existsSync(path.join(store, out.id)), "a dry run must not create the run folder");
@@ -98,8 +125,39 @@ test("info prints the backend that runs: the first one available in the document
 });
 
 test("a tiny real run on synthetic data, then show <id prefix> and runs find it", () => {
-  const args = ["--dataset", "synthetic", "--model", "lenet300", "--width-multiplier", "0.25", "--epochs", "1", "--limit-train", "400", "--limit-test", "200", "--batch-size", "50", "--backend", "wasm", "--label", "cli-smoke"];
-  const id = runId(parseRunConfig({ dataset: "synthetic", model: "lenet300", widthMultiplier: 0.25, epochs: 1, limitTrain: 400, limitTest: 200, batchSize: 50, backend: "wasm", label: "cli-smoke" }));
+  const args = [
+    "--dataset",
+    "synthetic",
+    "--model",
+    "lenet300",
+    "--width-multiplier",
+    "0.25",
+    "--epochs",
+    "1",
+    "--limit-train",
+    "400",
+    "--limit-test",
+    "200",
+    "--batch-size",
+    "50",
+    "--backend",
+    "wasm",
+    "--label",
+    "cli-smoke",
+  ];
+  const id = runId(
+    parseRunConfig({
+      dataset: "synthetic",
+      model: "lenet300",
+      widthMultiplier: 0.25,
+      epochs: 1,
+      limitTrain: 400,
+      limitTest: 200,
+      batchSize: 50,
+      backend: "wasm",
+      label: "cli-smoke",
+    }),
+  );
 
   const run = slt("--store", store, "run", ...args);
   assert.equal(run.code, 0, run.stderr);

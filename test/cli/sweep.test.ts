@@ -5,15 +5,15 @@
  */
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { SWEEP_EXAMPLE_TEXT } from "../../src/cli/sweep";
-import { RunConfigInput, parseRunConfig, runId } from "../../src/experiments/config";
+import { type RunConfigInput, parseRunConfig, runId } from "../../src/experiments/config";
 import { RunStoppedError, executeRun } from "../../src/experiments/run";
-import { RunStore, StoredRun } from "../../src/experiments/store";
-import { SweepSummary, planRuns, runSweep, shardOf } from "../../src/experiments/sweep";
+import { RunStore, type StoredRun } from "../../src/experiments/store";
+import { type SweepSummary, planRuns, runSweep, shardOf } from "../../src/experiments/sweep";
 import { writeIdxDataset } from "../data/fixtures";
 
 // This file compiles to <out>/test/cli/; the CLI to <out>/src/cli/main.js (dist/ in CI, .build/<name>/ locally).
@@ -30,7 +30,12 @@ interface CliResult {
 
 /** Starts `slt …` from the scratch folder; `detached` makes it a process group leader (so the group can be killed). */
 function start(args: string[], detached = false): { child: ChildProcess; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: scratch, detached, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, SLT_STORE: path.join(scratch, "default-store") } });
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: scratch,
+    detached,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, SLT_STORE: path.join(scratch, "default-store") },
+  });
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (c: Buffer) => (stdout += c.toString()));
@@ -80,7 +85,8 @@ const small = { dataset: "synthetic", model: "lenet300", widthMultiplier: 0.1, l
 test("sweep --help documents the spec format; its example is a valid 13-run sweep", async () => {
   const r = await slt("sweep", "--help");
   assert.equal(r.code, 0, r.stderr);
-  for (const s of ["--jobs", "--shard", "--dry-run", "Spec format", "grid", "runs", "base", '"iep.pruning"', "docs/cluster.md"]) assert.ok(r.stdout.includes(s), `help mentions ${s}`);
+  for (const s of ["--jobs", "--shard", "--dry-run", "Spec format", "grid", "runs", "base", '"iep.pruning"', "docs/cluster.md"])
+    assert.ok(r.stdout.includes(s), `help mentions ${s}`);
   assert.ok(r.stdout.includes('"keepFraction": [0.05, 0.1, 0.3, 0.5]'));
   assert.equal(planRuns(JSON.parse(SWEEP_EXAMPLE_TEXT)).runs.length, 13);
 });
@@ -96,24 +102,79 @@ test("bad input through the CLI: exit code 2, one clear message, no stack trace,
   const notADir = path.join(scratch, "plain-file");
   fs.writeFileSync(notADir, "");
   const cases: { name: string; spec?: unknown; args?: string[]; mention: string[] }[] = [
-    { name: "unknown config key", spec: { name: "b", base: { ...small, learningRate: 0.1 } }, mention: ['unknown field "learningRate"', "lr"] },
-    { name: "wrong type", spec: { name: "b", base: small, grid: { epochs: ["two"] } }, mention: ['grid "epochs" value "two"', "expected number"] },
-    { name: "keepFraction 0 and 1.5", spec: { name: "b", base: small, grid: { keepFraction: [0, 1.5] } }, mention: ['"keepFraction" = 0', '"keepFraction" = 1.5', "(0, 1]"] },
+    {
+      name: "unknown config key",
+      spec: { name: "b", base: { ...small, learningRate: 0.1 } },
+      mention: ['unknown field "learningRate"', "lr"],
+    },
+    {
+      name: "wrong type",
+      spec: { name: "b", base: small, grid: { epochs: ["two"] } },
+      mention: ['grid "epochs" value "two"', "expected number"],
+    },
+    {
+      name: "keepFraction 0 and 1.5",
+      spec: { name: "b", base: small, grid: { keepFraction: [0, 1.5] } },
+      mention: ['"keepFraction" = 0', '"keepFraction" = 1.5', "(0, 1]"],
+    },
     { name: "epochs 0 and -1", spec: { name: "b", base: small, grid: { epochs: [0, -1] } }, mention: ['"epochs" = 0', '"epochs" = -1'] },
-    { name: "batch larger than the data set", spec: { name: "b", base: { ...small, limitTrain: 0, batchSize: 6000 } }, mention: ['"batchSize" = 6000', "5000 images", "at most 5000"] },
+    {
+      name: "batch larger than the data set",
+      spec: { name: "b", base: { ...small, limitTrain: 0, batchSize: 6000 } },
+      mention: ['"batchSize" = 6000', "5000 images", "at most 5000"],
+    },
     { name: "unknown model", spec: { name: "b", base: { ...small, model: "vgg16" } }, mention: ['"vgg16"', "lenet300"] },
     { name: "unknown data set", spec: { name: "b", base: { ...small, dataset: "imagenet" } }, mention: ['"imagenet"', "synthetic"] },
-    { name: "data file missing", spec: { name: "b", base: { ...mnist, dataDir: mnistDir((d) => fs.rmSync(path.join(d, "train-labels-idx1-ubyte"))) } }, mention: ["MNIST incomplete", "train-labels-idx1-ubyte"] },
-    { name: "data file truncated", spec: { name: "b", base: { ...mnist, dataDir: mnistDir((d) => fs.truncateSync(path.join(d, "t10k-images-idx3-ubyte"), 1000)) } }, mention: ["t10k-images-idx3-ubyte", "truncated"] },
+    {
+      name: "data file missing",
+      spec: { name: "b", base: { ...mnist, dataDir: mnistDir((d) => fs.rmSync(path.join(d, "train-labels-idx1-ubyte"))) } },
+      mention: ["MNIST incomplete", "train-labels-idx1-ubyte"],
+    },
+    {
+      name: "data file truncated",
+      spec: { name: "b", base: { ...mnist, dataDir: mnistDir((d) => fs.truncateSync(path.join(d, "t10k-images-idx3-ubyte"), 1000)) } },
+      mention: ["t10k-images-idx3-ubyte", "truncated"],
+    },
     {
       name: "data file wrong magic",
-      spec: { name: "b", base: { ...mnist, dataDir: mnistDir((d) => fs.writeFileSync(path.join(d, "train-labels-idx1-ubyte"), Buffer.from([0, 0, 8, 3, 0, 0, 0, 60, ...new Array(60).fill(1)]))) } },
+      spec: {
+        name: "b",
+        base: {
+          ...mnist,
+          dataDir: mnistDir((d) =>
+            fs.writeFileSync(path.join(d, "train-labels-idx1-ubyte"), Buffer.from([0, 0, 8, 3, 0, 0, 0, 60, ...new Array(60).fill(1)])),
+          ),
+        },
+      },
       mention: ["train-labels-idx1-ubyte", "wrong magic number"],
     },
-    { name: "store not writable (below a regular file)", spec: { name: "b", base: small }, args: ["--store", path.join(notADir, "runs")], mention: ["not writable", "a part of the path is a file"] },
-    { name: "diverging run", spec: { name: "b", base: { ...small, method: "weights", weightInit: "kaiming-normal", lr: 1e30 } }, mention: ["1 of 1 runs", "diverged", '"lr"'] },
-    { name: "missing spec file", args: [path.join(scratch, "no-such-spec.json")], mention: ["Cannot read the sweep spec", "file not found"] },
-    { name: "spec not JSON", args: [(() => { const f = path.join(scratch, "broken.json"); fs.writeFileSync(f, "{ name: "); return f; })()], mention: ["not valid JSON"] },
+    {
+      name: "store not writable (below a regular file)",
+      spec: { name: "b", base: small },
+      args: ["--store", path.join(notADir, "runs")],
+      mention: ["not writable", "a part of the path is a file"],
+    },
+    {
+      name: "diverging run",
+      spec: { name: "b", base: { ...small, method: "weights", weightInit: "kaiming-normal", lr: 1e30 } },
+      mention: ["1 of 1 runs", "diverged", '"lr"'],
+    },
+    {
+      name: "missing spec file",
+      args: [path.join(scratch, "no-such-spec.json")],
+      mention: ["Cannot read the sweep spec", "file not found"],
+    },
+    {
+      name: "spec not JSON",
+      args: [
+        (() => {
+          const f = path.join(scratch, "broken.json");
+          fs.writeFileSync(f, "{ name: ");
+          return f;
+        })(),
+      ],
+      mention: ["not valid JSON"],
+    },
     { name: "bad --shard", spec: { name: "b", base: small }, args: ["--shard", "4/4"], mention: ["--shard 4/4", "between 0 and n−1 = 3"] },
     { name: "bad --jobs", spec: { name: "b", base: small }, args: ["--jobs", "0"], mention: ["--jobs", "whole number"] },
   ];
@@ -145,7 +206,10 @@ test("--dry-run lists every run with its id and status, trains nothing", async (
   assert.equal(fs.existsSync(store) && new RunStore(store).ids().length > 0, false, "nothing trained");
   const json = await slt("sweep", specFile(spec), "--dry-run", "--json", "--shard", "0/2", "--store", store);
   const plan = JSON.parse(json.stdout) as { runs: { id: string; shard: number; status: string }[] };
-  assert.deepEqual(plan.runs.map((p) => p.id), ids.filter((id) => shardOf(id, 2) === 0));
+  assert.deepEqual(
+    plan.runs.map((p) => p.id),
+    ids.filter((id) => shardOf(id, 2) === 0),
+  );
 });
 
 /** Pids of the live processes whose parent is `pid` (Linux /proc). */
@@ -193,7 +257,7 @@ test("SIGKILL at random points, rerun to completion: every result intact, interr
   const ids = idsOf(spec);
   const store = path.join(scratch, "crash");
   let seed = 12345;
-  const random = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const random = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 
   let kills = 0;
   for (let round = 0; round < 3; round++) {
@@ -219,7 +283,10 @@ test("SIGKILL at random points, rerun to completion: every result intact, interr
     kills++;
     if (!wholeGroup) {
       assert.ok(workers.length > 0, "the sweep had worker processes");
-      assert.ok(await waitFor(() => workers.every((w) => !alive(w)), 10_000), `orphaned workers ${workers.filter(alive).join(", ")} still running`);
+      assert.ok(
+        await waitFor(() => workers.every((w) => !alive(w)), 10_000),
+        `orphaned workers ${workers.filter(alive).join(", ")} still running`,
+      );
     }
   }
   assert.ok(kills >= 1, "at least one kill landed mid-sweep");
@@ -306,7 +373,10 @@ test("two processes running the same sweep over one store: every run trained exa
   const spec = { name: "twice", base: small, grid: { seed: [30, 31, 32, 33, 34, 35] } };
   const file = specFile(spec);
   const store = path.join(scratch, "shared");
-  const [a, b] = await Promise.all([slt("sweep", file, "--jobs", "2", "--store", store, "--json"), slt("sweep", file, "--jobs", "1", "--store", store, "--json")]);
+  const [a, b] = await Promise.all([
+    slt("sweep", file, "--jobs", "2", "--store", store, "--json"),
+    slt("sweep", file, "--jobs", "1", "--store", store, "--json"),
+  ]);
   assert.equal(a.code, 0, a.stderr);
   assert.equal(b.code, 0, b.stderr);
   const sa = JSON.parse(a.stdout) as SweepSummary;
@@ -326,7 +396,9 @@ test("shards: n processes with --shard i/n over one store run every run exactly 
   const spec = { name: "sharded", base: small, grid: { seed: [40, 41, 42, 43, 44, 45, 46] } };
   const file = specFile(spec);
   const store = path.join(scratch, "shards");
-  const results = await Promise.all([0, 1, 2].map((i) => slt("sweep", file, "--shard", `${i}/3`, "--jobs", "1", "--store", store, "--json")));
+  const results = await Promise.all(
+    [0, 1, 2].map((i) => slt("sweep", file, "--shard", `${i}/3`, "--jobs", "1", "--store", store, "--json")),
+  );
   const ids = idsOf(spec);
   const seen: string[] = [];
   results.forEach((r, i) => {
@@ -359,7 +431,10 @@ test("slt runs / show / gc on a store with finished, interrupted, failed and dam
 
   const stopAfter = async (config: RunConfigInput) => {
     let seen = 0;
-    await assert.rejects(executeRun(config, { store, onEpoch: () => seen++, shouldStop: () => seen >= 1 }), (e: unknown) => e instanceof RunStoppedError);
+    await assert.rejects(
+      executeRun(config, { store, onEpoch: () => seen++, shouldStop: () => seen >= 1 }),
+      (e: unknown) => e instanceof RunStoppedError,
+    );
     return runId(parseRunConfig(config));
   };
   const interrupted = await stopAfter({ ...small, seed: 52 });
@@ -391,8 +466,14 @@ test("slt runs / show / gc on a store with finished, interrupted, failed and dam
   const r = await slt("sweep", file, "--store", store, "--jobs", "1", "--json");
   assertCleanError(r, ["2 of 4 runs", damaged, badCkpt]);
   const s = JSON.parse(r.stdout) as SweepSummary;
-  assert.deepEqual(s.cached.map((x) => x.id), [finished]);
-  assert.deepEqual(s.trained.map((x) => [x.id, x.resumedFromEpoch]), [[interrupted, 1]]);
+  assert.deepEqual(
+    s.cached.map((x) => x.id),
+    [finished],
+  );
+  assert.deepEqual(
+    s.trained.map((x) => [x.id, x.resumedFromEpoch]),
+    [[interrupted, 1]],
+  );
   assert.equal(fs.existsSync(path.join(rs.runDir(badCkpt), "run.json")), false, "not resumed from a damaged checkpoint");
 
   const finishedBytes = fs.readFileSync(path.join(rs.runDir(finished), "run.json"));
@@ -407,7 +488,13 @@ test("slt runs / show / gc on a store with finished, interrupted, failed and dam
   const again = await slt("sweep", file, "--store", store, "--jobs", "1", "--json");
   assert.equal(again.code, 0, again.stderr);
   const s2 = JSON.parse(again.stdout) as SweepSummary;
-  assert.deepEqual(s2.trained.map((x) => [x.id, x.resumedFromEpoch]).sort(), [[badCkpt, 0], [damaged, 0]].sort());
+  assert.deepEqual(
+    s2.trained.map((x) => [x.id, x.resumedFromEpoch]).sort(),
+    [
+      [badCkpt, 0],
+      [damaged, 0],
+    ].sort(),
+  );
   const reference = await executeRun(badCkptCfg, { store: path.join(scratch, "mixed-reference") });
   assert.ok(reference.status === "trained");
   assert.deepEqual(metricsOf(rs.readFinished(badCkpt)!), metricsOf(reference.run));

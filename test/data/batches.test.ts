@@ -55,12 +55,7 @@ test("padCrop + flip: a hand-checked crop, and every image matches pad → crop 
   const one = makeBatch(handMade(1), Int32Array.from([0]), 0, 1, { ...ID, augment: { padCrop: 1, flip: true }, rng: new Rng(seed) });
   const ch0 = image(one.x, 0, size).filter((_, i) => i % 2 === 0);
   // prettier-ignore
-  assert.deepEqual(ch0, [
-     0,  0,  0, 0,
-    12, 13, 14, 0,
-    22, 23, 24, 0,
-    32, 33, 34, 0,
-  ]);
+  assert.deepEqual(ch0, [0, 0, 0, 0, 12, 13, 14, 0, 22, 23, 24, 0, 32, 33, 34, 0]);
 
   // Many copies: each must equal the reference built from the documented draws (dy, dx, coin).
   const n = 1000;
@@ -76,7 +71,8 @@ test("padCrop + flip: a hand-checked crop, and every image matches pad → crop 
     seen.add(`${dy},${dx},${mirrored}`);
     // Reference: zero-pad to 8×8, crop 4×4 at (dy, dx), then mirror the crop.
     const padded = new Array<number>(8 * 8 * 2).fill(0);
-    for (let r = 0; r < 4; r++) for (let q = 0; q < 4; q++) for (let c = 0; c < 2; c++) padded[((r + pad) * 8 + q + pad) * 2 + c] = src[(r * 4 + q) * 2 + c];
+    for (let r = 0; r < 4; r++)
+      for (let q = 0; q < 4; q++) for (let c = 0; c < 2; c++) padded[((r + pad) * 8 + q + pad) * 2 + c] = src[(r * 4 + q) * 2 + c];
     const want: number[] = [];
     for (let r = 0; r < 4; r++)
       for (let q = 0; q < 4; q++)
@@ -100,7 +96,12 @@ test("flip alone mirrors columns; padding is black before normalisation", () => 
   for (let s = 0; ; s++) {
     const r = new Rng(s);
     if (r.int(3) !== 0) continue;
-    const b = makeBatch(handMade(1), Int32Array.from([0]), 0, 1, { mean: [0.5, 0.5], std: [0.5, 0.5], augment: { padCrop: 1, flip: false }, rng: new Rng(s) });
+    const b = makeBatch(handMade(1), Int32Array.from([0]), 0, 1, {
+      mean: [0.5, 0.5],
+      std: [0.5, 0.5],
+      augment: { padCrop: 1, flip: false },
+      rng: new Rng(s),
+    });
     assert.equal(b.x[0], -1);
     assert.equal(b.x[1], -1);
     break;
@@ -126,7 +127,10 @@ test("augmentation is deterministic for a seed and consumes three draws per imag
 
 test("epochOrder is a seeded permutation", () => {
   const a = epochOrder(1000, new Rng(3));
-  assert.deepEqual(Array.from(a).sort((p, q) => p - q), Array.from({ length: 1000 }, (_, i) => i));
+  assert.deepEqual(
+    Array.from(a).sort((p, q) => p - q),
+    Array.from({ length: 1000 }, (_, i) => i),
+  );
   assert.deepEqual(a, epochOrder(1000, new Rng(3)));
   assert.notDeepEqual(a, epochOrder(1000, new Rng(4)));
 });

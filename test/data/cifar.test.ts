@@ -21,7 +21,13 @@ test("CIFAR record: channel-major planes become HWC", () => {
   const set = parseCifarBinary(rec, CIFAR10, "mem.bin", "fix");
   assert.equal(set.count, 1);
   assert.deepEqual(Array.from(set.labels), [7]);
-  for (const [y, x] of [[0, 0], [0, 1], [1, 0], [31, 31], [5, 17]]) {
+  for (const [y, x] of [
+    [0, 0],
+    [0, 1],
+    [1, 0],
+    [31, 31],
+    [5, 17],
+  ]) {
     const p = y * 32 + x;
     const o = p * 3;
     assert.deepEqual(Array.from(set.pixels.subarray(o, o + 3)), [p & 255, (2 * p) & 255, (255 - p) & 255], `pixel (${y},${x})`);
@@ -29,7 +35,10 @@ test("CIFAR record: channel-major planes become HWC", () => {
 });
 
 /** Writes a small CIFAR-10 tree; returns the HWC pixels and labels of train (all batches in order) and test. */
-function writeCifar10(dir: string, perBatch: number): { train: Uint8Array; trainLabels: Uint8Array; test: Uint8Array; testLabels: Uint8Array } {
+function writeCifar10(
+  dir: string,
+  perBatch: number,
+): { train: Uint8Array; trainLabels: Uint8Array; test: Uint8Array; testLabels: Uint8Array } {
   mkdirSync(dir, { recursive: true });
   const n = perBatch * 5;
   const train = bytes(n * 3072, 11);
@@ -80,7 +89,11 @@ test("CIFAR-100 uses the fine label (100 classes)", async () => {
 
   // A fine label of 100 is out of range; so is a coarse label of 20.
   writeFileSync(path.join(dir, "test.bin"), cifarBuffer(px.subarray(0, 3072), Uint8Array.from([100]), Uint8Array.from([1])));
-  await rejectsData(loadDataset("cifar100", { ...baseOptions, dataDir: root }), path.join(dir, "test.bin"), /bad label byte 100 in record 0.*expected 0\.\.99/);
+  await rejectsData(
+    loadDataset("cifar100", { ...baseOptions, dataDir: root }),
+    path.join(dir, "test.bin"),
+    /bad label byte 100 in record 0.*expected 0\.\.99/,
+  );
   writeFileSync(path.join(dir, "test.bin"), cifarBuffer(px.subarray(0, 3072), Uint8Array.from([5]), Uint8Array.from([20])));
   await rejectsData(loadDataset("cifar100", { ...baseOptions, dataDir: root }), path.join(dir, "test.bin"), /bad coarse label byte 20/);
 });
@@ -97,15 +110,27 @@ test("CIFAR errors: missing (with URL), incomplete, truncated, bad label byte", 
   const root = path.join(tmp.dir, "c10-bad");
   writeCifar10(root, 2);
   rmSync(path.join(root, "data_batch_4.bin"));
-  await rejectsData(loadCifar(CIFAR10, { ...baseOptions, dataDir: root }), path.join(root, "data_batch_4.bin"), /CIFAR-10 incomplete: missing .*data_batch_4\.bin/);
+  await rejectsData(
+    loadCifar(CIFAR10, { ...baseOptions, dataDir: root }),
+    path.join(root, "data_batch_4.bin"),
+    /CIFAR-10 incomplete: missing .*data_batch_4\.bin/,
+  );
 
   writeCifar10(root, 2);
   const b3 = path.join(root, "data_batch_3.bin");
   writeFileSync(b3, cifarBuffer(bytes(2 * 3072, 1), Uint8Array.from([1, 2])).subarray(0, 3073 + 100));
-  await rejectsData(loadCifar(CIFAR10, { ...baseOptions, dataDir: root }), b3, /length 3173 is not a whole number of CIFAR-10 records of 3073 bytes/);
+  await rejectsData(
+    loadCifar(CIFAR10, { ...baseOptions, dataDir: root }),
+    b3,
+    /length 3173 is not a whole number of CIFAR-10 records of 3073 bytes/,
+  );
 
   const bad = cifarBuffer(bytes(2 * 3072, 1), Uint8Array.from([1, 2]));
   bad[3073] = 10;
   writeFileSync(b3, bad);
-  await rejectsData(loadCifar(CIFAR10, { ...baseOptions, dataDir: root }), b3, /bad label byte 10 in record 1 \(byte 3073\), expected 0\.\.9/);
+  await rejectsData(
+    loadCifar(CIFAR10, { ...baseOptions, dataDir: root }),
+    b3,
+    /bad label byte 10 in record 1 \(byte 3073\), expected 0\.\.9/,
+  );
 });

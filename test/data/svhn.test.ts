@@ -78,7 +78,10 @@ test("MAT v5: v7.3 (HDF5), non-MAT and truncated files are rejected, naming the 
   writeFileSync(badZ, bad);
   await rejectsData(readMat5File(badZ, "fix"), badZ, /corrupt/);
 
-  assert.throws(() => readMat5(matHeader(true).subarray(0, 100), "short.mat", "fix"), (e: unknown) => e instanceof SltError && /short\.mat: truncated/.test(e.message));
+  assert.throws(
+    () => readMat5(matHeader(true).subarray(0, 100), "short.mat", "fix"),
+    (e: unknown) => e instanceof SltError && /short\.mat: truncated/.test(e.message),
+  );
 });
 
 function svhnFixture(n: number, seed: number): { pixels: Uint8Array; labels: Uint8Array } {
@@ -120,7 +123,7 @@ test("SVHN: a hand-placed pixel lands where MATLAB indexing says", async () => {
   // X(h=2, w=5, c=3, n=2) in MATLAB's 1-based terms = 200; everything else 0.
   const n = 2;
   const X = new Uint8Array(n * 3072);
-  X[(2 - 1) + 32 * ((5 - 1) + 32 * ((3 - 1) + 3 * (2 - 1)))] = 200;
+  X[2 - 1 + 32 * (5 - 1 + 32 * (3 - 1 + 3 * (2 - 1)))] = 200;
   const buf = matBuffer(
     [
       { name: "X", classId: mx.UINT8, dims: [32, 32, 3, n], type: mi.UINT8, values: X },
@@ -135,14 +138,21 @@ test("SVHN: a hand-placed pixel lands where MATLAB indexing says", async () => {
   const s = await loadSvhn({ ...baseOptions, dataDir: dir });
   const at = 1 * 3072 + (1 * 32 + 4) * 3 + 2; // image 1, row 1, column 4, blue (0-based)
   assert.equal(s.train.pixels[at], 200);
-  assert.equal(s.train.pixels.reduce((a, v) => a + v, 0), 200);
+  assert.equal(
+    s.train.pixels.reduce((a, v) => a + v, 0),
+    200,
+  );
   assert.deepEqual(Array.from(s.train.labels), [0, 1]);
 });
 
 test("SVHN errors: missing (with URL), wrong shape, bad label, HDF5, missing variable", async () => {
   const empty = path.join(tmp.dir, "svhn-empty");
   mkdirSync(empty);
-  await rejectsData(loadSvhn({ ...baseOptions, dataDir: empty }), empty, /SVHN not found.*train_32x32\.mat.*http:\/\/ufldl\.stanford\.edu\/housenumbers\//);
+  await rejectsData(
+    loadSvhn({ ...baseOptions, dataDir: empty }),
+    empty,
+    /SVHN not found.*train_32x32\.mat.*http:\/\/ufldl\.stanford\.edu\/housenumbers\//,
+  );
 
   const dir = path.join(tmp.dir, "svhn-bad");
   mkdirSync(dir);
@@ -150,28 +160,52 @@ test("SVHN errors: missing (with URL), wrong shape, bad label, HDF5, missing var
   writeFileSync(path.join(dir, "test_32x32.mat"), svhnMat(good.pixels, good.labels, { compress: true, yType: "double" }));
   const train = path.join(dir, "train_32x32.mat");
 
-  writeFileSync(train, matBuffer([
-    { name: "X", classId: mx.UINT8, dims: [28, 28, 1, 2], type: mi.UINT8, values: new Uint8Array(28 * 28 * 2) },
-    { name: "y", classId: mx.DOUBLE, dims: [2, 1], type: mi.DOUBLE, values: [1, 2] },
-  ], { compress: true }));
+  writeFileSync(
+    train,
+    matBuffer(
+      [
+        { name: "X", classId: mx.UINT8, dims: [28, 28, 1, 2], type: mi.UINT8, values: new Uint8Array(28 * 28 * 2) },
+        { name: "y", classId: mx.DOUBLE, dims: [2, 1], type: mi.DOUBLE, values: [1, 2] },
+      ],
+      { compress: true },
+    ),
+  );
   await rejectsData(loadSvhn({ ...baseOptions, dataDir: dir }), train, /wrong shape: X is 28×28×1×2, expected 32×32×3×N/);
 
-  writeFileSync(train, matBuffer([
-    { name: "X", classId: mx.UINT8, dims: [32, 32, 3, 2], type: mi.UINT8, values: new Uint8Array(6144) },
-    { name: "y", classId: mx.DOUBLE, dims: [3, 1], type: mi.DOUBLE, values: [1, 2, 3] },
-  ], { compress: false }));
+  writeFileSync(
+    train,
+    matBuffer(
+      [
+        { name: "X", classId: mx.UINT8, dims: [32, 32, 3, 2], type: mi.UINT8, values: new Uint8Array(6144) },
+        { name: "y", classId: mx.DOUBLE, dims: [3, 1], type: mi.DOUBLE, values: [1, 2, 3] },
+      ],
+      { compress: false },
+    ),
+  );
   await rejectsData(loadSvhn({ ...baseOptions, dataDir: dir }), train, /y holds 3 labels but X holds 2 images/);
 
-  writeFileSync(train, matBuffer([
-    { name: "X", classId: mx.UINT8, dims: [32, 32, 3, 2], type: mi.UINT8, values: new Uint8Array(6144) },
-    { name: "y", classId: mx.DOUBLE, dims: [2, 1], type: mi.DOUBLE, values: [4, 11] },
-  ], { compress: true }));
+  writeFileSync(
+    train,
+    matBuffer(
+      [
+        { name: "X", classId: mx.UINT8, dims: [32, 32, 3, 2], type: mi.UINT8, values: new Uint8Array(6144) },
+        { name: "y", classId: mx.DOUBLE, dims: [2, 1], type: mi.DOUBLE, values: [4, 11] },
+      ],
+      { compress: true },
+    ),
+  );
   await rejectsData(loadSvhn({ ...baseOptions, dataDir: dir }), train, /bad label 11 at index 1 of y, expected 1\.\.10/);
 
-  writeFileSync(train, matBuffer([
-    { name: "X", classId: mx.DOUBLE, dims: [32, 32, 3, 1], type: mi.UINT8, values: new Uint8Array(3072) },
-    { name: "y", classId: mx.DOUBLE, dims: [1, 1], type: mi.DOUBLE, values: [4] },
-  ], { compress: true }));
+  writeFileSync(
+    train,
+    matBuffer(
+      [
+        { name: "X", classId: mx.DOUBLE, dims: [32, 32, 3, 1], type: mi.UINT8, values: new Uint8Array(3072) },
+        { name: "y", classId: mx.DOUBLE, dims: [1, 1], type: mi.DOUBLE, values: [4] },
+      ],
+      { compress: true },
+    ),
+  );
   await rejectsData(loadSvhn({ ...baseOptions, dataDir: dir }), train, /X is double, expected uint8/);
 
   writeFileSync(train, matBuffer([{ name: "images", classId: mx.UINT8, dims: [1, 1], type: mi.UINT8, values: [1] }], { compress: true }));

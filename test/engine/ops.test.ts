@@ -26,7 +26,12 @@ test("dense forward and gradients match tfjs autodiff (cpu)", async () => {
   await initBackend("cpu");
   const x = tf.randomNormal([5, 7], 0, 1, "float32", 1);
   const w = tf.randomNormal([7, 3], 0, 1, "float32", 2);
-  const d = referenceGrads((a, b) => dense(a as tf.Tensor2D, b as tf.Tensor2D), (a, b) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D), x, w);
+  const d = referenceGrads(
+    (a, b) => dense(a as tf.Tensor2D, b as tf.Tensor2D),
+    (a, b) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
+    x,
+    w,
+  );
   assert.ok(d.forward < 1e-5 && d.dx < 1e-4 && d.dw < 1e-4, JSON.stringify(d));
 });
 

@@ -6,7 +6,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { SltError } from "../../src/errors";
-import { RunConfig, RunConfigInput, describeConfigFields, parseRunConfig, runId, totalEpochs } from "../../src/experiments/config";
+import {
+  type RunConfig,
+  type RunConfigInput,
+  describeConfigFields,
+  parseRunConfig,
+  runId,
+  totalEpochs,
+} from "../../src/experiments/config";
 
 /** The documented defaults (the field descriptions and the EP reference setup). */
 const DEFAULTS: RunConfig = {
@@ -110,11 +117,17 @@ test("an unknown key → SltError naming it and listing the known fields", () =>
 
 test("several bad fields → one SltError listing each of them", () => {
   const e = configError({ keepFraction: 2, epochs: 0, lr: -1, bogus: true });
-  for (const f of ['"keepFraction" = 2', '"epochs" = 0', '"lr" = -1', '"bogus"']) assert.ok(e.message.includes(f), `${f} missing:\n${e.message}`);
+  for (const f of ['"keepFraction" = 2', '"epochs" = 0', '"lr" = -1', '"bogus"'])
+    assert.ok(e.message.includes(f), `${f} missing:\n${e.message}`);
 });
 
 test("iep list schedule mismatches", () => {
-  const list = (keepFractions: number[], extra: Record<string, unknown> = {}) => ({ method: "iep", keepFraction: 0.2, ...extra, iep: { schedule: "list", cycles: 3, keepFractions } });
+  const list = (keepFractions: number[], extra: Record<string, unknown> = {}) => ({
+    method: "iep",
+    keepFraction: 0.2,
+    ...extra,
+    iep: { schedule: "list", cycles: 3, keepFractions },
+  });
   // Valid: K values, non-increasing, ending at keepFraction.
   assert.deepEqual(parseRunConfig(list([0.6, 0.4, 0.2])).iep.keepFractions, [0.6, 0.4, 0.2]);
   const wrongLength = configError(list([0.5, 0.2]));
@@ -200,9 +213,15 @@ function withField(base: Record<string, unknown>, field: string, value: unknown)
 }
 
 test("runId changes with every result-affecting field", () => {
-  const fields = describeConfigFields().map((f) => f.field).filter((f) => f !== "label" && f !== "iep");
+  const fields = describeConfigFields()
+    .map((f) => f.field)
+    .filter((f) => f !== "label" && f !== "iep");
   // Every field must have an alternative here, so that a new field cannot slip through.
-  assert.deepEqual(fields.filter((f) => !(f in ALTERNATIVES)), [], "fields without an alternative value in this test");
+  assert.deepEqual(
+    fields.filter((f) => !(f in ALTERNATIVES)),
+    [],
+    "fields without an alternative value in this test",
+  );
   for (const field of fields) {
     let base: Record<string, unknown> = {};
     if (field.startsWith("iep.")) base = { method: "iep" };

@@ -12,9 +12,9 @@ import { SltError } from "../../src/errors";
 import { clearChecksumCache } from "../../src/data/files";
 import { MNIST, mnistPackageDir } from "../../src/data/mnist";
 import { atomicFs, resetAtomicFs } from "../../src/experiments/atomic";
-import { RunConfigInput, parseRunConfig, runId } from "../../src/experiments/config";
+import { type RunConfigInput, parseRunConfig, runId } from "../../src/experiments/config";
 import { RunStoppedError, executeRun } from "../../src/experiments/run";
-import { RunStore, StoredRun } from "../../src/experiments/store";
+import { RunStore, type StoredRun } from "../../src/experiments/store";
 import { writeIdxDataset } from "../data/fixtures";
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "slt-run-faults-"));
@@ -74,7 +74,10 @@ test("resume: a run stopped after epoch k and resumed ends with exactly the metr
     for (let k = 1; k < epochs; k++) {
       const store = freshStore();
       let seen = 0;
-      await assert.rejects(executeRun(config, { store, onEpoch: () => seen++, shouldStop: () => seen >= k }), (e: unknown) => e instanceof RunStoppedError);
+      await assert.rejects(
+        executeRun(config, { store, onEpoch: () => seen++, shouldStop: () => seen >= k }),
+        (e: unknown) => e instanceof RunStoppedError,
+      );
       const rs = new RunStore(store);
       const id = reference.id;
       assert.equal(rs.describe(id).status, "interrupted");
@@ -99,7 +102,10 @@ test("bad config: one clear error each (field, value, fix), before anything is w
     { config: { ...tiny, epochs: -1 }, mention: ['"epochs" = -1', ">=1"] },
     { config: { ...tiny, model: "lenet5" }, mention: ['"lenet5"', "lenet300", "conv2"] },
     { config: { ...tiny, dataset: "imagenet" }, mention: ['"imagenet"', "mnist", "synthetic"] },
-    { config: { ...tiny, limitTrain: 0, batchSize: 6000 }, mention: ['"batchSize" = 6000', "larger than the training set (5000 images)", "at most 5000"] },
+    {
+      config: { ...tiny, limitTrain: 0, batchSize: 6000 },
+      mention: ['"batchSize" = 6000', "larger than the training set (5000 images)", "at most 5000"],
+    },
     { config: { ...tiny, limitTrain: 100, batchSize: 200 }, mention: ['"batchSize" = 200', "limitTrain = 100", "at most 100"] },
   ];
   for (const c of cases) {
@@ -125,7 +131,15 @@ test("data files: missing, truncated, wrong magic, flipped byte in a known MNIST
   const dir = path.join(scratch, "mnist-small");
   fs.mkdirSync(dir);
   writeIdxDataset(dir, { train: 120, test: 40 });
-  const config: RunConfigInput = { model: "lenet300", widthMultiplier: 0.1, dataset: "mnist", dataDir: dir, batchSize: 40, epochs: 1, limitTest: 40 };
+  const config: RunConfigInput = {
+    model: "lenet300",
+    widthMultiplier: 0.1,
+    dataset: "mnist",
+    dataDir: dir,
+    batchSize: 40,
+    epochs: 1,
+    limitTest: 40,
+  };
   // The small files are valid: the run works.
   await trained(config, store);
   // Each attempt below differs in limitTrain, which is part of the per-process data cache's
@@ -154,14 +168,19 @@ test("data files: missing, truncated, wrong magic, flipped byte in a known MNIST
   const real = mnistPackageDir();
   const flipped = path.join(scratch, "mnist-flipped");
   fs.mkdirSync(flipped);
-  for (const f of ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte"]) fs.symlinkSync(path.join(real, f), path.join(flipped, f));
+  for (const f of ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte"])
+    fs.symlinkSync(path.join(real, f), path.join(flipped, f));
   const labels = fs.readFileSync(path.join(real, "t10k-labels-idx1-ubyte"));
   assert.equal(labels.length, MNIST.known.testLabels.size);
   labels[500] = (labels[500] + 1) % 10;
   fs.writeFileSync(path.join(flipped, "t10k-labels-idx1-ubyte"), labels);
   clearChecksumCache();
   const bad: RunConfigInput = { ...config, dataDir: flipped, limitTrain: 100 };
-  await rejectsWith(executeRun(bad, { store }), "data", [path.join(flipped, "t10k-labels-idx1-ubyte"), "checksum mismatch", "MNIST test labels"]);
+  await rejectsWith(executeRun(bad, { store }), "data", [
+    path.join(flipped, "t10k-labels-idx1-ubyte"),
+    "checksum mismatch",
+    "MNIST test labels",
+  ]);
   assertNoResult(store, bad);
 });
 

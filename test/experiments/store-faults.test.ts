@@ -57,7 +57,12 @@ test("writeFileAtomic: on ENOSPC the old file stays whole, no temp file is left,
   try {
     assert.throws(
       () => writeFileAtomic(target, "new content that does not fit"),
-      (e: unknown) => e instanceof SltError && e.kind === "store" && /disk is full/.test(e.message) && e.message.includes(target) && /Free some space/.test(e.message),
+      (e: unknown) =>
+        e instanceof SltError &&
+        e.kind === "store" &&
+        /disk is full/.test(e.message) &&
+        e.message.includes(target) &&
+        /Free some space/.test(e.message),
     );
   } finally {
     resetAtomicFs();
@@ -80,7 +85,12 @@ test("writeFileAtomic: short writes are completed, not truncated", () => {
 });
 
 test("binary container: round trip keeps typed arrays, NaN and ±Infinity; any flipped byte or truncation is caught", () => {
-  const value = { a: Float32Array.from([1, -2.5, 3e-8]), m: Uint8Array.from([0, 1, 1]), x: { nan: NaN, inf: Infinity, ninf: -Infinity, n: null }, s: "text" };
+  const value = {
+    a: Float32Array.from([1, -2.5, 3e-8]),
+    m: Uint8Array.from([0, 1, 1]),
+    x: { nan: NaN, inf: Infinity, ninf: -Infinity, n: null },
+    s: "text",
+  };
   const buf = encodeBinary(value);
   const back = decodeBinary<typeof value>(buf);
   assert.deepEqual(Array.from(back.a), Array.from(value.a));
@@ -204,7 +214,11 @@ test("store: a flipped byte in run.json or checkpoint.bin is reported, listed as
   // Change one digit of a stored metric: still valid JSON, but the checksum no longer matches.
   const at = text.indexOf('"testAccuracy": ') + '"testAccuracy": '.length + 3;
   fs.writeFileSync(runJson, text.slice(0, at) + (text[at] === "1" ? "2" : "1") + text.slice(at + 1));
-  assert.throws(() => rs.readFinished(id), (e: unknown) => e instanceof SltError && /checksum mismatch/.test(e.message) && e.message.includes(`Delete the folder ${rs.runDir(id)}`));
+  assert.throws(
+    () => rs.readFinished(id),
+    (e: unknown) =>
+      e instanceof SltError && /checksum mismatch/.test(e.message) && e.message.includes(`Delete the folder ${rs.runDir(id)}`),
+  );
   const listed = rs.describe(id);
   assert.equal(listed.status, "failed");
   assert.match(listed.error ?? "", /damaged \(checksum mismatch\)/);
@@ -219,7 +233,10 @@ test("store: a flipped byte in run.json or checkpoint.bin is reported, listed as
   flipByte(path.join(rs.runDir(ckId), "checkpoint.bin"), 200);
   assert.equal(rs.describe(ckId).status, "failed");
   assert.match(rs.describe(ckId).error ?? "", /checkpoint\.bin damaged \(checksum mismatch/);
-  await assert.rejects(executeRun({ ...tiny, seed: 2 }, { store }), (e: unknown) => e instanceof SltError && /damaged/.test(e.message) && /not resumed from/.test(e.message) && /slt gc/.test(e.message));
+  await assert.rejects(
+    executeRun({ ...tiny, seed: 2 }, { store }),
+    (e: unknown) => e instanceof SltError && /damaged/.test(e.message) && /not resumed from/.test(e.message) && /slt gc/.test(e.message),
+  );
   assert.equal(fs.existsSync(path.join(rs.runDir(ckId), "run.json")), false, "never resumed from a damaged checkpoint");
 
   // A checkpoint copied into another run's folder is refused too.
@@ -232,21 +249,28 @@ test("store: a flipped byte in run.json or checkpoint.bin is reported, listed as
 test("gc: removes temp files, stale locks, failed runs and empty folders; never a finished run, a damaged result or a held run", async () => {
   const store = path.join(freshDir(), "runs");
   const rs = new RunStore(store);
-  const finished = (await executeRun({ ...tiny, seed: 5 }, { store })).status === "trained" ? runId(parseRunConfig({ ...tiny, seed: 5 })) : "";
+  const finished =
+    (await executeRun({ ...tiny, seed: 5 }, { store })).status === "trained" ? runId(parseRunConfig({ ...tiny, seed: 5 })) : "";
   const finishedBytes = fs.readFileSync(path.join(rs.runDir(finished), "run.json"));
   fs.writeFileSync(path.join(rs.runDir(finished), ".tmp-checkpoint.bin-1-abcd"), "debris");
   fs.writeFileSync(path.join(rs.runDir(finished), "checkpoint.bin"), "leftover of a crash between run.json and cleanup");
 
   const interrupted = await interruptedRun(store, { ...tiny, seed: 6 }, 1);
   const now = new Date().toISOString();
-  fs.writeFileSync(path.join(rs.runDir(interrupted), "lock"), JSON.stringify({ pid: deadPid(), host: os.hostname(), startedAt: now, heartbeatAt: now }));
+  fs.writeFileSync(
+    path.join(rs.runDir(interrupted), "lock"),
+    JSON.stringify({ pid: deadPid(), host: os.hostname(), startedAt: now, heartbeatAt: now }),
+  );
 
-  const failedOut = await executeRun({ ...tiny, method: "weights", weightInit: "kaiming-normal", lr: 1e30, seed: 7 }, { store }).catch((e: unknown) => e);
+  const failedOut = await executeRun({ ...tiny, method: "weights", weightInit: "kaiming-normal", lr: 1e30, seed: 7 }, { store }).catch(
+    (e: unknown) => e,
+  );
   assert.ok(failedOut instanceof SltError && failedOut.kind === "training");
   const failed = runId(parseRunConfig({ ...tiny, method: "weights", weightInit: "kaiming-normal", lr: 1e30, seed: 7 }));
   assert.equal(rs.describe(failed).status, "failed");
 
-  const damaged = (await executeRun({ ...tiny, seed: 8 }, { store })).status === "trained" ? runId(parseRunConfig({ ...tiny, seed: 8 })) : "";
+  const damaged =
+    (await executeRun({ ...tiny, seed: 8 }, { store })).status === "trained" ? runId(parseRunConfig({ ...tiny, seed: 8 })) : "";
   flipByte(path.join(rs.runDir(damaged), "run.json"), 50);
 
   const held = await interruptedRun(store, { ...tiny, seed: 9 }, 1);

@@ -12,7 +12,16 @@ import { SltError } from "../../src/errors";
 import { atomicFs, resetAtomicFs } from "../../src/experiments/atomic";
 import { parseRunConfig, runId } from "../../src/experiments/config";
 import { RunStore } from "../../src/experiments/store";
-import { SweepEvent, expandSweep, parseShard, planRuns, planSweep, runSweep, shardOf, sweepFailureError } from "../../src/experiments/sweep";
+import {
+  type SweepEvent,
+  expandSweep,
+  parseShard,
+  planRuns,
+  planSweep,
+  runSweep,
+  shardOf,
+  sweepFailureError,
+} from "../../src/experiments/sweep";
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "slt-sweep-test-"));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
@@ -59,8 +68,14 @@ test("expandSweep: grid combinations in a fixed order (first key slowest), dotte
   assert.equal(runs[1].label, "s: keepFraction=0.3 iep.pruning=hard");
   assert.equal(runs[4].label, "extra");
   // Same spec, same order and ids, every time.
-  assert.deepEqual(planRuns(spec).runs.map((r) => r.id), runs.map((r) => r.id));
-  assert.deepEqual(runs.map((r) => r.id), configs.map((c) => runId(c)));
+  assert.deepEqual(
+    planRuns(spec).runs.map((r) => r.id),
+    runs.map((r) => r.id),
+  );
+  assert.deepEqual(
+    runs.map((r) => r.id),
+    configs.map((c) => runId(c)),
+  );
 });
 
 test("expandSweep: base alone is one run; runs without a grid are just the runs; duplicates are kept once", () => {
@@ -79,15 +94,24 @@ test("a bad spec or grid value is one clear error naming the field and value, be
     { spec: { name: "x", base: tiny, grid: { seed: 3 } }, mention: ['"grid.seed" = 3', "array"] },
     { spec: { name: "x", base: tiny, grid: { seed: [] } }, mention: ['"grid.seed" = []'] },
     { spec: { name: "x", base: tiny, gird: { seed: [1] } }, mention: ['unknown field "gird"', "name, base, grid and runs"] },
-    { spec: { name: "x", base: tiny, grid: { keepFraction: [0.5, 1.5] } }, mention: ['grid "keepFraction" value 1.5', '"keepFraction" = 1.5', "no run was started"] },
+    {
+      spec: { name: "x", base: tiny, grid: { keepFraction: [0.5, 1.5] } },
+      mention: ['grid "keepFraction" value 1.5', '"keepFraction" = 1.5', "no run was started"],
+    },
     { spec: { name: "x", base: tiny, grid: { keepFraction: [0, 0.5] } }, mention: ['grid "keepFraction" value 0', '"keepFraction" = 0'] },
     { spec: { name: "x", base: tiny, grid: { epochs: [0, -1] } }, mention: ['grid "epochs" value 0', 'grid "epochs" value -1'] },
-    { spec: { name: "x", base: tiny, grid: { "iep.pruning": ["medium"] } }, mention: ['grid "iep.pruning" value "medium"', "soft", "hard"] },
+    {
+      spec: { name: "x", base: tiny, grid: { "iep.pruning": ["medium"] } },
+      mention: ['grid "iep.pruning" value "medium"', "soft", "hard"],
+    },
     { spec: { name: "x", base: tiny, grid: { kepFraction: [0.5] } }, mention: ['unknown field "kepFraction"', "keepFraction"] },
     { spec: { name: "x", base: { ...tiny, lr: "fast" } }, mention: ['base: "lr" = "fast"', "number"] },
     { spec: { name: "x", base: tiny, runs: [{ seed: 1 }, { model: "resnet9000" }] }, mention: ["runs[1]", "resnet9000", "lenet300"] },
     { spec: { name: "x", base: tiny, grid: { dataset: ["imagenet"] } }, mention: ['grid "dataset" value "imagenet"', "synthetic"] },
-    { spec: { name: "x", base: { ...tiny, limitTrain: 100, batchSize: 200 } }, mention: ['"batchSize" = 200', "limitTrain = 100", "at most 100"] },
+    {
+      spec: { name: "x", base: { ...tiny, limitTrain: 100, batchSize: 200 } },
+      mention: ['"batchSize" = 200', "limitTrain = 100", "at most 100"],
+    },
   ];
   for (const c of cases) {
     const e = thrown(() => planSweep(c.spec, { store }));
@@ -102,7 +126,10 @@ test("a bad spec or grid value is one clear error naming the field and value, be
 
 test("runSweep with an invalid spec throws before creating anything", async () => {
   const store = freshStore();
-  await assert.rejects(runSweep({ name: "x", base: tiny, grid: { keepFraction: [2] } }, { store, jobs: 1 }), (e: unknown) => e instanceof SltError && e.kind === "config");
+  await assert.rejects(
+    runSweep({ name: "x", base: tiny, grid: { keepFraction: [2] } }, { store, jobs: 1 }),
+    (e: unknown) => e instanceof SltError && e.kind === "config",
+  );
   assert.equal(fs.existsSync(store), false);
 });
 
@@ -112,7 +139,10 @@ test("shardOf: a function of the run id alone; shards partition the runs; parseS
     const shards = ids.map((id) => shardOf(id, n));
     for (const s of shards) assert.ok(s >= 0 && s < n);
     // Reordering the runs changes nothing.
-    assert.deepEqual([...ids].reverse().map((id) => shardOf(id, n)), [...shards].reverse());
+    assert.deepEqual(
+      [...ids].reverse().map((id) => shardOf(id, n)),
+      [...shards].reverse(),
+    );
   }
   assert.ok(new Set(ids.map((id) => shardOf(id, 3))).size > 1, "runs spread over shards");
   assert.deepEqual(parseShard("3/16"), { index: 3, count: 16 });
@@ -128,11 +158,19 @@ test("shardOf: a function of the run id alone; shards partition the runs; parseS
 
 test("runSweep in process: trains, then skips finished runs; a diverging run is recorded and the others go on", async () => {
   const store = freshStore();
-  const spec = { name: "s", base: tiny, grid: { seed: [0, 1] }, runs: [{ method: "weights", weightInit: "kaiming-normal", lr: 1e30, label: "diverges" }] };
+  const spec = {
+    name: "s",
+    base: tiny,
+    grid: { seed: [0, 1] },
+    runs: [{ method: "weights", weightInit: "kaiming-normal", lr: 1e30, label: "diverges" }],
+  };
   const events: SweepEvent[] = [];
   const first = await runSweep(spec, { store, jobs: 1, onEvent: (e) => events.push(e) });
   assert.equal(first.total, 3);
-  assert.deepEqual(first.trained.map((r) => r.index), [0, 1]);
+  assert.deepEqual(
+    first.trained.map((r) => r.index),
+    [0, 1],
+  );
   assert.equal(first.failed.length, 1);
   const failed = first.failed[0];
   assert.equal(failed.kind, "training");
@@ -149,7 +187,11 @@ test("runSweep in process: trains, then skips finished runs; a diverging run is 
   assert.ok(err.message.includes(failed.id));
 
   const second = await runSweep(spec, { store, jobs: 1 });
-  assert.deepEqual(second.cached.map((r) => r.index), [0, 1], "finished runs are not trained again");
+  assert.deepEqual(
+    second.cached.map((r) => r.index),
+    [0, 1],
+    "finished runs are not trained again",
+  );
   assert.equal(second.trained.length, 0);
   assert.equal(second.failed.length, 1, "the failed run is retried (and fails again)");
 });
@@ -160,7 +202,7 @@ test("runSweep in process: a full disk (ENOSPC) fails the run with one clear err
   atomicFs.writeSync = () => {
     throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
   };
-  let summary;
+  let summary: Awaited<ReturnType<typeof runSweep>>;
   try {
     summary = await runSweep(spec, { store, jobs: 1 });
   } finally {
@@ -169,12 +211,19 @@ test("runSweep in process: a full disk (ENOSPC) fails the run with one clear err
   assert.equal(summary.failed.length, 1);
   assert.match(summary.failed[0].error ?? "", /disk is full/);
   assert.match(summary.failed[0].error ?? "", /slt gc/);
-  assert.deepEqual(summary.stopped.map((r) => r.index), [1, 2]);
+  assert.deepEqual(
+    summary.stopped.map((r) => r.index),
+    [1, 2],
+  );
   assert.match(summary.stopped[0].error ?? "", /not started: The disk is full/);
   const rs = new RunStore(store);
   for (const id of rs.ids()) {
     const names = fs.readdirSync(rs.runDir(id));
-    assert.deepEqual(names.filter((n) => n !== "lock"), [], `nothing half-written in ${id}: ${names.join(", ")}`);
+    assert.deepEqual(
+      names.filter((n) => n !== "lock"),
+      [],
+      `nothing half-written in ${id}: ${names.join(", ")}`,
+    );
   }
   // With space again, the sweep completes.
   const again = await runSweep(spec, { store, jobs: 1 });
@@ -186,7 +235,10 @@ test("runSweep with worker processes: progress streamed from each worker, result
   const events: SweepEvent[] = [];
   const store = freshStore();
   const summary = await runSweep(spec, { store, jobs: 2, onEvent: (e) => events.push(e) });
-  assert.deepEqual(summary.trained.map((r) => r.index), [0, 1, 2]);
+  assert.deepEqual(
+    summary.trained.map((r) => r.index),
+    [0, 1, 2],
+  );
   assert.equal(summary.failed.length, 0, JSON.stringify(summary.failed));
   const plan = events.find((e): e is Extract<SweepEvent, { type: "plan" }> => e.type === "plan");
   assert.ok(plan && !plan.inProcess && plan.jobs === 2);
@@ -196,7 +248,10 @@ test("runSweep with worker processes: progress streamed from each worker, result
   const runWorker = new Map(events.flatMap((e) => (e.type === "run-start" ? [[e.id, e.worker] as const] : [])));
   assert.equal(runWorker.size, 3);
   for (const [id, worker] of runWorker) {
-    assert.ok(events.some((e) => e.type === "step" && e.id === id && e.worker === worker), `run ${id}: progress streamed from worker ${worker}`);
+    assert.ok(
+      events.some((e) => e.type === "step" && e.id === id && e.worker === worker),
+      `run ${id}: progress streamed from worker ${worker}`,
+    );
   }
   assert.equal(events.filter((e) => e.type === "epoch").length, 3 * tiny.epochs);
   assert.ok(events.filter((e) => e.type === "worker-exit").every((e) => e.type === "worker-exit" && e.code === 0 && e.signal === null));
@@ -214,6 +269,9 @@ test("planSweep reports each run's status in the store", async () => {
   const spec = { name: "p", base: tiny, grid: { seed: [20, 21] } };
   await runSweep({ ...spec, grid: { seed: [20] } }, { store, jobs: 1 });
   const plan = planSweep(spec, { store });
-  assert.deepEqual(plan.runs.map((r) => r.status), ["finished", "new"]);
+  assert.deepEqual(
+    plan.runs.map((r) => r.status),
+    ["finished", "new"],
+  );
   assert.equal(plan.runs[0].id, runId(parseRunConfig({ ...tiny, seed: 20 })));
 });

@@ -6,7 +6,14 @@ import { computeMatchedBaseline, oneShotBaseline, weightsBaseline } from "../../
 import { runProcedure } from "../../src/train/procedure";
 import { tinyConfig, tinyData } from "./helpers";
 
-const iep = () => tinyConfig({ label: "iep", lrSchedule: "step", stepMilestones: [0.5], iterand: { period: 5, rate: 0.2 }, iep: { cycles: 3, epochsPerCycle: 2, pruning: "hard" } });
+const iep = () =>
+  tinyConfig({
+    label: "iep",
+    lrSchedule: "step",
+    stepMilestones: [0.5],
+    iterand: { period: 5, rate: 0.2 },
+    iep: { cycles: 3, epochsPerCycle: 2, pruning: "hard" },
+  });
 
 test("baselines change only what they are about, and come back validated", () => {
   const c = iep();
@@ -35,14 +42,20 @@ test("baselines change only what they are about, and come back validated", () =>
   assert.equal(dense.keepFraction, 1);
   assert.equal(dense.weightInit, "kaiming-normal");
   assert.equal(weightsBaseline(c, { weightInit: "kaiming-uniform" }).weightInit, "kaiming-uniform");
-  assert.deepEqual([dense.model, dense.widthMultiplier, dense.dataset, dense.limitTrain, dense.seed, dense.batchSize], [c.model, c.widthMultiplier, c.dataset, c.limitTrain, c.seed, c.batchSize]);
+  assert.deepEqual(
+    [dense.model, dense.widthMultiplier, dense.dataset, dense.limitTrain, dense.seed, dense.batchSize],
+    [c.model, c.widthMultiplier, c.dataset, c.limitTrain, c.seed, c.batchSize],
+  );
   // Every kept fraction of one model shares one weights run.
   assert.equal(runId(weightsBaseline(tinyConfig({ keepFraction: 0.3 }))), runId(weightsBaseline(tinyConfig({ keepFraction: 0.05 }))));
   assert.equal(weightsBaseline(parseRunConfig({ method: "ep", epochs: 4 })).epochs, 4);
 
   assert.match(one.label, /one-shot/);
   assert.notEqual(runId(one), runId(matched));
-  assert.throws(() => oneShotBaseline(one), (e: unknown) => e instanceof SltError && /method = "iep"/.test(e.message));
+  assert.throws(
+    () => oneShotBaseline(one),
+    (e: unknown) => e instanceof SltError && /method = "iep"/.test(e.message),
+  );
   assert.throws(() => computeMatchedBaseline({ method: "weights" }), SltError);
 });
 

@@ -8,15 +8,21 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { main } from "../../src/cli/main";
-import { RunConfig, parseRunConfig, runId } from "../../src/experiments/config";
+import { type RunConfig, parseRunConfig, runId } from "../../src/experiments/config";
 
 async function slt(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
   const stdout = process.stdout.write;
   const stderr = process.stderr.write;
-  process.stdout.write = ((s: string | Uint8Array) => (out.push(String(s)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string | Uint8Array) => (err.push(String(s)), true)) as typeof process.stderr.write;
+  process.stdout.write = ((s: string | Uint8Array) => {
+    out.push(String(s));
+    return true;
+  }) as typeof process.stdout.write;
+  process.stderr.write = ((s: string | Uint8Array) => {
+    err.push(String(s));
+    return true;
+  }) as typeof process.stderr.write;
   try {
     const code = await main(["node", "slt", ...args]);
     return { code, out: out.join(""), err: err.join("") };
@@ -44,16 +50,36 @@ test("every pruning × rewind × schedule variant is reachable from the command 
   for (const pruning of ["soft", "hard"] as const)
     for (const rewind of ["lr", "scores", "reinit", "finetune"] as const)
       for (const [schedule, flags] of Object.entries(schedules)) {
-        const c = await dryRun("--method", "iep", "--keep-fraction", "0.05", "--iep-cycles", "4", "--iep-epochs-per-cycle", "3", "--iep-pruning", pruning, "--iep-rewind", rewind, ...flags);
+        const c = await dryRun(
+          "--method",
+          "iep",
+          "--keep-fraction",
+          "0.05",
+          "--iep-cycles",
+          "4",
+          "--iep-epochs-per-cycle",
+          "3",
+          "--iep-pruning",
+          pruning,
+          "--iep-rewind",
+          rewind,
+          ...flags,
+        );
         assert.equal(c.method, "iep");
-        assert.deepEqual({ ...c.iep }, { cycles: 4, epochsPerCycle: 3, pruning, rewind, schedule, keepFractions: schedule === "list" ? [0.5, 0.3, 0.1, 0.05] : [] });
+        assert.deepEqual(
+          { ...c.iep },
+          { cycles: 4, epochsPerCycle: 3, pruning, rewind, schedule, keepFractions: schedule === "list" ? [0.5, 0.3, 0.1, 0.05] : [] },
+        );
         assert.equal(c.iterand, null);
       }
 });
 
 test("IteRand from the command line: --iterand alone takes the defaults, --iterand-period/--iterand-rate set it (and turn it on)", async () => {
   assert.deepEqual((await dryRun("--method", "iep", "--iterand")).iterand, { period: 300, rate: 0.1 });
-  assert.deepEqual((await dryRun("--method", "iep", "--iterand", "--iterand-period", "50", "--iterand-rate", "0.3")).iterand, { period: 50, rate: 0.3 });
+  assert.deepEqual((await dryRun("--method", "iep", "--iterand", "--iterand-period", "50", "--iterand-rate", "0.3")).iterand, {
+    period: 50,
+    rate: 0.3,
+  });
   assert.deepEqual((await dryRun("--method", "ep", "--iterand-rate", "0.25")).iterand, { period: 300, rate: 0.25 });
   const bad = await slt("run", "--dry-run", "--method", "weights", "--iterand");
   assert.equal(bad.code, 2);
@@ -83,11 +109,48 @@ test("a JSON config file reaches every field; command-line options override it",
 test("slt run trains an iEP run and slt show prints its per-cycle table", async () => {
   const store = mkdtempSync(path.join(os.tmpdir(), "slt-iep-store-"));
   try {
-    const args = ["--dataset", "synthetic", "--limit-train", "256", "--limit-test", "200", "--width-multiplier", "0.1", "--batch-size", "32", "--backend", "cpu"];
-    const run = await slt("--store", store, "run", ...args, "--method", "iep", "--keep-fraction", "0.125", "--iep-cycles", "3", "--iep-epochs-per-cycle", "1", "--iep-pruning", "hard", "--iep-rewind", "scores", "--iterand", "--iterand-period", "4", "--json");
+    const args = [
+      "--dataset",
+      "synthetic",
+      "--limit-train",
+      "256",
+      "--limit-test",
+      "200",
+      "--width-multiplier",
+      "0.1",
+      "--batch-size",
+      "32",
+      "--backend",
+      "cpu",
+    ];
+    const run = await slt(
+      "--store",
+      store,
+      "run",
+      ...args,
+      "--method",
+      "iep",
+      "--keep-fraction",
+      "0.125",
+      "--iep-cycles",
+      "3",
+      "--iep-epochs-per-cycle",
+      "1",
+      "--iep-pruning",
+      "hard",
+      "--iep-rewind",
+      "scores",
+      "--iterand",
+      "--iterand-period",
+      "4",
+      "--json",
+    );
     assert.equal(run.code, 0, run.err);
     const stored = JSON.parse(run.out) as { id: string; result: { cycles: { cycle: number; removedFraction: number }[] } };
-    assert.deepEqual(stored.result.cycles.map((c) => c.cycle), [1, 2, 3]);
+    assert.deepEqual(
+      stored.result.cycles.map((c) => c.cycle),
+      [1, 2, 3],
+    );
     assert.equal(stored.result.cycles[0].removedFraction, 0);
     assert.ok(stored.result.cycles[2].removedFraction > 0.7);
 
@@ -96,7 +159,10 @@ test("slt run trains an iEP run and slt show prints its per-cycle table", async 
     const lines = show.out.split("\n");
     const header = lines.findIndex((l) => /^cycle\s+keep\s+reached\s+cycle DR\s+cycle DR\+removed\s+run DR\s+turnover\s+test/.test(l));
     assert.ok(header >= 0, show.out);
-    assert.deepEqual(lines.slice(header + 1, header + 4).map((l) => l.split(/\s+/)[0]), ["1", "2", "3"]);
+    assert.deepEqual(
+      lines.slice(header + 1, header + 4).map((l) => l.split(/\s+/)[0]),
+      ["1", "2", "3"],
+    );
     assert.match(lines[header + 1], /^1\s+0\.5000\s+0\.5000\s/);
     // Per layer, removed edges count as dying, as in the run's dying ratio (not DR 0 among survivors).
     const layerHeader = lines.findIndex((l) => /^layer\s+edges\s+available\s+ever selected\s+dying\s+removed\s+DR\s+turnover$/.test(l));

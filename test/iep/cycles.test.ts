@@ -5,10 +5,10 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { RunConfig } from "../../src/experiments/config";
+import type { RunConfig } from "../../src/experiments/config";
 import { cycleKeepFractions } from "../../src/iep/schedule";
 import { keptCount } from "../../src/supermask/mask";
-import { ProcedureResult } from "../../src/train/procedure";
+import type { ProcedureResult } from "../../src/train/procedure";
 import { Recorder, ones, tinyConfig, tinyData } from "./helpers";
 
 /** Steps of cycle ≥ 2 that select an edge outside the previous cycle's final mask, and how many such edges. */
@@ -39,9 +39,12 @@ function assertScheduledCounts(rec: Recorder, config: RunConfig): void {
   const ks = cycleKeepFractions(config.keepFraction, config.iep);
   assert.equal(rec.steps.length, config.iep.cycles * 8, "8 steps per epoch, one epoch per cycle");
   for (const s of rec.steps) {
-    s.masks.forEach((m, l) => assert.equal(ones(m), keptCount(ks[s.cycle - 1], m.length), `step ${s.globalStep} (cycle ${s.cycle}) layer ${l}`));
+    s.masks.forEach((m, l) =>
+      assert.equal(ones(m), keptCount(ks[s.cycle - 1], m.length), `step ${s.globalStep} (cycle ${s.cycle}) layer ${l}`),
+    );
   }
-  for (const [cycle, masks] of rec.finalMasks) masks.forEach((m, l) => assert.equal(ones(m), keptCount(ks[cycle - 1], m.length), `final mask of cycle ${cycle} layer ${l}`));
+  for (const [cycle, masks] of rec.finalMasks)
+    masks.forEach((m, l) => assert.equal(ones(m), keptCount(ks[cycle - 1], m.length), `final mask of cycle ${cycle} layer ${l}`));
 }
 
 /** Recount each cycle's dying ratios from the recorded masks and compare with the stored metrics. */
@@ -73,7 +76,10 @@ function assertCycleDyingRatios(rec: Recorder, result: ProcedureResult, hard: bo
     assert.equal(cm.removedFraction, removed / total, `cycle ${cm.cycle} removed`);
     if (!hard) assert.equal(removed, 0);
     if (hard && cm.cycle > 1) assert.ok(removed > 0);
-    assert.ok(Math.abs(cm.cycleDyingRatio! - dying / available) < 1e-12, `cycle ${cm.cycle}: cycle DR ${cm.cycleDyingRatio} vs recount ${dying / available}`);
+    assert.ok(
+      Math.abs(cm.cycleDyingRatio! - dying / available) < 1e-12,
+      `cycle ${cm.cycle}: cycle DR ${cm.cycleDyingRatio} vs recount ${dying / available}`,
+    );
     assert.ok(Math.abs(cm.cycleDyingRatioWithRemoved! - (dying + removed) / total) < 1e-12, `cycle ${cm.cycle}: DR+removed`);
     assert.ok(cm.cycleDyingRatioWithRemoved! >= cm.removedFraction!);
     // Run level: never selected since the start among survivors, plus the removed edges.
@@ -82,7 +88,10 @@ function assertCycleDyingRatios(rec: Recorder, result: ProcedureResult, hard: bo
       const a = alive[li];
       for (let i = 0; i < l.numel; i++) if ((!a || a[i]) && !runEver[li][i]) runDying++;
     });
-    assert.ok(Math.abs(cm.dyingRatio! - (runDying + removed) / total) < 1e-12, `cycle ${cm.cycle}: run DR ${cm.dyingRatio} vs ${(runDying + removed) / total}`);
+    assert.ok(
+      Math.abs(cm.dyingRatio! - (runDying + removed) / total) < 1e-12,
+      `cycle ${cm.cycle}: run DR ${cm.dyingRatio} vs ${(runDying + removed) / total}`,
+    );
     const kept = rec.finalMasks.get(cm.cycle)!.reduce((s, m) => s + ones(m), 0);
     assert.equal(cm.reachedKeepFraction, kept / total);
   }
@@ -104,7 +113,8 @@ test("hard pruning: after each cycle only its final mask survives, and no later 
         const alive = s.alive[l];
         assert.ok(alive, `cycle ${c}: layer ${l} has an alive set`);
         assert.deepEqual(alive, prev[l], `cycle ${c}: survivors are exactly cycle ${c - 1}'s final mask`);
-        for (let i = 0; i < m.length; i++) if (m[i]) assert.equal(alive[i], 1, `step ${s.globalStep} selects removed edge ${i} of layer ${l}`);
+        for (let i = 0; i < m.length; i++)
+          if (m[i]) assert.equal(alive[i], 1, `step ${s.globalStep} selects removed edge ${i} of layer ${l}`);
       });
     }
   }
@@ -115,7 +125,11 @@ test("hard pruning: after each cycle only its final mask survives, and no later 
   const soft = new Recorder();
   const softResult = soft.run(softConfig, data);
   assertScheduledCounts(soft, softConfig);
-  for (const s of soft.steps) assert.ok(s.alive.every((a) => a === null), "soft pruning removes nothing");
+  for (const s of soft.steps)
+    assert.ok(
+      s.alive.every((a) => a === null),
+      "soft pruning removes nothing",
+    );
   const softEscapes = escapes(soft, 3);
   assert.ok(softEscapes.edges >= 10, `soft pruning should select edges outside the previous cycle's mask: ${JSON.stringify(softEscapes)}`);
   assertCycleDyingRatios(soft, softResult, false);
@@ -143,7 +157,11 @@ test("soft pruning with fresh scores (reinit) re-selects among all edges: most o
 
 test("hard pruning with list schedule and global top-k: the kept total per cycle is exact and inside the survivors", async () => {
   const data = await tinyData();
-  const config = tinyConfig({ globalTopK: true, keepFraction: 0.1, iep: { cycles: 3, schedule: "list", keepFractions: [0.6, 0.3, 0.1], pruning: "hard" } });
+  const config = tinyConfig({
+    globalTopK: true,
+    keepFraction: 0.1,
+    iep: { cycles: 3, schedule: "list", keepFractions: [0.6, 0.3, 0.1], pruning: "hard" },
+  });
   const rec = new Recorder();
   const result = rec.run(config, data);
   const total = rec.layers.reduce((s, l) => s + l.numel, 0);
@@ -155,6 +173,9 @@ test("hard pruning with list schedule and global top-k: the kept total per cycle
       if (alive) for (let i = 0; i < m.length; i++) if (m[i]) assert.equal(alive[i], 1);
     });
   }
-  assert.deepEqual(result.cycles.map((c) => c.reachedKeepFraction), [0.6, 0.3, 0.1].map((k) => keptCount(k, total) / total));
+  assert.deepEqual(
+    result.cycles.map((c) => c.reachedKeepFraction),
+    [0.6, 0.3, 0.1].map((k) => keptCount(k, total) / total),
+  );
   assertCycleDyingRatios(rec, result, true);
 });

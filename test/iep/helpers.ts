@@ -6,14 +6,14 @@
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../src/engine/backend";
 import { loadDataset } from "../../src/data/registry";
-import { DataSplits } from "../../src/data/types";
-import { RunConfig, RunConfigInput, parseRunConfig } from "../../src/experiments/config";
-import { PruningStrategy, pruningStrategies } from "../../src/iep/pruning";
-import { RewindContext, RewindStrategy, rewindStrategies } from "../../src/iep/rewind";
-import { MaskedLayer } from "../../src/supermask/layers";
+import type { DataSplits } from "../../src/data/types";
+import { type RunConfig, type RunConfigInput, parseRunConfig } from "../../src/experiments/config";
+import { type PruningStrategy, pruningStrategies } from "../../src/iep/pruning";
+import { type RewindContext, type RewindStrategy, rewindStrategies } from "../../src/iep/rewind";
+import type { MaskedLayer } from "../../src/supermask/layers";
 import { pluginFactories } from "../../src/train/plugins";
-import { Checkpoint, ProcedureResult, runProcedure } from "../../src/train/procedure";
-import { StepContext, TrainingPlugin } from "../../src/train/trainer";
+import { type Checkpoint, type ProcedureResult, runProcedure } from "../../src/train/procedure";
+import type { StepContext, TrainingPlugin } from "../../src/train/trainer";
 
 let data: DataSplits | null = null;
 

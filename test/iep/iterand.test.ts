@@ -7,14 +7,25 @@ import assert from "node:assert/strict";
 import { initBackend } from "../../src/engine/backend";
 import { Rng } from "../../src/engine/rng";
 import { parseRunConfig } from "../../src/experiments/config";
-import { WeightInitName } from "../../src/supermask/init";
+import type { WeightInitName } from "../../src/supermask/init";
 import { IterandPlugin, currentMasks, iterandPlugin } from "../../src/supermask/iterand";
 import { MaskedLayer } from "../../src/supermask/layers";
 import { pluginsFor } from "../../src/train/plugins";
 import { Recorder, sameArrays, tinyConfig, tinyData } from "./helpers";
 
-function layer(name: string, weightInit: WeightInitName, inFeatures: number, outFeatures: number, keepFraction: number, seed: number): MaskedLayer {
-  return new MaskedLayer(name, { kind: "dense", inFeatures, outFeatures }, { mode: "supermask", weightInit, scoreInit: "kaiming-uniform", keepFraction, rng: new Rng(seed) });
+function layer(
+  name: string,
+  weightInit: WeightInitName,
+  inFeatures: number,
+  outFeatures: number,
+  keepFraction: number,
+  seed: number,
+): MaskedLayer {
+  return new MaskedLayer(
+    name,
+    { kind: "dense", inFeatures, outFeatures },
+    { mode: "supermask", weightInit, scoreInit: "kaiming-uniform", keepFraction, rng: new Rng(seed) },
+  );
 }
 
 const weights = (l: MaskedLayer) => Float32Array.from(l.weight.dataSync() as Float32Array);
@@ -69,7 +80,10 @@ test("re-drawn weights follow the layer's own initial distribution, with the ini
   const w0 = weights(l);
   new IterandPlugin({ period: 1, rate: 1, globalTopK: false }).afterStep({ globalStep: 7, layers: [l], seed: 0 });
   const w1 = weights(l);
-  assert.ok(w1.every((v) => Math.abs(v) === sigma), "every weight is ±σ of the init");
+  assert.ok(
+    w1.every((v) => Math.abs(v) === sigma),
+    "every weight is ±σ of the init",
+  );
   let flipped = 0;
   for (let i = 0; i < w1.length; i++) if (w1[i] !== w0[i]) flipped++;
   // rate 1: every unselected weight re-drawn; a fresh sign differs from the old one half the time.
@@ -137,6 +151,11 @@ test("iEP + IteRand end to end: weights move only through IteRand, and a run res
   const resumed = new Recorder();
   const resumedResult = resumed.run(config, data, structuredClone(full.checkpoints[0]));
   assert.ok(sameArrays(w(resumed, 0), w(full, 1)), "resumed weights");
-  assert.ok(sameArrays(resumed.layers.map((l) => resumed.checkpoints[0].variables[`${l.name}.scores`]), full.layers.map((l) => full.checkpoints[1].variables[`${l.name}.scores`])));
+  assert.ok(
+    sameArrays(
+      resumed.layers.map((l) => resumed.checkpoints[0].variables[`${l.name}.scores`]),
+      full.layers.map((l) => full.checkpoints[1].variables[`${l.name}.scores`]),
+    ),
+  );
   assert.deepEqual(resumedResult.final, fullResult.final);
 });

@@ -6,11 +6,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Rng } from "../../src/engine/rng";
-import { RunConfig } from "../../src/experiments/config";
+import type { RunConfig } from "../../src/experiments/config";
 import { buildModel } from "../../src/models/factory";
-import { ScoreInitName, scoreInits } from "../../src/supermask/init";
+import { type ScoreInitName, scoreInits } from "../../src/supermask/init";
 import { learningRate } from "../../src/train/schedule";
-import { BoundaryRecord, Recorder, liveTensors, probeBoundaries, sameArrays, tinyConfig, tinyData } from "./helpers";
+import { type BoundaryRecord, Recorder, liveTensors, probeBoundaries, sameArrays, tinyConfig, tinyData } from "./helpers";
 
 async function runProbed(config: RunConfig): Promise<{ rec: Recorder; boundaries: BoundaryRecord[] }> {
   const data = await tinyData();
@@ -22,7 +22,10 @@ async function runProbed(config: RunConfig): Promise<{ rec: Recorder; boundaries
   } finally {
     unprobe();
   }
-  assert.deepEqual(boundaries.map((b) => b.nextCycle), [2, 3]);
+  assert.deepEqual(
+    boundaries.map((b) => b.nextCycle),
+    [2, 3],
+  );
   return { rec, boundaries };
 }
 
@@ -44,7 +47,9 @@ test("lr rewinding: each cycle restarts the LR schedule from the peak and keeps 
   const config = tinyConfig({ lr: 0.2, iep: { pruning: "hard", rewind: "lr" } });
   const { rec, boundaries } = await runProbed(config);
   const lrs = [1, 2, 3].map((c) => rec.stepsOf(c).map((s) => s.lr));
-  const expected = Array.from({ length: STEPS }, (_, s) => learningRate({ kind: "cosine", lr: 0.2, epochs: 1, warmupEpochs: 0, stepMilestones: [], stepGamma: 0.1 }, s / STEPS));
+  const expected = Array.from({ length: STEPS }, (_, s) =>
+    learningRate({ kind: "cosine", lr: 0.2, epochs: 1, warmupEpochs: 0, stepMilestones: [], stepGamma: 0.1 }, s / STEPS),
+  );
   for (const cycleLrs of lrs) assert.deepEqual(cycleLrs, expected);
   assert.equal(lrs[1][0], 0.2);
   assert.ok(lrs[0][STEPS - 1] < 0.02, "the cosine schedule had decayed before the restart");
@@ -54,7 +59,10 @@ test("lr rewinding: each cycle restarts the LR schedule from the peak and keeps 
     assert.ok(sameArrays(b.before, scoresInCheckpoint(rec, b.nextCycle - 2)));
   }
   // The optimiser was reset at each boundary: its step count restarted.
-  assert.deepEqual(rec.checkpoints.map((c) => c.optimizer.step), [STEPS, STEPS, STEPS]);
+  assert.deepEqual(
+    rec.checkpoints.map((c) => c.optimizer.step),
+    [STEPS, STEPS, STEPS],
+  );
 });
 
 test("score rewinding restores the initial scores exactly at every boundary", async () => {
@@ -66,7 +74,10 @@ test("score rewinding restores the initial scores exactly at every boundary", as
     assert.ok(!sameArrays(b.before, init), "training had moved the scores");
   }
   assert.deepEqual(rec.stepsOf(2)[0].lr, 0.2);
-  assert.deepEqual(rec.checkpoints.map((c) => c.optimizer.step), [STEPS, STEPS, STEPS]);
+  assert.deepEqual(
+    rec.checkpoints.map((c) => c.optimizer.step),
+    [STEPS, STEPS, STEPS],
+  );
 });
 
 test("re-initialisation draws fresh scores from the score init (seeded per cycle), neither the old nor the initial ones", async () => {
@@ -78,12 +89,17 @@ test("re-initialisation draws fresh scores from the score init (seeded per cycle
     assert.ok(!sameArrays(b.after, init));
     // Exactly the draw the rewind registry documents: the score init, from Rng.derive(seed, "reinit-<cycle>").
     const rng = Rng.derive(config.seed, `reinit-${b.nextCycle}`);
-    const expected = rec.layers.map((l) => scoreInits[config.scoreInit as ScoreInitName](l.numel, { fanIn: l.fanIn, keepFraction: config.keepFraction, rng }));
+    const expected = rec.layers.map((l) =>
+      scoreInits[config.scoreInit as ScoreInitName](l.numel, { fanIn: l.fanIn, keepFraction: config.keepFraction, rng }),
+    );
     assert.ok(sameArrays(b.after, expected));
     // kaiming-uniform: inside ±1/√fan-in.
     rec.layers.forEach((l, i) => assert.ok(b.after[i].every((v) => Math.abs(v) <= 1 / Math.sqrt(l.fanIn))));
   }
-  assert.deepEqual(rec.checkpoints.map((c) => c.optimizer.step), [STEPS, STEPS, STEPS]);
+  assert.deepEqual(
+    rec.checkpoints.map((c) => c.optimizer.step),
+    [STEPS, STEPS, STEPS],
+  );
 });
 
 test("fine-tuning keeps scores and optimiser momentum and continues at the last LR of the first cycle", async () => {
@@ -94,7 +110,10 @@ test("fine-tuning keeps scores and optimiser momentum and continues at the last 
   assert.ok(lastLr > 0 && lastLr < 0.02, `cosine ends small: ${lastLr}`);
   for (const c of [2, 3]) for (const s of rec.stepsOf(c)) assert.equal(s.lr, lastLr, `cycle ${c} step ${s.globalStep}`);
   // Never reset: the optimiser counts every step of the run, and its momentum carries over.
-  assert.deepEqual(rec.checkpoints.map((c) => c.optimizer.step), [STEPS, 2 * STEPS, 3 * STEPS]);
+  assert.deepEqual(
+    rec.checkpoints.map((c) => c.optimizer.step),
+    [STEPS, 2 * STEPS, 3 * STEPS],
+  );
   const momentumAtEnd1 = rec.checkpoints[0].optimizer.slots.momentum;
   assert.ok(momentumAtEnd1.some((m) => m.some((v) => v !== 0)));
   assert.equal(rec.checkpoints[1].constantLr, lastLr);
@@ -115,7 +134,10 @@ test("fine-tuning's carried momentum drives the next cycle: zeroing it at the bo
   zeroed.optimizer.slots.momentum = zeroed.optimizer.slots.momentum.map((m) => new Float32Array(m.length));
   const noMomentum = new Recorder();
   noMomentum.run(config, data, zeroed);
-  assert.ok(!sameArrays(scoresInCheckpoint(noMomentum, 0), scoresInCheckpoint(rec, 1)), "dropping the momentum changes cycle 2, so the run used it");
+  assert.ok(
+    !sameArrays(scoresInCheckpoint(noMomentum, 0), scoresInCheckpoint(rec, 1)),
+    "dropping the momentum changes cycle 2, so the run used it",
+  );
 });
 
 test("cycle boundaries free what they allocate: an iEP run leaves no more tensors behind than a one-cycle EP run", async () => {

@@ -26,9 +26,19 @@ test("linear schedule falls by (1 − keep)/K a cycle; list is taken as given; K
 test("planCycles: iEP has K cycles of epochsPerCycle epochs; EP and weights one cycle of `epochs`", () => {
   const iep = parseRunConfig({ method: "iep", keepFraction: 0.05, epochs: 9, iep: { cycles: 4, epochsPerCycle: 3 } });
   const plan = planCycles(iep);
-  assert.deepEqual(plan.map((c) => [c.cycle, c.epochs]), [[1, 3], [2, 3], [3, 3], [4, 3]]);
+  assert.deepEqual(
+    plan.map((c) => [c.cycle, c.epochs]),
+    [
+      [1, 3],
+      [2, 3],
+      [3, 3],
+      [4, 3],
+    ],
+  );
   assert.equal(plan[3].keepFraction, 0.05);
-  assert.deepEqual(planCycles(parseRunConfig({ method: "ep", keepFraction: 0.05, epochs: 9 })), [{ cycle: 1, keepFraction: 0.05, epochs: 9 }]);
+  assert.deepEqual(planCycles(parseRunConfig({ method: "ep", keepFraction: 0.05, epochs: 9 })), [
+    { cycle: 1, keepFraction: 0.05, epochs: 9 },
+  ]);
   assert.deepEqual(planCycles(parseRunConfig({ method: "weights", epochs: 9 })), [{ cycle: 1, keepFraction: 1, epochs: 9 }]);
 });
 
@@ -40,7 +50,8 @@ test("a list schedule must have K non-increasing values ending at keepFraction",
   ];
   for (const b of bad) {
     assert.throws(
-      () => parseRunConfig({ method: "iep", keepFraction: 0.1, iep: { cycles: b.cycles, schedule: "list", keepFractions: b.keepFractions } }),
+      () =>
+        parseRunConfig({ method: "iep", keepFraction: 0.1, iep: { cycles: b.cycles, schedule: "list", keepFractions: b.keepFractions } }),
       (e: unknown) => e instanceof SltError && b.field.test(e.message),
     );
   }

@@ -180,6 +180,9 @@ test("identity: prune rate − DR = share of edges that started outside the mask
     assert.ok(startedOutsideLaterIn > 0, "the sequence should change the mask");
     const pruneRate = 1 - k / n;
     const dr = t.summary().dyingRatio;
-    assert.ok(Math.abs(pruneRate - dr - startedOutsideLaterIn / n) < 1e-12, `n=${n} keep=${keep}: ${pruneRate} − ${dr} ≠ ${startedOutsideLaterIn / n}`);
+    assert.ok(
+      Math.abs(pruneRate - dr - startedOutsideLaterIn / n) < 1e-12,
+      `n=${n} keep=${keep}: ${pruneRate} − ${dr} ≠ ${startedOutsideLaterIn / n}`,
+    );
   }
 });

@@ -89,7 +89,12 @@ test("batch norm on wasm equals cpu, training and eval", async () => {
     const xt = tf.tensor4d(x);
     const ut = tf.tensor4d(up);
     const g = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(bn.apply(a as tf.Tensor4D, true), ut)))(xt);
-    const out = { grad: g.dataSync(), evalOut: bn.apply(xt, false).dataSync(), mean: bn.runningMean.dataSync(), variance: bn.runningVar.dataSync() };
+    const out = {
+      grad: g.dataSync(),
+      evalOut: bn.apply(xt, false).dataSync(),
+      mean: bn.runningMean.dataSync(),
+      variance: bn.runningVar.dataSync(),
+    };
     bn.dispose();
     return out;
   };

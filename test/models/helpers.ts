@@ -1,6 +1,6 @@
 /** Shared pieces of the model tests. */
 import { initBackend } from "../../src/engine/backend";
-import { ModelRequest } from "../../src/models/factory";
+import type { ModelRequest } from "../../src/models/factory";
 
 /** A model request with the EP defaults; tests override what they are about. */
 export function modelRequest(model: string, overrides: Partial<ModelRequest> = {}): ModelRequest {

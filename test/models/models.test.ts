@@ -7,9 +7,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../src/engine/backend";
-import { ModelRequest, buildModel } from "../../src/models/factory";
+import { type ModelRequest, buildModel } from "../../src/models/factory";
 import { models } from "../../src/models/registry";
-import { Model } from "../../src/models/types";
+import type { Model } from "../../src/models/types";
 import { Masker } from "../../src/supermask/masker";
 import { modelRequest } from "./helpers";
 

@@ -2,9 +2,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../src/engine/backend";
-import { ModelRequest, buildModel } from "../../src/models/factory";
-import { Model } from "../../src/models/types";
-import { ConvShape } from "../../src/supermask/layers";
+import { type ModelRequest, buildModel } from "../../src/models/factory";
+import type { Model } from "../../src/models/types";
+import type { ConvShape } from "../../src/supermask/layers";
 import { Masker } from "../../src/supermask/masker";
 import { modelRequest, onCpuAndWasm } from "./helpers";
 
@@ -44,7 +44,10 @@ test("resnet18: layers, geometry and batch-norm buffers are those of the CIFAR R
         ["layer4.0.shortcut.0", 256, 512, 2, 0],
       ],
     );
-    assert.deepEqual([convs[0].name, convs[0].inChannels, convs[0].outChannels, convs[0].geometry.stride, convs[0].geometry.padding], ["conv1", 3, 64, 1, 1]);
+    assert.deepEqual(
+      [convs[0].name, convs[0].inChannels, convs[0].outChannels, convs[0].geometry.stride, convs[0].geometry.padding],
+      ["conv1", 3, 64, 1, 1],
+    );
     const strided = convs.filter((c) => c.kernel === 3 && c.geometry.stride === 2).map((c) => c.name);
     assert.deepEqual(strided, ["layer2.0.conv1", "layer3.0.conv1", "layer4.0.conv1"]);
     for (const c of convs.filter((c) => c.kernel === 3)) assert.equal(c.geometry.padding, 1, c.name);
@@ -123,7 +126,10 @@ test("resnet18: a training step leaves no tensors behind", async () => {
     tf.tidy(() => {
       const xs = tf.randomNormal([2, 28, 28, 1], 0, 1, "float32", 5) as tf.Tensor4D;
       const ys = tf.oneHot(tf.tensor1d([1, 2], "int32"), 10);
-      tf.variableGrads(() => tf.losses.softmaxCrossEntropy(ys, model.forward(xs, true)) as tf.Scalar, model.layers.map((l) => l.scores!));
+      tf.variableGrads(
+        () => tf.losses.softmaxCrossEntropy(ys, model.forward(xs, true)) as tf.Scalar,
+        model.layers.map((l) => l.scores!),
+      );
     });
     assert.equal(tf.memory().numTensors, before);
   } finally {

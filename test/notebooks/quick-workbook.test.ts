@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { type IndexEntry } from "../../scripts/workbook";
+import type { IndexEntry } from "../../scripts/workbook";
 import { type Run, findChromium, notebookToolsMissing, probePage, repoRoot, runProcess } from "../plot/chromium";
 
 const skip = notebookToolsMissing();

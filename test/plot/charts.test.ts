@@ -84,9 +84,22 @@ describe("scatterWithTrend", () => {
 
 describe("heatmap", () => {
   it("keeps the matrix and turns NaN into gaps", () => {
-    const f = heatmap({ z: [[0.1, NaN], [0.3, 0.4]], x: [1, 2], y: ["l0", "l1"], zTitle: "DR", zmin: 0, zmax: 1 });
+    const f = heatmap({
+      z: [
+        [0.1, NaN],
+        [0.3, 0.4],
+      ],
+      x: [1, 2],
+      y: ["l0", "l1"],
+      zTitle: "DR",
+      zmin: 0,
+      zmax: 1,
+    });
     const t = f.data[0] as HeatmapTrace;
-    assert.deepEqual(t.z, [[0.1, null], [0.3, 0.4]]);
+    assert.deepEqual(t.z, [
+      [0.1, null],
+      [0.3, 0.4],
+    ]);
     assert.equal(t.zmax, 1);
     assert.equal(t.colorbar?.title?.text, "DR");
     assert.equal(f.layout?.yaxis?.autorange, "reversed");

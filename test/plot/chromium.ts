@@ -11,7 +11,7 @@ import { checkNbconvert, findJupyter } from "../../scripts/workbook";
 export const repoRoot = path.resolve(__dirname, "..", "..", "..");
 
 export function findChromium(): string | undefined {
-  const env = process.env["SLT_CHROMIUM"];
+  const env = process.env.SLT_CHROMIUM;
   if (env) return env;
   for (const p of ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]) if (fs.existsSync(p)) return p;
   const which = spawnSync("sh", ["-c", "command -v chromium || command -v chromium-browser"], { encoding: "utf8" });
@@ -21,7 +21,8 @@ export function findChromium(): string | undefined {
 /** Why notebook tests cannot run here (jupyter or chromium missing), or false. */
 export function notebookToolsMissing(): string | false {
   const nbconvert = checkNbconvert(findJupyter());
-  if (!nbconvert.ok) return `jupyter nbconvert is not available (${nbconvert.reason}); install the Debian packages jupyter-nbconvert jupyter-client python3-ipykernel`;
+  if (!nbconvert.ok)
+    return `jupyter nbconvert is not available (${nbconvert.reason}); install the Debian packages jupyter-nbconvert jupyter-client python3-ipykernel`;
   if (findChromium() === undefined) return "chromium is not installed; install the Debian package chromium (or set SLT_CHROMIUM)";
   return false;
 }
@@ -32,7 +33,12 @@ export interface Run {
   seconds: number;
 }
 
-export function runProcess(cmd: string, args: string[], timeoutMs: number, options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
+export function runProcess(
+  cmd: string,
+  args: string[],
+  timeoutMs: number,
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<Run> {
   return new Promise((resolve) => {
     const t0 = Date.now();
     const child = spawn(cmd, args, { cwd: options.cwd ?? repoRoot, env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
@@ -87,12 +93,15 @@ export interface Probe {
   errors: string[];
 }
 
-
 /**
  * Open a rendered page in headless Chromium with the network blocked and report what the
  * probe saw: charts on the page, charts Plotly drew (main-svg present), and every error.
  */
-export async function probePage(chromium: string, html: string, workDir: string): Promise<{ probe: Probe | null; uncaught: string[]; output: string }> {
+export async function probePage(
+  chromium: string,
+  html: string,
+  workDir: string,
+): Promise<{ probe: Probe | null; uncaught: string[]; output: string }> {
   const page = path.join(workDir, `probe-${process.pid}-${Date.now()}.html`);
   fs.writeFileSync(page, html.replace("<head>", `<head>${PROBE}`));
   const r = await runProcess(

@@ -60,7 +60,11 @@ describe("figureToHtml", () => {
     const html = figureToHtml(fig, { includeBundle: false });
     assert.equal(count(html, "</script>"), 1, "only the closing tag of the chart script");
     const json = /var fig = (.*);\n/.exec(html)![1]!;
-    const parsed = JSON.parse(json) as { data: Array<{ y: unknown[]; name: string }>; layout: { margin?: object }; config: { responsive?: boolean } };
+    const parsed = JSON.parse(json) as {
+      data: Array<{ y: unknown[]; name: string }>;
+      layout: { margin?: object };
+      config: { responsive?: boolean };
+    };
     assert.deepEqual(parsed.data[0]!.y, [2, null, 4]);
     assert.equal(parsed.data[0]!.name, "a</script><b>");
     assert.ok(parsed.layout.margin, "default margin");

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { type IndexEntry } from "../../scripts/workbook";
+import type { IndexEntry } from "../../scripts/workbook";
 import { type Run, count, findChromium, notebookToolsMissing, probePage, repoRoot, runProcess } from "./chromium";
 
 const chromium = findChromium();
@@ -47,7 +47,9 @@ describe("workbook end to end", { skip, timeout: 15 * 60_000 }, () => {
     assert.equal(count(html, 'class="slt-plot"'), SMOKE_CHARTS);
     assert.doesNotMatch(html, /<script[^>]+src="https?:/, "no scripts from the network");
     assert.ok(html.includes('data-slt-status="ok"'), "status banner");
-    const nb = JSON.parse(fs.readFileSync(path.join(wb, "00-smoke.ipynb"), "utf8")) as { metadata: { slt_workbook: { status: string; scale: string } } };
+    const nb = JSON.parse(fs.readFileSync(path.join(wb, "00-smoke.ipynb"), "utf8")) as {
+      metadata: { slt_workbook: { status: string; scale: string } };
+    };
     assert.equal(nb.metadata.slt_workbook.status, "ok");
     assert.equal(nb.metadata.slt_workbook.scale, "quick");
     const index = JSON.parse(fs.readFileSync(path.join(wb, "index.json"), "utf8")) as { notebooks: IndexEntry[] };

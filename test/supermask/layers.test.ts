@@ -13,7 +13,7 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../src/engine/backend";
 import { conv2d, dense } from "../../src/engine/ops";
 import { Rng } from "../../src/engine/rng";
-import { LayerShape, MaskedLayer, maskedWeight } from "../../src/supermask/layers";
+import { type LayerShape, MaskedLayer, maskedWeight } from "../../src/supermask/layers";
 import { Masker } from "../../src/supermask/masker";
 import { Optimizer } from "../../src/train/optimizer";
 
@@ -40,7 +40,13 @@ function normals(rng: Rng, n: number): Float32Array {
 
 function makeLayer(c: Case, seed: number): MaskedLayer {
   // Normal weights and scores: varied magnitudes and both signs, so sign(S) and W matter.
-  return new MaskedLayer("layer", c.shape, { mode: "supermask", weightInit: "kaiming-normal", scoreInit: "kaiming-normal", keepFraction: 0.5, rng: new Rng(seed) });
+  return new MaskedLayer("layer", c.shape, {
+    mode: "supermask",
+    weightInit: "kaiming-normal",
+    scoreInit: "kaiming-normal",
+    keepFraction: 0.5,
+    rng: new Rng(seed),
+  });
 }
 
 /** The layer's op applied to a plain effective-weight tensor. */
@@ -75,7 +81,8 @@ function linearLossWeightGrad(c: Case, x: Float32Array, u: Float32Array): Float6
     const [b, nIn] = c.inputShape;
     const nOut = c.shape.outFeatures;
     const g = new Float64Array(nIn * nOut);
-    for (let i = 0; i < nIn; i++) for (let o = 0; o < nOut; o++) for (let r = 0; r < b; r++) g[i * nOut + o] += x[r * nIn + i] * u[r * nOut + o];
+    for (let i = 0; i < nIn; i++)
+      for (let o = 0; o < nOut; o++) for (let r = 0; r < b; r++) g[i * nOut + o] += x[r * nIn + i] * u[r * nOut + o];
     return g;
   }
   const { kernel: k, inChannels: ci, outChannels: co, geometry } = c.shape;
@@ -120,12 +127,16 @@ function maxAbs(a: ArrayLike<number>): number {
 function assertClose(got: ArrayLike<number>, want: ArrayLike<number>, relTol: number, what: string): void {
   assert.equal(got.length, want.length, `${what}: length`);
   const scale = Math.max(maxAbs(want), 1e-6);
-  let worst = 0, at = -1;
+  let worst = 0,
+    at = -1;
   for (let i = 0; i < got.length; i++) {
     const d = Math.abs(got[i] - want[i]);
     if (d > worst) [worst, at] = [d, i];
   }
-  assert.ok(worst <= relTol * scale, `${what}: max |diff| ${worst.toExponential(2)} at ${at} (got ${got[at]}, want ${want[at]}), scale ${scale.toExponential(2)}`);
+  assert.ok(
+    worst <= relTol * scale,
+    `${what}: max |diff| ${worst.toExponential(2)} at ${at} (got ${got[at]}, want ${want[at]}), scale ${scale.toExponential(2)}`,
+  );
 }
 
 /** The STE gradient of the scores, through a whole MaskedLayer and the Masker. */
@@ -152,8 +163,14 @@ for (const backend of ["cpu", "wasm"] as const) {
         assert.ok(maskCopy.includes(0) && maskCopy.includes(1), "the test needs selected and unselected edges");
         assert.ok(W.every((w) => w !== 0) && S.every((s) => s !== 0));
 
-        const xData = normals(rng, c.inputShape.reduce((a, b) => a * b, 1));
-        const uData = normals(rng, outputShape(c).reduce((a, b) => a * b, 1));
+        const xData = normals(
+          rng,
+          c.inputShape.reduce((a, b) => a * b, 1),
+        );
+        const uData = normals(
+          rng,
+          outputShape(c).reduce((a, b) => a * b, 1),
+        );
         const x = tf.tensor(xData, c.inputShape);
         const u = tf.tensor(uData, outputShape(c));
 
@@ -182,16 +199,23 @@ for (const backend of ["cpu", "wasm"] as const) {
 
         // (c) Finite differences of the nonlinear loss in the effective weight E = W⊙M.
         const E = W.map((w, i) => w * maskCopy[i]);
-        const lossAt = (e: Float32Array) => tf.tidy(() => nonlinearLossJs(applyOp(c, x, tf.tensor(e, layer.weightShape)).dataSync() as Float32Array, uData));
+        const lossAt = (e: Float32Array) =>
+          tf.tidy(() => nonlinearLossJs(applyOp(c, x, tf.tensor(e, layer.weightShape)).dataSync() as Float32Array, uData));
         const h = 1e-2;
         const fd = new Float64Array(E.length);
         for (let i = 0; i < E.length; i++) {
-          const plus = Float32Array.from(E), minus = Float32Array.from(E);
+          const plus = Float32Array.from(E),
+            minus = Float32Array.from(E);
           plus[i] += h;
           minus[i] -= h;
           fd[i] = (lossAt(plus) - lossAt(minus)) / (plus[i] - minus[i]);
         }
-        assertClose(fd.map((g, i) => g * W[i] * signS[i]), gSte, 2e-3, "STE vs finite differences of L(W⊙M)");
+        assertClose(
+          fd.map((g, i) => g * W[i] * signS[i]),
+          gSte,
+          2e-3,
+          "STE vs finite differences of L(W⊙M)",
+        );
 
         x.dispose();
         u.dispose();
@@ -207,15 +231,30 @@ test("maskedWeight alone: value W⊙M, gradient dy ⊙ W ⊙ sign(S) (cpu and wa
     await initBackend(backend);
     const rng = new Rng(31);
     const n = 12;
-    const W = normals(rng, n), M = Float32Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 1 : 0)), S = normals(rng, n), dy = normals(rng, n);
+    const W = normals(rng, n),
+      M = Float32Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 1 : 0)),
+      S = normals(rng, n),
+      dy = normals(rng, n);
     const [value, grad] = tf.tidy(() => {
-      const w = tf.tensor(W), m = tf.tensor(M), dyT = tf.tensor(dy);
+      const w = tf.tensor(W),
+        m = tf.tensor(M),
+        dyT = tf.tensor(dy);
       const out = maskedWeight(w, m, tf.tensor(S));
       const g = tf.grad((s: tf.Tensor) => tf.sum(tf.mul(maskedWeight(w, m, s), dyT)))(tf.tensor(S));
       return [Array.from(out.dataSync()), Array.from(g.dataSync())];
     });
-    assertClose(value, W.map((w, i) => w * M[i]), 1e-7, `${backend} value`);
-    assertClose(grad, dy.map((d, i) => d * W[i] * Math.sign(S[i])), 1e-6, `${backend} gradient`);
+    assertClose(
+      value,
+      W.map((w, i) => w * M[i]),
+      1e-7,
+      `${backend} value`,
+    );
+    assertClose(
+      grad,
+      dy.map((d, i) => d * W[i] * Math.sign(S[i])),
+      1e-6,
+      `${backend} gradient`,
+    );
   }
 });
 
@@ -230,7 +269,13 @@ test("supermask mode trains only the scores: the weight is frozen and unchanged 
         assert.deepEqual(layer.trainableVariables(), [layer.scores]);
         new Masker([layer], { globalTopK: false }).refresh();
         const rng = new Rng(6);
-        const x = tf.tensor(normals(rng, c.inputShape.reduce((a, b) => a * b, 1)), c.inputShape);
+        const x = tf.tensor(
+          normals(
+            rng,
+            c.inputShape.reduce((a, b) => a * b, 1),
+          ),
+          c.inputShape,
+        );
         const w0 = Float32Array.from(layer.weight.dataSync() as Float32Array);
         const s0 = Float32Array.from(layer.scores!.dataSync() as Float32Array);
         // Default variable list: every trainable variable the loss reaches.
@@ -254,7 +299,13 @@ test("supermask mode trains only the scores: the weight is frozen and unchanged 
 
 test("weights mode trains the weight itself and has no scores", async () => {
   await initBackend("cpu");
-  const layer = new MaskedLayer("w", cases[0].shape, { mode: "weights", weightInit: "kaiming-normal", scoreInit: "kaiming-normal", keepFraction: 0.5, rng: new Rng(3) });
+  const layer = new MaskedLayer("w", cases[0].shape, {
+    mode: "weights",
+    weightInit: "kaiming-normal",
+    scoreInit: "kaiming-normal",
+    keepFraction: 0.5,
+    rng: new Rng(3),
+  });
   try {
     assert.equal(layer.scores, null);
     assert.equal(layer.weight.trainable, true);

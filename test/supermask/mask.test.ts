@@ -12,7 +12,7 @@ import { countOnes, globalTopKMasks, keptCount, kthLargest, topKMask } from "../
 function referenceTopK(values: Float32Array, k: number, alive?: Uint8Array | null): Uint8Array {
   const candidates: number[] = [];
   for (let i = 0; i < values.length; i++) if (!alive || alive[i]) candidates.push(i);
-  candidates.sort((a, b) => (values[b] - values[a]) || a - b);
+  candidates.sort((a, b) => values[b] - values[a] || a - b);
   const mask = new Uint8Array(values.length);
   for (const i of candidates.slice(0, k)) mask[i] = 1;
   return mask;
@@ -58,7 +58,8 @@ test("keptCount rejects keep outside (0, 1] with an SltError naming keepFraction
   for (const bad of [0, -0.1, 1.5, 1 + 1e-12, Number.NaN, Number.POSITIVE_INFINITY]) {
     assert.throws(
       () => keptCount(bad, 10),
-      (e: unknown) => e instanceof SltError && e.subject === "keepFraction" && e.message.includes("keepFraction") && e.message.includes(String(bad)),
+      (e: unknown) =>
+        e instanceof SltError && e.subject === "keepFraction" && e.message.includes("keepFraction") && e.message.includes(String(bad)),
       `keep=${bad}`,
     );
   }
@@ -157,7 +158,10 @@ test("globalTopKMasks equals a brute-force top-k over the concatenation (ties by
       assert.deepEqual(m, expected.subarray(off, off + m.length), `trial ${trial} layer ${li}`);
       off += m.length;
     });
-    assert.equal(out.reduce((s, m) => s + countOnes(m), 0), k);
+    assert.equal(
+      out.reduce((s, m) => s + countOnes(m), 0),
+      k,
+    );
   }
 });
 
@@ -165,7 +169,13 @@ test("globalTopKMasks with all-equal scores fills the first layer first", () => 
   const values = [new Float32Array(3).fill(1), new Float32Array(4).fill(1)];
   const out = [new Uint8Array(3), new Uint8Array(4)];
   globalTopKMasks(values, 5, [null, null], out);
-  assert.deepEqual(out.map((m) => Array.from(m)), [[1, 1, 1], [1, 1, 0, 0]]);
+  assert.deepEqual(
+    out.map((m) => Array.from(m)),
+    [
+      [1, 1, 1],
+      [1, 1, 0, 0],
+    ],
+  );
 });
 
 test("kthLargest equals sorting, with duplicates, negatives and zeros, with and without alive and scratch", () => {

@@ -6,13 +6,25 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../src/engine/backend";
-import { Optimizer, OptimizerSettings } from "../../src/train/optimizer";
+import { Optimizer, type OptimizerSettings } from "../../src/train/optimizer";
 
-const P0 = [[0.5, -1.25, 2.0, 0.0], [3.0, -0.75]];
+const P0 = [
+  [0.5, -1.25, 2.0, 0.0],
+  [3.0, -0.75],
+];
 const GRADS = [
-  [[0.1, -0.2, 0.3, -0.4], [1.0, -2.0]],
-  [[-0.3, 0.1, 0.0, 0.2], [0.5, 0.25]],
-  [[0.05, 0.4, -0.6, 0.1], [-1.5, 0.75]],
+  [
+    [0.1, -0.2, 0.3, -0.4],
+    [1.0, -2.0],
+  ],
+  [
+    [-0.3, 0.1, 0.0, 0.2],
+    [0.5, 0.25],
+  ],
+  [
+    [0.05, 0.4, -0.6, 0.1],
+    [-1.5, 0.75],
+  ],
 ];
 const LRS = [0.1, 0.05, 0.2];
 
@@ -40,14 +52,17 @@ function referenceSgd(s: OptimizerSettings): number[][][] {
 
 /** torch.optim.Adam (β = 0.9, 0.999, ε = 1e-8, L2 weight decay added to the gradient). */
 function referenceAdam(weightDecay: number): number[][][] {
-  const b1 = 0.9, b2 = 0.999, eps = 1e-8;
+  const b1 = 0.9,
+    b2 = 0.999,
+    eps = 1e-8;
   const p = P0.map((v) => [...v]);
   const m = p.map((v) => v.map(() => 0));
   const v2 = p.map((v) => v.map(() => 0));
   const history: number[][][] = [];
   GRADS.forEach((gs, step) => {
     const t = step + 1;
-    const bc1 = 1 - b1 ** t, bc2 = 1 - b2 ** t;
+    const bc1 = 1 - b1 ** t,
+      bc2 = 1 - b2 ** t;
     p.forEach((pv, vi) => {
       pv.forEach((x, j) => {
         const g = gs[vi][j] + weightDecay * x;
@@ -82,7 +97,10 @@ function assertHistoriesClose(got: number[][][], want: number[][][], what: strin
     step.forEach((vals, vi) =>
       vals.forEach((x, j) => {
         const w = want[s][vi][j];
-        assert.ok(Math.abs(x - w) <= 1e-5 * Math.max(1, Math.abs(w)), `${what}: step ${s + 1} var ${vi}[${j}] = ${x}, PyTorch rule gives ${w}`);
+        assert.ok(
+          Math.abs(x - w) <= 1e-5 * Math.max(1, Math.abs(w)),
+          `${what}: step ${s + 1} var ${vi}[${j}] = ${x}, PyTorch rule gives ${w}`,
+        );
       }),
     ),
   );
@@ -136,7 +154,10 @@ for (const settings of [
     step(optA, 1);
     // The state travels as plain arrays (as in a checkpoint); rebuild it into typed arrays.
     const saved = optA.getState();
-    const restoredState = { step: saved.step, slots: Object.fromEntries(Object.entries(saved.slots).map(([k, l]) => [k, l.map((x) => Float32Array.from(x))])) };
+    const restoredState = {
+      step: saved.step,
+      slots: Object.fromEntries(Object.entries(saved.slots).map(([k, l]) => [k, l.map((x) => Float32Array.from(x))])),
+    };
     const b = a.map((v) => tf.variable(v.clone(), true));
     const fresh = a.map((v) => tf.variable(v.clone(), true));
     const optB = new Optimizer(b, settings);

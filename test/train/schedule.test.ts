@@ -4,7 +4,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { LrScheduleSettings, learningRate } from "../../src/train/schedule";
+import { type LrScheduleSettings, learningRate } from "../../src/train/schedule";
 
 const base: LrScheduleSettings = { kind: "constant", lr: 0.4, epochs: 10, warmupEpochs: 0, stepMilestones: [], stepGamma: 0.1 };
 

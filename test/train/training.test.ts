@@ -9,9 +9,9 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { RunConfigInput, parseRunConfig, runId } from "../../src/experiments/config";
-import { RunOutcome, executeRun, findRun, runExperiment } from "../../src/experiments/run";
-import { RunStore, StoredRun } from "../../src/experiments/store";
+import { type RunConfigInput, parseRunConfig, runId } from "../../src/experiments/config";
+import { type RunOutcome, executeRun, findRun, runExperiment } from "../../src/experiments/run";
+import { RunStore, type StoredRun } from "../../src/experiments/store";
 
 const storeDir = fs.mkdtempSync(path.join(os.tmpdir(), "slt-training-test-"));
 after(() => fs.rmSync(storeDir, { recursive: true, force: true }));
@@ -57,9 +57,14 @@ function checkStored(run: StoredRun, input: RunConfigInput): void {
   const onDisk = JSON.parse(fs.readFileSync(file, "utf8")) as StoredRun;
   assert.deepEqual(onDisk.config, config);
   assert.equal(onDisk.backend.name, "wasm");
-  assert.ok(onDisk.versions.node && onDisk.versions["@tensorflow/tfjs"] && onDisk.versions["slt-workbench"], JSON.stringify(onDisk.versions));
+  assert.ok(
+    onDisk.versions.node && onDisk.versions["@tensorflow/tfjs"] && onDisk.versions["slt-workbench"],
+    JSON.stringify(onDisk.versions),
+  );
   assert.ok(onDisk.timings.seconds > 0 && onDisk.timings.secondsPerEpoch > 0, JSON.stringify(onDisk.timings));
-  assert.ok(!Number.isNaN(Date.parse(onDisk.timings.startedAt)) && Date.parse(onDisk.timings.finishedAt) >= Date.parse(onDisk.timings.startedAt));
+  assert.ok(
+    !Number.isNaN(Date.parse(onDisk.timings.startedAt)) && Date.parse(onDisk.timings.finishedAt) >= Date.parse(onDisk.timings.startedAt),
+  );
   assert.match(onDisk.checksum, /^[0-9a-f]{64}$/);
   assert.equal(onDisk.result.epochs.length, config.epochs);
   // The store reads back exactly what was returned.
