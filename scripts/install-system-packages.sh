@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Debian packages the workbench uses: Jupyter (to execute the notebooks headless),
+# Debian packages the workbench uses: Jupyter (to execute the notebooks headless, and
+# Jupyter Notebook for `npm run notebook`),
 # Chromium (to check the rendered notebooks' charts), Fashion-MNIST.
 # Optional for users: python3-torch + libopenblas0-pthread for the PyTorch columns of `npm run bench`.
 set -euo pipefail
-PACKAGES="jupyter-nbconvert jupyter-client python3-ipykernel chromium dataset-fashion-mnist"
+PACKAGES="jupyter-nbconvert jupyter-client python3-ipykernel jupyter-notebook chromium dataset-fashion-mnist"
 if [ "${WITH_PYTORCH:-0}" = 1 ]; then PACKAGES="$PACKAGES python3-torch libopenblas0-pthread"; fi
 missing=""
 for p in $PACKAGES; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
