@@ -1,8 +1,13 @@
 /**
  * One lock file per run, so that two processes sharing a run store (two terminals, the
  * shards of a cluster array job) never run the same configuration at once. A lock left
- * by a dead process is taken over: on the same host when its pid no longer exists,
- * from any host when its heartbeat is older than `staleMs`.
+ * by a dead process is taken over: on the same host at once when its holder no longer
+ * runs, from any host when its heartbeat is older than `staleMs`.
+ *
+ * "No longer runs", on Linux: no /proc entry, or a zombie (killed but not yet reaped by
+ * its parent — a container's PID 1 often reaps late or never), or another process that
+ * got the same pid (its start time differs from the one recorded in the lock). Elsewhere
+ * a pid that exists counts as the holder.
  *
  * How the races are closed:
  * - The lock file appears with its full content at once: it is written to a temporary
@@ -29,6 +34,13 @@ export interface LockInfo {
   heartbeatAt: string;
   /** Random per acquisition: tells this holder's lock from a later one with a reused pid. */
   token?: string;
+  /**
+   * Linux: when the holder started, "bootId:ticks" (field 22 of /proc/PID/stat, clock ticks
+   * after boot): tells the holder from a later process that got the same pid.
+   */
+  processStart?: string;
+  /** Linux: the holder's pid namespace (/proc/self/ns/pid); a pid of another namespace says nothing here. */
+  pidNamespace?: string;
 }
 
 export const DEFAULT_STALE_MS = 10 * 60 * 1000;
@@ -37,14 +49,112 @@ const UNREADABLE_GRACE_MS = 5_000;
 /** A take-over lock older than this belongs to a process that died while taking over. */
 const STEAL_STALE_MS = 30_000;
 
-/** Whether a process with this pid exists on this host (EPERM: it exists, owned by another user). */
+/** What /proc/PID/stat says about a process: its state letter and start time (clock ticks after boot). */
+interface ProcStat {
+  state: string;
+  startTicks: string;
+}
+
+/** The process's /proc entry; "gone" if it has none; null where /proc cannot tell (not Linux, not mounted). */
+function procStat(pid: number): ProcStat | "gone" | null {
+  if (!procReadable()) return null;
+  let text: string;
+  try {
+    text = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === "ENOENT" || code === "ESRCH" ? "gone" : null;
+  }
+  // The command name (field 2) may hold spaces and parentheses: fields 3… follow the last ")".
+  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  return { state: fields[0], startTicks: fields[19] };
+}
+
+let procOk: boolean | undefined;
+/** Whether this system has a readable /proc with this process in it (Linux). */
+function procReadable(): boolean {
+  if (procOk === undefined) {
+    try {
+      procOk = process.platform === "linux" && fs.readFileSync(`/proc/${process.pid}/stat`, "utf8").startsWith(`${process.pid} (`);
+    } catch {
+      procOk = false;
+    }
+  }
+  return procOk;
+}
+
+let bootId: string | null | undefined;
+function currentBootId(): string | null {
+  if (bootId === undefined) {
+    try {
+      bootId = fs.readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim() || null;
+    } catch {
+      bootId = null;
+    }
+  }
+  return bootId;
+}
+
+/** "bootId:ticks" of process `pid`, or null where it cannot be known. */
+function processStartOf(pid: number): string | null {
+  const stat = procStat(pid);
+  const boot = currentBootId();
+  if (!stat || stat === "gone" || !boot) return null;
+  return `${boot}:${stat.startTicks}`;
+}
+
+let ownNamespace: string | null | undefined;
+function ownPidNamespace(): string | null {
+  if (ownNamespace === undefined) {
+    try {
+      ownNamespace = fs.readlinkSync("/proc/self/ns/pid");
+    } catch {
+      ownNamespace = null;
+    }
+  }
+  return ownNamespace;
+}
+
+/** How this process is told apart from a later one with the same pid, for the locks it writes. */
+export function ownProcessIdentity(): Pick<LockInfo, "processStart" | "pidNamespace"> {
+  const start = processStartOf(process.pid);
+  const ns = ownPidNamespace();
+  return { ...(start ? { processStart: start } : {}), ...(ns ? { pidNamespace: ns } : {}) };
+}
+
+/**
+ * Whether a process with this pid runs on this host. On Linux a zombie (exited, not yet
+ * reaped) does not run; elsewhere any process that exists counts (EPERM: it exists,
+ * owned by another user).
+ */
 export function pidAlive(pid: number): boolean {
+  const stat = procStat(pid);
+  if (stat === "gone") return false;
+  if (stat) return stat.state !== "Z" && stat.state !== "X";
   try {
     process.kill(pid, 0);
     return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === "EPERM";
   }
+}
+
+/**
+ * Whether the process that wrote a lock still runs: "dead" when it is gone, a zombie, or
+ * its pid now belongs to a process started at another time (or before a reboot);
+ * "unknown" when this host cannot tell (another host, another pid namespace), so that
+ * only the heartbeat decides.
+ */
+export function holderState(info: Pick<LockInfo, "pid" | "host" | "processStart" | "pidNamespace">): "alive" | "dead" | "unknown" {
+  if (info.host !== os.hostname()) return "unknown";
+  const ns = ownPidNamespace();
+  if (info.pidNamespace && ns && info.pidNamespace !== ns) return "unknown";
+  if (!pidAlive(info.pid)) return "dead";
+  if (info.processStart) {
+    const now = processStartOf(info.pid);
+    if (now !== null && now !== info.processStart) return "dead";
+  }
+  return "alive";
 }
 
 export function readLock(file: string): LockInfo | null {
@@ -73,7 +183,7 @@ function mtimeMs(file: string): number | null {
 export function lockIsStale(info: LockInfo | null, staleMs = DEFAULT_STALE_MS, fileMtimeMs: number | null = null): boolean {
   const now = Date.now();
   if (!info) return fileMtimeMs === null || now - fileMtimeMs > UNREADABLE_GRACE_MS;
-  if (info.host === os.hostname() && !pidAlive(info.pid)) return true;
+  if (holderState(info) === "dead") return true;
   const beat = Math.max(Date.parse(info.heartbeatAt) || 0, fileMtimeMs ?? 0);
   return now - beat > staleMs;
 }
@@ -114,6 +224,53 @@ function createExclusive(file: string, content: string): boolean {
   }
 }
 
+/**
+ * Remove a take-over lock whose writer died on this host (killed while taking over), so
+ * that the run need not wait STEAL_STALE_MS. It is moved aside first and compared, so a
+ * take-over lock that another process wrote in between is put back, not removed.
+ */
+function removeDeadSteal(steal: string): boolean {
+  let text: string;
+  try {
+    text = fs.readFileSync(steal, "utf8");
+  } catch {
+    return true; // gone meanwhile
+  }
+  let info: LockInfo;
+  try {
+    info = JSON.parse(text) as LockInfo;
+  } catch {
+    return false; // half-written by a non-atomic writer: the age rule handles it
+  }
+  if (typeof info.pid !== "number" || typeof info.host !== "string" || holderState(info) !== "dead") return false;
+  const aside = path.join(
+    path.dirname(steal),
+    `${TEMP_PREFIX}${path.basename(steal)}.stale-${process.pid}-${randomBytes(4).toString("hex")}`,
+  );
+  try {
+    fs.renameSync(steal, aside);
+  } catch {
+    return true;
+  }
+  let moved = "";
+  try {
+    moved = fs.readFileSync(aside, "utf8");
+  } catch {
+    /* compared as different: put back */
+  }
+  if (moved !== text) {
+    try {
+      fs.linkSync(aside, steal);
+    } catch {
+      /* the name is taken again; that writer keeps it */
+    }
+    fs.rmSync(aside, { force: true });
+    return false;
+  }
+  fs.rmSync(aside, { force: true });
+  return true;
+}
+
 function sameHolder(a: LockInfo | null, b: LockInfo | null): boolean {
   return !!a && !!b && a.pid === b.pid && a.host === b.host && a.startedAt === b.startedAt && a.token === b.token;
 }
@@ -137,7 +294,7 @@ export class RunLock {
     for (let attempt = 0; attempt < 4; attempt++) {
       const now = new Date().toISOString();
       const token = randomBytes(8).toString("hex");
-      const info: LockInfo = { pid: process.pid, host: os.hostname(), startedAt: now, heartbeatAt: now, token };
+      const info: LockInfo = { pid: process.pid, host: os.hostname(), startedAt: now, heartbeatAt: now, token, ...ownProcessIdentity() };
       if (createExclusive(file, JSON.stringify(info))) return new RunLock(file, token, staleMs);
       const seen = readLock(file);
       const seenMtime = mtimeMs(file);
@@ -151,8 +308,8 @@ export class RunLock {
   /** Remove a stale lock under the take-over lock; false if another process is doing so or the lock came alive. */
   private static takeOver(file: string, seen: LockInfo | null, staleMs: number): boolean {
     const steal = `${file}.steal`;
-    const stealInfo = JSON.stringify({ pid: process.pid, host: os.hostname(), at: new Date().toISOString() });
-    if (!createExclusive(steal, stealInfo)) {
+    const stealInfo = JSON.stringify({ pid: process.pid, host: os.hostname(), at: new Date().toISOString(), ...ownProcessIdentity() });
+    if (!createExclusive(steal, stealInfo) && !(removeDeadSteal(steal) && createExclusive(steal, stealInfo))) {
       const m = mtimeMs(steal);
       if (m !== null && Date.now() - m > STEAL_STALE_MS) fs.rmSync(steal, { force: true });
       return false;
