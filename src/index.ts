@@ -23,14 +23,14 @@ export type { Model, ModelSpec, ModelContext } from "./models/types";
 export { datasets, getDataset, loadDataset } from "./data/registry";
 export type { DataSplits, ImageSet, DatasetSpec } from "./data/types";
 
-export { cycleKeepFractions, planCycles } from "./iep/schedule";
+export { cycleKeepFractions, fixedShareCycles, planCycles } from "./iep/schedule";
 export { pruningStrategies } from "./iep/pruning";
 export { rewindStrategies } from "./iep/rewind";
 
 export { runProcedure } from "./train/procedure";
 export type { EpochMetrics, CycleMetrics, FinalMetrics, ProcedureResult, ProgressEvent } from "./train/procedure";
 
-export { runConfigSchema, parseRunConfig, runId, describeConfigFields, totalEpochs } from "./experiments/config";
+export { runConfigSchema, parseRunConfig, runId, describeConfigFields, totalEpochs, finetuneLrOf } from "./experiments/config";
 export type { RunConfig, RunConfigInput } from "./experiments/config";
 export { RunStore, defaultStoreDir } from "./experiments/store";
 export type { StoredRun, RunListing } from "./experiments/store";

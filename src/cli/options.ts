@@ -58,8 +58,9 @@ export function addConfigOptions(cmd: Command): Command {
       cmd.addOption(grouped(new Option(`--${flag}`, help), f.field));
       cmd.addOption(new Option(`--no-${flag}`, `Turn off --${flag}`).hideHelp());
     } else {
-      const opt = new Option(`--${flag} <${f.type.includes("|") ? "choice" : f.type}>`, help);
-      if (f.type.includes("|") && !f.type.includes("null")) opt.choices(f.type.split("|"));
+      const isChoice = f.type.includes("|") && !f.type.split("|").includes("null");
+      const opt = new Option(`--${flag} <${isChoice ? "choice" : f.type}>`, help);
+      if (isChoice) opt.choices(f.type.split("|"));
       cmd.addOption(grouped(opt, f.field));
     }
   }
@@ -68,7 +69,10 @@ export function addConfigOptions(cmd: Command): Command {
 
 function parseValue(field: string, type: string, raw: unknown): unknown {
   if (typeof raw !== "string") return raw;
-  if (type === "number" || type === "integer") {
+  const types = type.split("|");
+  // A nullable field (e.g. iep.finetuneLr) takes "null" for its default.
+  if (types.includes("null") && raw === "null") return null;
+  if (types.includes("number") || types.includes("integer")) {
     const n = Number(raw);
     if (!Number.isFinite(n)) throw new SltError("config", `--${kebab(field)} expects a number, got "${raw}".`, field);
     return n;

@@ -9,9 +9,11 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { SltError } from "../errors";
+import { fixedShareCycles } from "../iep/schedule";
 import { scoreInits, weightInits } from "../supermask/init";
 
 const keep = z.number().gt(0).lte(1);
+const MAX_CYCLES = 100;
 
 export const iepSchema = z
   .object({
@@ -19,19 +21,31 @@ export const iepSchema = z
       .number()
       .int()
       .min(1)
-      .max(100)
+      .max(MAX_CYCLES)
       .default(4)
-      .describe("K, the number of EP cycles; the kept fraction reaches keepFraction at the last one"),
+      .describe(
+        "K, the number of EP cycles; the kept fraction reaches keepFraction at the last one (schedule = fixed-share: must be the K that schedule needs)",
+      ),
     schedule: z
-      .enum(["geometric", "linear", "list"])
+      .enum(["geometric", "linear", "list", "fixed-share"])
       .default("geometric")
       .describe(
-        "How the kept fraction falls across cycles: geometric keep_c = keep^(c/K), linear in the kept fraction, or the explicit `keepFractions` list",
+        "How the kept fraction falls across cycles: geometric keep_c = keep^(c/K), linear in the kept fraction, the explicit `keepFractions` list, or fixed-share: each cycle prunes `pruneShare` of the remaining edges",
       ),
     keepFractions: z
       .array(keep)
       .default([])
-      .describe("Kept fraction of each cycle when schedule = list (K values, non-increasing, ending at keepFraction)"),
+      .describe(
+        "Kept fraction of each cycle when schedule = list (K values, non-increasing, ending at keepFraction; K equal values = EP with K LR restarts)",
+      ),
+    pruneShare: z
+      .number()
+      .gt(0)
+      .lt(1)
+      .default(0.2)
+      .describe(
+        "schedule = fixed-share: share s of the remaining edges each cycle prunes, keep_c = (1 − s)^c, the last cycle clamped to keepFraction",
+      ),
     epochsPerCycle: z.number().int().min(1).default(2).describe("Epochs of EP in each cycle (the LR schedule spans one cycle)"),
     pruning: z
       .enum(["soft", "hard"])
@@ -41,7 +55,15 @@ export const iepSchema = z
       .enum(["lr", "scores", "reinit", "finetune"])
       .default("lr")
       .describe(
-        "At each cycle boundary: lr = restart the LR schedule (default), scores = also reset scores to their initial values, reinit = fresh random scores, finetune = no rewinding (continue at the last LR)",
+        "At each cycle boundary: lr = restart the LR schedule (default), scores = also reset scores to their initial values, reinit = fresh random scores, finetune = no rewinding (train on at iep.finetuneLr)",
+      ),
+    finetuneLr: z
+      .number()
+      .gt(0)
+      .nullable()
+      .default(null)
+      .describe(
+        "rewind = finetune: constant LR of every cycle after the first (null = lr / 10); fine-tuning trains on at a small non-zero LR (Renda et al. 2020), the cosine schedule's last LR is ≈ 0",
       ),
   })
   .strict();
@@ -212,6 +234,25 @@ function checkCrossFieldRules(c: RunConfig): void {
           "iep.keepFractions",
         );
   }
+  if (c.method === "iep" && c.iep.schedule === "fixed-share") {
+    // K is validated, not derived: iep.cycles stays the one stated number of cycles that
+    // total epochs, the compute-matched baseline and the listings read.
+    const { pruneShare, cycles } = c.iep;
+    const K = fixedShareCycles(c.keepFraction, pruneShare);
+    const steps = `(1 − ${pruneShare})^c reaches keepFraction = ${c.keepFraction} at cycle K = ${K}`;
+    if (K > MAX_CYCLES)
+      throw new SltError(
+        "config",
+        `"iep.pruneShare" = ${pruneShare}: ${steps}, more than the ${MAX_CYCLES} cycles allowed. Raise iep.pruneShare.`,
+        "iep.pruneShare",
+      );
+    if (cycles !== K)
+      throw new SltError(
+        "config",
+        `"iep.cycles" = ${cycles}, but schedule = fixed-share: ${steps}. Set iep.cycles to ${K} (or change iep.pruneShare).`,
+        "iep.cycles",
+      );
+  }
   if (c.method === "weights" && c.iterand)
     throw new SltError("config", `"iterand" applies to supermask training only; set it to null for method = weights.`, "iterand");
 }
@@ -260,6 +301,25 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** The constant LR of the cycles after the first when iep.rewind = finetune: iep.finetuneLr, or lr / 10 when it is null. */
+export function finetuneLrOf(config: Pick<RunConfig, "lr" | "iep">): number {
+  return config.iep.finetuneLr ?? config.lr / 10;
+}
+
+/**
+ * The iep section as it enters the run id: a field that only one schedule or rewind uses
+ * counts only there (so configs from before it existed keep their ids), and finetuneLr
+ * counts by its value, so null and lr / 10 are one run.
+ */
+function iepIdentity(config: RunConfig): Record<string, unknown> {
+  const { pruneShare, finetuneLr: _finetuneLr, ...identity } = config.iep;
+  return {
+    ...identity,
+    ...(config.iep.schedule === "fixed-share" ? { pruneShare } : {}),
+    ...(config.iep.rewind === "finetune" ? { finetuneLr: finetuneLrOf(config) } : {}),
+  };
+}
+
 /**
  * The run's identity: a hash of every field that can change its results. Fields of the
  * iep section are left out unless method = iep, so an EP run has one id however the
@@ -269,7 +329,10 @@ export function runId(config: RunConfig): string {
   const { label: _label, ...rest } = config;
   const identity: Record<string, unknown> = { ...rest };
   if (config.method !== "iep") delete identity.iep;
-  else delete identity.epochs;
+  else {
+    delete identity.epochs;
+    identity.iep = iepIdentity(config);
+  }
   return createHash("sha256").update(canonicalJson(identity)).digest("hex").slice(0, 16);
 }
 

@@ -15,8 +15,8 @@ export interface RewindContext {
   seed: number;
   /** The cycle about to start (1-based). */
   nextCycle: number;
-  /** The last learning rate used in the cycle that ended. */
-  lastLr: number;
+  /** The constant LR fine-tuning trains at (iep.finetuneLr, default lr / 10). */
+  finetuneLr: number;
 }
 
 export interface RewindDecision {
@@ -64,8 +64,9 @@ export const rewindStrategies = {
     },
   },
   finetune: {
-    description: "no rewinding: keep scores and optimiser state, continue at the last learning rate",
-    atCycleStart: (ctx: RewindContext) => ({ resetOptimizer: false, constantLr: ctx.lastLr }),
+    description: "no rewinding: keep scores and optimiser state, train on at the small constant LR iep.finetuneLr",
+    // Not the cycle's last LR: a cosine schedule ends at ≈ 0, and later cycles would not train.
+    atCycleStart: (ctx: RewindContext) => ({ resetOptimizer: false, constantLr: ctx.finetuneLr }),
   },
 } satisfies Record<string, RewindStrategy>;
 

@@ -1,8 +1,10 @@
 /**
  * The kept fraction of each iEP cycle. The final cycle always lands exactly on the target;
  * the per-cycle factors multiply to it (geometric: every cycle keeps the same share of the
- * previous cycle's edges).
+ * previous cycle's edges, K given; fixed-share: every cycle prunes a given share of the
+ * remaining edges, K follows from it).
  */
+import { SltError } from "../errors";
 import type { IepConfig } from "../experiments/config";
 
 export interface CyclePlan {
@@ -12,9 +14,32 @@ export interface CyclePlan {
   epochs: number;
 }
 
-export function cycleKeepFractions(finalKeep: number, iep: Pick<IepConfig, "cycles" | "schedule" | "keepFractions">): number[] {
+/**
+ * K of the fixed-share schedule: the fewest cycles with (1 − share)^K ≤ finalKeep (at least 1).
+ * The tolerance keeps a target that is exactly a power, e.g. 0.8³ = 0.512, at that power
+ * although 0.8 ** 3 is 0.5120000000000001 in floating point.
+ */
+export function fixedShareCycles(finalKeep: number, share: number): number {
+  return Math.max(1, Math.ceil(Math.log(finalKeep) / Math.log(1 - share) - 1e-9));
+}
+
+/** The iep settings a schedule reads; `pruneShare` only matters (and is only required) for fixed-share. */
+export type CycleScheduleSettings = Pick<IepConfig, "cycles" | "schedule" | "keepFractions"> & Partial<Pick<IepConfig, "pruneShare">>;
+
+export function cycleKeepFractions(finalKeep: number, iep: CycleScheduleSettings): number[] {
   const K = iep.cycles;
   switch (iep.schedule) {
+    case "fixed-share": {
+      const share = iep.pruneShare;
+      if (share === undefined)
+        throw new SltError(
+          "usage",
+          `cycleKeepFractions: schedule = fixed-share needs iep.pruneShare; pass the parsed config's iep section.`,
+          "iep.pruneShare",
+        );
+      // Small equal steps: each cycle prunes the same share of what is left; the last is clamped onto the target.
+      return Array.from({ length: K }, (_, i) => (i === K - 1 ? finalKeep : Math.pow(1 - share, i + 1)));
+    }
     case "geometric":
       return Array.from({ length: K }, (_, i) => (i === K - 1 ? finalKeep : Math.pow(finalKeep, (i + 1) / K)));
     case "linear":

@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { DataSplits } from "../data/types";
-import type { RunConfig } from "../experiments/config";
+import { type RunConfig, finetuneLrOf } from "../experiments/config";
 import { type CyclePlan, planCycles } from "../iep/schedule";
 import { pruningStrategies } from "../iep/pruning";
 import { rewindStrategies } from "../iep/rewind";
@@ -237,7 +237,7 @@ function runWithModel(
         scoreInit: config.scoreInit as ScoreInitName,
         seed: config.seed,
         nextCycle: cyclePlan.cycle,
-        lastLr,
+        finetuneLr: finetuneLrOf(config),
       });
       if (decision.resetOptimizer) optimizer.reset();
       constantLr = decision.constantLr;

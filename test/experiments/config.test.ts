@@ -10,6 +10,7 @@ import {
   type RunConfig,
   type RunConfigInput,
   describeConfigFields,
+  finetuneLrOf,
   parseRunConfig,
   runId,
   totalEpochs,
@@ -48,7 +49,16 @@ const DEFAULTS: RunConfig = {
   stepGamma: 0.1,
   seed: 0,
   backend: "auto",
-  iep: { cycles: 4, schedule: "geometric", keepFractions: [], epochsPerCycle: 2, pruning: "soft", rewind: "lr" },
+  iep: {
+    cycles: 4,
+    schedule: "geometric",
+    keepFractions: [],
+    pruneShare: 0.2,
+    epochsPerCycle: 2,
+    pruning: "soft",
+    rewind: "lr",
+    finetuneLr: null,
+  },
   iterand: null,
 };
 
@@ -201,6 +211,15 @@ const ALTERNATIVES: Record<string, unknown> = {
   "iep.epochsPerCycle": 3,
   "iep.pruning": "hard",
   "iep.rewind": "scores",
+  // 0.81^3 > 0.5 ≥ 0.81^4: still K = 4 cycles on the base below.
+  "iep.pruneShare": 0.19,
+  "iep.finetuneLr": 0.05,
+};
+
+/** Fields that only count under one schedule or rewind are varied on a config that uses them. */
+const BASES: Record<string, Record<string, unknown>> = {
+  "iep.pruneShare": { method: "iep", keepFraction: 0.5, iep: { schedule: "fixed-share", cycles: 4 } },
+  "iep.finetuneLr": { method: "iep", iep: { rewind: "finetune" } },
 };
 
 function withField(base: Record<string, unknown>, field: string, value: unknown): Record<string, unknown> {
@@ -226,10 +245,62 @@ test("runId changes with every result-affecting field", () => {
     let base: Record<string, unknown> = {};
     if (field.startsWith("iep.")) base = { method: "iep" };
     if (field.startsWith("iterand.")) base = { iterand: {} };
+    base = BASES[field] ?? base;
     const before = runId(parseRunConfig(base));
     const after = runId(parseRunConfig(withField(base, field, ALTERNATIVES[field])));
     assert.notEqual(after, before, `changing ${field} must change the run id`);
   }
+});
+
+/**
+ * Ids computed on main before iep.pruneShare and iep.finetuneLr existed: configs that do not
+ * use them must keep their ids (a stored run stays found). The fine-tuning config's id
+ * changes on purpose, since fine-tuning now trains at iep.finetuneLr.
+ */
+const IDS_BEFORE_FIXED_SHARE_AND_FINETUNE_LR: Array<[RunConfigInput, string]> = [
+  [{}, "298a2a255b6fe703"],
+  [{ keepFraction: 0.2, epochs: 5, dataset: "fashion-mnist", model: "conv4", widthMultiplier: 0.5 }, "ab01ffd50b8130ae"],
+  [{ method: "iep", keepFraction: 0.05, iep: { cycles: 4, pruning: "hard", epochsPerCycle: 2 } }, "f6cd2f46201351d1"],
+  [{ method: "iep", keepFraction: 0.1, iep: { cycles: 3, schedule: "list", keepFractions: [0.5, 0.2, 0.1] } }, "8370b366882e9799"],
+  [{ keepFraction: 0.3, iterand: { period: 100, rate: 0.2 } }, "fb8e3a7908a2465e"],
+  [{ method: "weights", optimizer: "adam", lr: 0.001 }, "079e0fddef5cec72"],
+];
+
+test("run ids of configs that use neither fixed-share nor fine-tuning are those computed before the two existed", () => {
+  for (const [input, id] of IDS_BEFORE_FIXED_SHARE_AND_FINETUNE_LR) assert.equal(runId(parseRunConfig(input)), id, JSON.stringify(input));
+  // Setting the new fields where they do not apply changes nothing either.
+  const unused = { method: "iep", keepFraction: 0.05, iep: { cycles: 4, pruning: "hard", pruneShare: 0.5, finetuneLr: 0.3 } } as const;
+  assert.equal(runId(parseRunConfig(unused)), "f6cd2f46201351d1");
+  assert.notEqual(
+    runId(parseRunConfig({ method: "iep", keepFraction: 0.1, iep: { rewind: "finetune" } })),
+    "609ff1abac87ce1f",
+    "fine-tuning trains differently now, so its old id must not find an old run",
+  );
+});
+
+test("iep.finetuneLr enters the id by its value: null (= lr / 10) and lr / 10 are one run; the id follows lr through the default", () => {
+  const ft = (iep: Record<string, unknown>, lr = 0.1) => runId(parseRunConfig({ method: "iep", lr, iep: { rewind: "finetune", ...iep } }));
+  assert.equal(ft({}), ft({ finetuneLr: 0.01 }));
+  assert.notEqual(ft({}), ft({ finetuneLr: 0.02 }));
+  assert.equal(ft({}, 0.2), ft({ finetuneLr: 0.02 }, 0.2));
+  assert.notEqual(ft({}, 0.2), ft({}));
+  assert.equal(finetuneLrOf(parseRunConfig({ lr: 0.3 })), 0.03);
+  assert.equal(finetuneLrOf(parseRunConfig({ lr: 0.3, iep: { finetuneLr: 0.007 } })), 0.007);
+});
+
+test("fixed-share: iep.cycles must be the K the share needs; the error names that K", () => {
+  const fixed = (keepFraction: number, cycles: number, pruneShare = 0.2) =>
+    parseRunConfig({ method: "iep", keepFraction, iep: { schedule: "fixed-share", cycles, pruneShare } });
+  assert.equal(fixed(0.05, 14).iep.cycles, 14); // 0.8^13 ≈ 0.055 > 0.05 ≥ 0.8^14 ≈ 0.044
+  assert.equal(fixed(0.512, 3).iep.cycles, 3); // exactly 0.8³, whatever the rounding of 0.8 ** 3
+  const e = configError({ method: "iep", keepFraction: 0.05, iep: { schedule: "fixed-share", cycles: 4 } });
+  assert.equal(e.subject, "iep.cycles");
+  assert.ok(e.message.includes("Set iep.cycles to 14"), e.message);
+  const tooMany = configError({ method: "iep", keepFraction: 0.001, iep: { schedule: "fixed-share", cycles: 100, pruneShare: 0.05 } });
+  assert.equal(tooMany.subject, "iep.pruneShare");
+  assert.ok(tooMany.message.includes("K = 135") && tooMany.message.includes("Raise iep.pruneShare"), tooMany.message);
+  // Only method = iep is checked.
+  assert.doesNotThrow(() => parseRunConfig({ keepFraction: 0.05, iep: { schedule: "fixed-share" } }));
 });
 
 test("iep settings do not change an EP run's id; epochs do not change an iep run's id", () => {

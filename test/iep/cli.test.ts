@@ -44,6 +44,8 @@ const schedules: Record<string, string[]> = {
   geometric: ["--iep-schedule", "geometric"],
   linear: ["--iep-schedule", "linear"],
   list: ["--iep-schedule", "list", "--iep-keep-fractions", "0.5,0.3,0.1,0.05"],
+  // 0.4^3 > 0.05 ≥ 0.4^4: K = 4, as --iep-cycles below.
+  "fixed-share": ["--iep-schedule", "fixed-share", "--iep-prune-share", "0.6"],
 };
 
 test("every pruning × rewind × schedule variant is reachable from the command line", async () => {
@@ -64,11 +66,21 @@ test("every pruning × rewind × schedule variant is reachable from the command 
           "--iep-rewind",
           rewind,
           ...flags,
+          ...(rewind === "finetune" ? ["--iep-finetune-lr", "0.003"] : []),
         );
         assert.equal(c.method, "iep");
         assert.deepEqual(
           { ...c.iep },
-          { cycles: 4, epochsPerCycle: 3, pruning, rewind, schedule, keepFractions: schedule === "list" ? [0.5, 0.3, 0.1, 0.05] : [] },
+          {
+            cycles: 4,
+            epochsPerCycle: 3,
+            pruning,
+            rewind,
+            schedule,
+            keepFractions: schedule === "list" ? [0.5, 0.3, 0.1, 0.05] : [],
+            pruneShare: schedule === "fixed-share" ? 0.6 : 0.2,
+            finetuneLr: rewind === "finetune" ? 0.003 : null,
+          },
         );
         assert.equal(c.iterand, null);
       }
@@ -101,6 +113,10 @@ test("a JSON config file reaches every field; command-line options override it",
     const overridden = await dryRun("--config", file, "--iep-rewind", "finetune", "--iterand-rate", "0.05");
     assert.deepEqual(overridden.iep, { ...parseRunConfig(json).iep, rewind: "finetune" });
     assert.deepEqual(overridden.iterand, { period: 20, rate: 0.05 });
+    // A nullable field takes "null" back to its default.
+    writeFileSync(file, JSON.stringify({ ...json, iep: { ...json.iep, rewind: "finetune", finetuneLr: 0.004 } }));
+    assert.equal((await dryRun("--config", file)).iep.finetuneLr, 0.004);
+    assert.equal((await dryRun("--config", file, "--iep-finetune-lr", "null")).iep.finetuneLr, null);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

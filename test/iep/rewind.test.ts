@@ -10,7 +10,7 @@ import type { RunConfig } from "../../src/experiments/config";
 import { buildModel } from "../../src/models/factory";
 import { type ScoreInitName, scoreInits } from "../../src/supermask/init";
 import { learningRate } from "../../src/train/schedule";
-import { type BoundaryRecord, Recorder, liveTensors, probeBoundaries, sameArrays, tinyConfig, tinyData } from "./helpers";
+import { type BoundaryRecord, Recorder, liveTensors, ones, probeBoundaries, sameArrays, tinyConfig, tinyData } from "./helpers";
 
 async function runProbed(config: RunConfig): Promise<{ rec: Recorder; boundaries: BoundaryRecord[] }> {
   const data = await tinyData();
@@ -65,6 +65,15 @@ test("lr rewinding: each cycle restarts the LR schedule from the peak and keeps 
   );
 });
 
+test("a list of K equal keeps is EP at one kept fraction with K LR restarts: same mask size every cycle, the schedule restarts", async () => {
+  const config = tinyConfig({ lr: 0.2, keepFraction: 0.25, iep: { schedule: "list", keepFractions: [0.25, 0.25, 0.25] } });
+  const { rec, boundaries } = await runProbed(config);
+  const sizes = new Set(rec.steps.map((s) => s.masks.reduce((a, m) => a + ones(m), 0)));
+  assert.equal(sizes.size, 1, "every step keeps as many edges");
+  for (const c of [1, 2, 3]) assert.equal(rec.stepsOf(c)[0].lr, 0.2, `cycle ${c} starts at the peak LR`);
+  for (const b of boundaries) assert.ok(sameArrays(b.after, b.before), "soft pruning with LR rewinding keeps the scores");
+});
+
 test("score rewinding restores the initial scores exactly at every boundary", async () => {
   const config = tinyConfig({ lr: 0.2, iep: { pruning: "hard", rewind: "scores" } });
   const { rec, boundaries } = await runProbed(config);
@@ -102,13 +111,17 @@ test("re-initialisation draws fresh scores from the score init (seeded per cycle
   );
 });
 
-test("fine-tuning keeps scores and optimiser momentum and continues at the last LR of the first cycle", async () => {
+test("fine-tuning keeps scores and optimiser momentum and trains on at the constant iep.finetuneLr (default lr / 10), not the cosine's last LR", async () => {
   const config = tinyConfig({ lr: 0.2, iep: { pruning: "hard", rewind: "finetune" } });
   const { rec, boundaries } = await runProbed(config);
   for (const b of boundaries) assert.ok(sameArrays(b.after, b.before));
   const lastLr = rec.stepsOf(1)[STEPS - 1].lr;
   assert.ok(lastLr > 0 && lastLr < 0.02, `cosine ends small: ${lastLr}`);
-  for (const c of [2, 3]) for (const s of rec.stepsOf(c)) assert.equal(s.lr, lastLr, `cycle ${c} step ${s.globalStep}`);
+  const finetuneLr = 0.2 / 10;
+  for (const c of [2, 3]) for (const s of rec.stepsOf(c)) assert.equal(s.lr, finetuneLr, `cycle ${c} step ${s.globalStep}`);
+  // An explicit iep.finetuneLr is used as given.
+  const explicit = await runProbed(tinyConfig({ lr: 0.2, iep: { pruning: "hard", rewind: "finetune", finetuneLr: 0.05 } }));
+  for (const c of [2, 3]) for (const s of explicit.rec.stepsOf(c)) assert.equal(s.lr, 0.05, `cycle ${c} step ${s.globalStep}`);
   // Never reset: the optimiser counts every step of the run, and its momentum carries over.
   assert.deepEqual(
     rec.checkpoints.map((c) => c.optimizer.step),
@@ -116,7 +129,7 @@ test("fine-tuning keeps scores and optimiser momentum and continues at the last 
   );
   const momentumAtEnd1 = rec.checkpoints[0].optimizer.slots.momentum;
   assert.ok(momentumAtEnd1.some((m) => m.some((v) => v !== 0)));
-  assert.equal(rec.checkpoints[1].constantLr, lastLr);
+  assert.equal(rec.checkpoints[1].constantLr, finetuneLr);
 });
 
 test("fine-tuning's carried momentum drives the next cycle: zeroing it at the boundary changes cycle 2, keeping it repeats the run", async () => {
