@@ -16,6 +16,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { RECORD_ENV } from "../src/workbook/record";
+import { claimsTableHtml, clearPageResults, readPublished, writePageResults } from "../src/workbook/published";
 
 export type Scale = "quick" | "standard" | "full";
 export type Status = "ok" | "failed" | "not run";
@@ -211,7 +213,11 @@ export async function runNotebook(file: string, opts: RunnerOptions): Promise<In
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "slt-workbook-"));
   const reportFile = path.join(tmp, "report.json");
   const partialFile = path.join(tmp, "partial.ipynb");
+  // The notebook records its run ids, verdicts and CSVs here (src/workbook/record.ts).
+  const recordDir = path.join(tmp, "record");
+  clearPageResults(opts.outDir, name);
   const env = childEnv(process.env, {
+    [RECORD_ENV]: recordDir,
     JUPYTER_PATH: jupyterPath(opts.root, process.env),
     SLT_SCALE: opts.scale,
     SLT_WORKBOOK_REPORT: reportFile,
@@ -274,6 +280,8 @@ export async function runNotebook(file: string, opts: RunnerOptions): Promise<In
       );
       if (renderCode === 0 && fs.existsSync(htmlOut)) {
         entry.html = path.basename(htmlOut);
+        // Verdicts, run ids and CSVs are published only beside a page that ran through.
+        if (entry.status === "ok") writePageResults(opts.outDir, name, opts.scale, recordDir);
       } else if (entry.status === "ok") {
         entry.status = "failed";
         entry.error = { kind: "render-error", message: `HTML export failed (jupyter nbconvert --to html exited with ${renderCode})` };
@@ -314,7 +322,7 @@ function fmtWhen(iso: string | undefined): string {
 }
 
 /** HTML of the index page (exported for tests). */
-export function indexHtml(entries: readonly IndexEntry[], generated: string): string {
+export function indexHtml(entries: readonly IndexEntry[], generated: string, claimsHtml = ""): string {
   const rows = entries
     .map((e) => {
       const links = [e.html ? `<a href="${escapeHtml(e.html)}">html</a>` : "", e.ipynb ? `<a href="${escapeHtml(e.ipynb)}">ipynb</a>` : ""]
@@ -349,6 +357,9 @@ tr.failed td.status { color: #b71c1c; font-weight: 600; }
 tr.none td.status { color: #777; }
 .file { color: #777; font-size: 12px; }
 .err { color: #b71c1c; font-size: 12px; font-family: ui-monospace, monospace; white-space: pre-wrap; }
+.def { color: #555; font-size: 12px; }
+.nums { color: #555; font-size: 12px; font-family: ui-monospace, monospace; }
+h2 { margin-top: 2rem; }
 </style>
 </head>
 <body>
@@ -360,6 +371,7 @@ tr.none td.status { color: #777; }
 ${rows}
 </tbody>
 </table>
+${claimsHtml}
 </body>
 </html>
 `;
@@ -375,7 +387,12 @@ function writeIndex(root: string, outDir: string, results: Map<string, IndexEntr
   }
   const entries = [...merged.values()].sort((a, b) => a.name.localeCompare(b.name));
   fs.writeFileSync(path.join(outDir, "index.json"), `${JSON.stringify({ notebooks: entries }, null, 2)}\n`);
-  fs.writeFileSync(path.join(outDir, "index.html"), indexHtml(entries, new Date().toISOString()));
+  // The claims table lists the verdicts of every page that ran through (a failed page has no results file).
+  const ok = new Map(entries.filter((e) => e.status === "ok").map((e) => [e.name, e]));
+  const pages = readPublished(outDir)
+    .filter((p) => ok.has(p.name))
+    .map((p) => ({ ...p, html: ok.get(p.name)?.html }));
+  fs.writeFileSync(path.join(outDir, "index.html"), indexHtml(entries, new Date().toISOString(), claimsTableHtml(pages)));
 }
 
 // ---------------------------------------------------------------------------

@@ -6,6 +6,10 @@ It swaps nbconvert's ExecutePreprocessor for a subclass that
   * streams progress to the terminal: one line per code cell, the cell's
     stdout/stderr as it arrives (tslab streams console output live), a note
     per rich output, and the cell's duration;
+  * keeps the saved page short: lines the kernel marks as transient progress
+    (ANSI dim ... reset, see src/plot/notebook.ts `transient`) stream to the
+    terminal but are dropped from the executed notebook, so a page keeps one
+    summary line per batch of runs rather than a line per run and epoch;
   * prints the real error of a failing cell. tslab answers a failed cell with
     an empty error reply (no ename/evalue/traceback) and writes the actual
     message (compiler diagnostics, stack trace) to the cell's stderr, so
@@ -37,6 +41,8 @@ from nbconvert.exporters import Exporter
 from nbconvert.preprocessors import ExecutePreprocessor
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+# One transient line: dim on, text, reset (and its newline).
+TRANSIENT = re.compile(r"\x1b\[2m[^\n]*?\x1b\[0m\n?")
 SOURCE_EXCERPT_LINES = 12
 
 
@@ -60,6 +66,18 @@ def _stream_text(cell, name):
         for o in cell.get("outputs", [])
         if o.get("output_type") == "stream" and o.get("name") == name
     )
+
+
+def _drop_transient(cell):
+    outputs = []
+    for o in cell.get("outputs", []):
+        if o.get("output_type") == "stream":
+            text = TRANSIENT.sub("", o.get("text", ""))
+            if not text:
+                continue
+            o["text"] = text
+        outputs.append(o)
+    cell["outputs"] = outputs
 
 
 def _error_outputs(cell):
@@ -131,6 +149,7 @@ class WorkbookExecutePreprocessor(ExecutePreprocessor):
             if cell.get("execution_count") is None:
                 cell["execution_count"] = self._code_seen
             self._flush_lines(final=True)
+            _drop_transient(cell)
             dt = time.monotonic() - t0
             self._timings.append({"cell": index + 1, "seconds": round(dt, 3)})
             _say("  └ {:.1f}s".format(dt))
@@ -163,7 +182,7 @@ class WorkbookExecutePreprocessor(ExecutePreprocessor):
             rest = ""
         self._line_buffer = rest
         for line in complete:
-            _say("  │ " + line.rstrip("\r"))
+            _say("  │ " + line.rstrip("\r").replace("\x1b[2m", "").replace("\x1b[0m", ""))
 
     # -- failure reporting -----------------------------------------------------
 

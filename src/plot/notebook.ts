@@ -101,6 +101,18 @@ export function byScale<T>(choices: { quick: T; standard?: T; full: T }, env: No
 // ---------------------------------------------------------------------------
 // Progress.
 
+/**
+ * Marks a line as transient progress (ANSI "dim" … "reset"): shown live in the terminal and a
+ * live notebook, dropped from the saved page by the workbook runner, so a rendered page keeps
+ * only summary lines. See scripts/workbook_nbconvert.py.
+ */
+export const TRANSIENT_START = "\x1b[2m";
+export const TRANSIENT_END = "\x1b[0m";
+
+export function transient(line: string): string {
+  return `${TRANSIENT_START}${line}${TRANSIENT_END}`;
+}
+
 export type Metrics = Readonly<Record<string, number | string>>;
 
 export interface ProgressOptions {

@@ -1,0 +1,147 @@
+/**
+ * The settings the workbook's notebooks share, in one place: data, model, optimiser and
+ * inits (the base config), seeds, and the EP / iEP training lengths at each scale. Notebooks
+ * that build their runs from the same preset share runs in the store (e.g. 06 reuses 01's EP
+ * runs, 05 reuses 04's soft iEP runs): a run's identity is its config, so a copy of the base
+ * config that drifts in one notebook silently retrains everything there.
+ *
+ * Scales (`SLT_SCALE`, `npm run workbook -- --scale …`):
+ *  - quick: CI; the whole workbook in a few minutes on 2 cores (half-width LeNet-300-100 on
+ *    2 000 MNIST images, a few epochs);
+ *  - standard: the published pages (docs/workbook); every figure on all of MNIST /
+ *    Fashion-MNIST, LeNet-300-100 at full width and a conv net at reduced width, 3 seeds, the
+ *    whole workbook in ≤ 45 min on 2 cores (the epoch counts are sized from a measured epoch:
+ *    see docs/workbook.md);
+ *  - full: paper-like lengths (hours; for bigger machines or a cluster through `--shard`).
+ */
+import type { RunConfigInput } from "../experiments/config";
+import { type Scale, scale as scaleFromEnv } from "../plot/notebook";
+
+export type { Scale } from "../plot/notebook";
+
+/** One value per scale. */
+export interface PerScale<T> {
+  quick: T;
+  standard: T;
+  full: T;
+}
+
+/** The workbook's current scale ($SLT_SCALE, default quick). */
+export function currentScale(env: NodeJS.ProcessEnv = process.env): Scale {
+  return scaleFromEnv(env);
+}
+
+/** The value of `choices` at `scale`. */
+export function atScale<T>(choices: PerScale<T>, scale: Scale): T {
+  return choices[scale];
+}
+
+/** The data set, model and shared training settings of one family of notebooks. */
+export interface Preset {
+  scale: Scale;
+  /** "lenet300×0.5 on mnist (2000 train / 1000 test images)": for config-cell text and captions. */
+  description: string;
+  dataset: string;
+  model: string;
+  widthMultiplier: number;
+  seeds: number[];
+  /** Config fields every run of these notebooks shares (data, model, optimiser, inits); no method, keep or epochs. */
+  base: RunConfigInput;
+  /** Epochs of a one-shot EP run (notebook 01's runs, reused by 06). */
+  epEpochs: number;
+  /** The deck's iEP: K cycles, the kept fraction falling geometrically, the LR schedule restarting each cycle. */
+  iep: { cycles: number; epochsPerCycle: number; schedule: "geometric" };
+}
+
+const SEEDS: PerScale<number[]> = { quick: [1, 2, 3], standard: [1, 2, 3], full: [1, 2, 3, 4, 5] };
+
+const OPTIMISER = {
+  lr: 0.1,
+  momentum: 0.9,
+  weightDecay: 1e-4,
+  lrSchedule: "cosine",
+  weightInit: "signed-constant",
+  scoreInit: "kaiming-uniform",
+} as const satisfies RunConfigInput;
+
+function describe(model: string, width: number, dataset: string, limitTrain: number, limitTest: number): string {
+  const images = limitTrain === 0 && limitTest === 0 ? "all images" : `${limitTrain || "all"} train / ${limitTest || "all"} test images`;
+  return `${width === 1 ? model : `${model}×${width}`} on ${dataset} (${images})`;
+}
+
+/**
+ * LeNet-300-100 on MNIST: notebooks 01, 03, 04, 05, 06 (and the MLP of 02, 07, 08).
+ * Standard: full width on all of MNIST with batch 128 (one epoch ≈ 20 s of one core here).
+ */
+export function mlpPreset(scale: Scale = currentScale()): Preset {
+  const widthMultiplier = atScale({ quick: 0.5, standard: 1, full: 1 }, scale);
+  const limitTrain = atScale({ quick: 2000, standard: 0, full: 0 }, scale);
+  const limitTest = atScale({ quick: 1000, standard: 0, full: 0 }, scale);
+  const dataset = "mnist";
+  const model = "lenet300";
+  return {
+    scale,
+    description: describe(model, widthMultiplier, dataset, limitTrain, limitTest),
+    dataset,
+    model,
+    widthMultiplier,
+    seeds: atScale(SEEDS, scale),
+    base: {
+      dataset,
+      dataDir: "",
+      model,
+      widthMultiplier,
+      limitTrain,
+      limitTest,
+      batchSize: atScale({ quick: 64, standard: 128, full: 64 }, scale),
+      ...OPTIMISER,
+    },
+    epEpochs: atScale({ quick: 4, standard: 3, full: 20 }, scale),
+    iep: {
+      cycles: atScale({ quick: 4, standard: 4, full: 5 }, scale),
+      epochsPerCycle: atScale({ quick: 1, standard: 1, full: 10 }, scale),
+      schedule: "geometric",
+    },
+  };
+}
+
+/**
+ * A conv net on Fashion-MNIST at reduced width: the conv side of notebooks 02, 07, 08.
+ * Standard: conv2 at a quarter width on all of Fashion-MNIST.
+ */
+export function convPreset(scale: Scale = currentScale()): Preset {
+  const model = atScale({ quick: "conv2", standard: "conv2", full: "conv4" }, scale);
+  const widthMultiplier = atScale({ quick: 0.125, standard: 0.25, full: 0.5 }, scale);
+  const limitTrain = atScale({ quick: 1000, standard: 0, full: 0 }, scale);
+  const limitTest = atScale({ quick: 1000, standard: 0, full: 0 }, scale);
+  const dataset = "fashion-mnist";
+  return {
+    scale,
+    description: describe(model, widthMultiplier, dataset, limitTrain, limitTest),
+    dataset,
+    model,
+    widthMultiplier,
+    seeds: atScale(SEEDS, scale),
+    base: {
+      dataset,
+      dataDir: "",
+      model,
+      widthMultiplier,
+      limitTrain,
+      limitTest,
+      batchSize: atScale({ quick: 64, standard: 128, full: 64 }, scale),
+      ...OPTIMISER,
+    },
+    epEpochs: atScale({ quick: 3, standard: 2, full: 15 }, scale),
+    iep: {
+      cycles: atScale({ quick: 4, standard: 4, full: 5 }, scale),
+      epochsPerCycle: atScale({ quick: 1, standard: 1, full: 10 }, scale),
+      schedule: "geometric",
+    },
+  };
+}
+
+/** 1 − p without binary-fraction noise: keepOf(0.7) is 0.3, not 0.30000000000000004. */
+export function keepOf(pruneRate: number): number {
+  return Number((1 - pruneRate).toFixed(10));
+}

@@ -1,0 +1,65 @@
+/**
+ * The runs of a notebook: `ensureRuns` with page-friendly progress and a record of the run
+ * ids for the published pages' staleness check.
+ *
+ * Progress: every run and epoch still gets a line while the cell runs (the terminal of
+ * `npm run workbook` and a live notebook show them), but those lines are marked transient and
+ * the workbook runner drops them from the saved page, which keeps one summary line per batch
+ * of runs (and any failure).
+ */
+import * as path from "node:path";
+import type { RunConfig, RunConfigInput } from "../experiments/config";
+import type { StoredRun } from "../experiments/store";
+import { type EnsureEvent, defaultJobs, ensureRuns, printEnsureEvent } from "../analysis/runs";
+import { transient } from "../plot/notebook";
+import { recordRunIds } from "./record";
+
+/** $SLT_STORE, else runs/ at the repo root (notebooks run in notebooks/, so a relative default would miss it). */
+export function workbookStore(env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env.SLT_STORE;
+  if (fromEnv && fromEnv.trim() !== "") return path.resolve(fromEnv);
+  // This file is dist/src/workbook/runs.js once built.
+  return path.resolve(__dirname, "..", "..", "..", "runs");
+}
+
+export interface GetRunsOptions {
+  /** The run store (default: `workbookStore()`). */
+  store?: string;
+  /** Worker processes (default: $SLT_JOBS, else one per core). */
+  jobs?: number;
+  /** Where lines go (default console.log). */
+  write?: (line: string) => void;
+}
+
+function fmtSeconds(s: number): string {
+  if (s < 60) return `${s.toFixed(1)}s`;
+  const m = Math.floor(s / 60);
+  return `${m}m${String(Math.round(s - m * 60)).padStart(2, "0")}s`;
+}
+
+/** The one line a rendered page keeps for a batch of runs. */
+export function batchSummary(e: Extract<EnsureEvent, { kind: "finished" }>, configs: number, jobs: number): string {
+  const parts = [`${e.cached} from the store`, `${e.trained} trained`];
+  if (e.failed) parts.push(`${e.failed} FAILED`);
+  return `[runs] ${configs} config${configs === 1 ? "" : "s"}, ${e.cached + e.trained + e.failed} distinct runs: ${parts.join(", ")} · ${fmtSeconds(e.seconds)}${e.trained ? ` (${jobs} job${jobs === 1 ? "" : "s"})` : ""}`;
+}
+
+/**
+ * The stored run of every config (in order), training what is missing; see `ensureRuns`.
+ * Records the run ids when the workbook runner is recording.
+ */
+export async function getRuns(configs: ReadonlyArray<RunConfigInput | RunConfig>, options: GetRunsOptions = {}): Promise<StoredRun[]> {
+  const write = options.write ?? ((line: string) => console.log(line));
+  const jobs = options.jobs ?? defaultJobs();
+  const runs = await ensureRuns(configs, {
+    store: options.store ?? workbookStore(),
+    jobs,
+    onEvent: (e) => {
+      if (e.kind === "finished") write(batchSummary(e, configs.length, jobs));
+      else if (e.kind === "failed") printEnsureEvent(e, write);
+      else printEnsureEvent(e, (line) => write(transient(line)));
+    },
+  });
+  recordRunIds(runs.map((r) => r.id));
+  return runs;
+}

@@ -1,0 +1,181 @@
+/**
+ * The runs of notebooks 01, 03 and 04 at each scale, built from the shared presets. A notebook
+ * calls its study function and trains `configs`; the staleness check of the published pages
+ * calls the same function (through `notebookPlans`), so what a page shows and what its
+ * notebook builds cannot drift apart unnoticed.
+ *
+ * Standard-scale sizes come from a measured epoch of full-width LeNet-300-100 on all of MNIST
+ * at batch 128 (about 11 s of one core on this 2-core machine; see docs/workbook.md): 01 trains
+ * 30 epochs, 03 36 and 04 126, about 18 minutes of wall time with SLT_JOBS=2.
+ */
+import type { RunConfig, RunConfigInput } from "../experiments/config";
+import { computeMatchedBaseline, oneShotBaseline, weightsBaseline } from "../iep/baselines";
+import { type Preset, type Scale, atScale, currentScale, keepOf, mlpPreset } from "./presets";
+
+export interface StudyOptions {
+  /** Default: the workbook's scale ($SLT_SCALE). */
+  scale?: Scale;
+  /** Default: `mlpPreset(scale)`. */
+  preset?: Preset;
+  /** Config fields to change in every run, e.g. `{ dataset: "cifar10", dataDir: "…", model: "conv4" }`. */
+  overrides?: RunConfigInput;
+}
+
+function resolve(options: StudyOptions): { scale: Scale; preset: Preset; base: RunConfigInput } {
+  const scale = options.scale ?? currentScale();
+  const preset = options.preset ?? mlpPreset(scale);
+  return { scale, preset, base: { ...preset.base, ...options.overrides } };
+}
+
+// ---------------------------------------------------------------------------
+// 01 · dying ratio per prune rate.
+
+export interface DyingRatioRun {
+  pruneRate: number;
+  seed: number;
+  config: RunConfigInput;
+}
+
+export interface DyingRatioStudy {
+  scale: Scale;
+  preset: Preset;
+  pruneRates: number[];
+  epochs: number;
+  runs: DyingRatioRun[];
+  configs: RunConfigInput[];
+}
+
+/** One EP run per prune rate and seed (notebook 01; 06 reuses them). */
+export function dyingRatioStudy(options: StudyOptions = {}): DyingRatioStudy {
+  const { scale, preset, base } = resolve(options);
+  const pruneRates = atScale(
+    { quick: [0.1, 0.3, 0.5, 0.7, 0.9], standard: [0.1, 0.3, 0.5, 0.7, 0.9], full: [0.1, 0.3, 0.5, 0.7, 0.9, 0.95] },
+    scale,
+  );
+  const epochs = preset.epEpochs;
+  const runs = pruneRates.flatMap((pruneRate) =>
+    preset.seeds.map((seed) => ({
+      pruneRate,
+      seed,
+      config: { ...base, method: "ep" as const, keepFraction: keepOf(pruneRate), epochs, seed },
+    })),
+  );
+  return { scale, preset, pruneRates, epochs, runs, configs: runs.map((r) => r.config) };
+}
+
+// ---------------------------------------------------------------------------
+// 03 · soft vs hard iEP, DR per cycle.
+
+/** keep_c = step^c for c = 1, 2, …, the last cycle landing on `finalKeep` (when step^c would pass it). */
+export function smallStepKeeps(step: number, finalKeep: number): number[] {
+  if (!(step > 0 && step < 1)) throw new Error(`the step must be in (0, 1), got ${step}`);
+  if (!(finalKeep > 0 && finalKeep < 1)) throw new Error(`the final keep must be in (0, 1), got ${finalKeep}`);
+  const keeps: number[] = [];
+  // Tolerance: 0.8^4 = 0.4096 stops at a final keep of 0.4 rather than adding a 0.4096 → 0.4 cycle.
+  for (let k = step; k > finalKeep * 1.05; k *= step) keeps.push(Number(k.toFixed(10)));
+  keeps.push(finalKeep);
+  return keeps;
+}
+
+export interface SoftHardStudy {
+  scale: Scale;
+  preset: Preset;
+  /** Each cycle keeps this share of the previous cycle's edges. */
+  step: number;
+  finalKeep: number;
+  /** Kept fraction of each cycle. */
+  cycleKeeps: number[];
+  epochsPerCycle: number;
+  soft: RunConfigInput[];
+  hard: RunConfigInput[];
+  /** EP from scratch at each cycle's kept fraction, one cycle's epochs: `ep[c][s]` for cycle c + 1, seed s. */
+  ep: RunConfigInput[][];
+  configs: RunConfigInput[];
+}
+
+/**
+ * Soft and hard iEP with the small-step schedule (each cycle keeps `step` of the previous
+ * cycle's edges, so several cycles lie below 50 % pruned), and EP trained at each cycle's
+ * prune rate for one cycle's epochs.
+ */
+export function softHardStudy(options: StudyOptions = {}): SoftHardStudy {
+  const { scale, preset, base } = resolve(options);
+  const step = 0.8;
+  const finalKeep = atScale({ quick: 0.2, standard: 0.4, full: 0.1 }, scale);
+  const cycleKeeps = smallStepKeeps(step, finalKeep);
+  const epochsPerCycle = preset.iep.epochsPerCycle;
+  const iep = (pruning: "soft" | "hard", seed: number): RunConfigInput => ({
+    ...base,
+    method: "iep",
+    keepFraction: finalKeep,
+    seed,
+    iep: { cycles: cycleKeeps.length, schedule: "list", keepFractions: cycleKeeps, epochsPerCycle, pruning, rewind: "lr" },
+  });
+  const soft = preset.seeds.map((s) => iep("soft", s));
+  const hard = preset.seeds.map((s) => iep("hard", s));
+  const ep = cycleKeeps.map((keepFraction) =>
+    preset.seeds.map((seed): RunConfigInput => ({ ...base, method: "ep", keepFraction, epochs: epochsPerCycle, seed })),
+  );
+  return { scale, preset, step, finalKeep, cycleKeeps, epochsPerCycle, soft, hard, ep, configs: [...soft, ...hard, ...ep.flat()] };
+}
+
+// ---------------------------------------------------------------------------
+// 04 · accuracy vs prune rate.
+
+export const ACCURACY_METHODS = ["weights (dense)", "EP", "compute-matched EP", "EP + K LR restarts", "hard iEP", "soft iEP"] as const;
+export type AccuracyMethod = (typeof ACCURACY_METHODS)[number];
+
+export interface AccuracyRun {
+  method: AccuracyMethod;
+  pruneRate: number;
+  seed: number;
+  config: RunConfigInput | RunConfig;
+}
+
+export interface AccuracyStudy {
+  scale: Scale;
+  preset: Preset;
+  pruneRates: number[];
+  iep: Preset["iep"];
+  runs: AccuracyRun[];
+  configs: Array<RunConfigInput | RunConfig>;
+}
+
+/**
+ * Per prune rate and seed: soft and hard iEP (the deck's geometric schedule), one-shot EP (one
+ * cycle's epochs, the deck's comparison), compute-matched EP (all of iEP's epochs in one
+ * schedule), EP at the final keep with K LR restarts (a list schedule of K equal keeps: iEP's
+ * restarts without its gradual pruning) and the dense weights (one run per seed serves every p).
+ */
+export function accuracyStudy(options: StudyOptions = {}): AccuracyStudy {
+  const { scale, preset, base } = resolve(options);
+  const pruneRates = atScale({ quick: [0.5, 0.9, 0.95], standard: [0.5, 0.9, 0.95], full: [0.5, 0.7, 0.8, 0.9, 0.95, 0.98] }, scale);
+  const iep = { ...preset.iep, cycles: atScale({ quick: preset.iep.cycles, standard: 3, full: preset.iep.cycles }, scale) };
+  const runs = pruneRates.flatMap((pruneRate) =>
+    preset.seeds.flatMap((seed): AccuracyRun[] => {
+      const keepFraction = keepOf(pruneRate);
+      const soft: RunConfigInput = { ...base, method: "iep", keepFraction, seed, iep: { ...iep, pruning: "soft", rewind: "lr" } };
+      const hard: RunConfigInput = { ...soft, iep: { ...iep, pruning: "hard", rewind: "lr" } };
+      const restarts: RunConfigInput = {
+        ...soft,
+        iep: {
+          ...iep,
+          schedule: "list",
+          keepFractions: Array.from({ length: iep.cycles }, () => keepFraction),
+          pruning: "soft",
+          rewind: "lr",
+        },
+      };
+      const at = (method: AccuracyMethod, config: RunConfigInput | RunConfig) => ({ method, pruneRate, seed, config });
+      return [
+        at("weights (dense)", weightsBaseline(soft)),
+        at("EP", oneShotBaseline(soft)),
+        at("compute-matched EP", computeMatchedBaseline(soft)),
+        at("EP + K LR restarts", restarts),
+        at("hard iEP", hard),
+        at("soft iEP", soft),
+      ];
+    }),
+  );
+  return { scale, preset, pruneRates, iep, runs, configs: runs.map((r) => r.config) };
+}
