@@ -10,6 +10,7 @@
  */
 import type { RunConfig, RunConfigInput } from "../experiments/config";
 import { computeMatchedBaseline, oneShotBaseline, weightsBaseline } from "../iep/baselines";
+import { cycleKeepFractions } from "../iep/schedule";
 import { type Preset, type Scale, atScale, currentScale, keepOf, mlpPreset } from "./presets";
 
 export interface StudyOptions {
@@ -66,22 +67,13 @@ export function dyingRatioStudy(options: StudyOptions = {}): DyingRatioStudy {
 // ---------------------------------------------------------------------------
 // 03 · soft vs hard iEP, DR per cycle.
 
-/** keep_c = step^c for c = 1, 2, …, the last cycle landing on `finalKeep` (when step^c would pass it). */
-export function smallStepKeeps(step: number, finalKeep: number): number[] {
-  if (!(step > 0 && step < 1)) throw new Error(`the step must be in (0, 1), got ${step}`);
-  if (!(finalKeep > 0 && finalKeep < 1)) throw new Error(`the final keep must be in (0, 1), got ${finalKeep}`);
-  const keeps: number[] = [];
-  // Tolerance: 0.8^4 = 0.4096 stops at a final keep of 0.4 rather than adding a 0.4096 → 0.4 cycle.
-  for (let k = step; k > finalKeep * 1.05; k *= step) keeps.push(Number(k.toFixed(10)));
-  keeps.push(finalKeep);
-  return keeps;
-}
-
 export interface SoftHardStudy {
   scale: Scale;
   preset: Preset;
-  /** Each cycle keeps this share of the previous cycle's edges. */
-  step: number;
+  /** Each cycle prunes this share of the edges still kept (iep.pruneShare). */
+  pruneShare: number;
+  cycles: number;
+  /** Kept fraction after the last cycle: (1 − pruneShare)^cycles. */
   finalKeep: number;
   /** Kept fraction of each cycle. */
   cycleKeeps: number[];
@@ -94,29 +86,43 @@ export interface SoftHardStudy {
 }
 
 /**
- * Soft and hard iEP with the small-step schedule (each cycle keeps `step` of the previous
- * cycle's edges, so several cycles lie below 50 % pruned), and EP trained at each cycle's
- * prune rate for one cycle's epochs.
+ * Soft and hard iEP with the fixed-share schedule (each cycle prunes 20 % of the edges still
+ * kept, keep_c = 0.8^c, so several cycles lie below 50 % pruned), and EP trained from scratch at
+ * each cycle's prune rate for one cycle's epochs.
  */
 export function softHardStudy(options: StudyOptions = {}): SoftHardStudy {
   const { scale, preset, base } = resolve(options);
-  const step = 0.8;
-  const finalKeep = atScale({ quick: 0.2, standard: 0.4, full: 0.1 }, scale);
-  const cycleKeeps = smallStepKeeps(step, finalKeep);
+  const pruneShare = 0.2;
+  const cycles = atScale({ quick: 7, standard: 4, full: 10 }, scale);
+  const finalKeep = Number(((1 - pruneShare) ** cycles).toFixed(10));
   const epochsPerCycle = preset.iep.epochsPerCycle;
+  const iepSettings = { cycles, schedule: "fixed-share" as const, pruneShare, epochsPerCycle, rewind: "lr" as const };
+  const cycleKeeps = cycleKeepFractions(finalKeep, { ...iepSettings, keepFractions: [] }).map((k) => Number(k.toFixed(10)));
   const iep = (pruning: "soft" | "hard", seed: number): RunConfigInput => ({
     ...base,
     method: "iep",
     keepFraction: finalKeep,
     seed,
-    iep: { cycles: cycleKeeps.length, schedule: "list", keepFractions: cycleKeeps, epochsPerCycle, pruning, rewind: "lr" },
+    iep: { ...iepSettings, pruning },
   });
   const soft = preset.seeds.map((s) => iep("soft", s));
   const hard = preset.seeds.map((s) => iep("hard", s));
   const ep = cycleKeeps.map((keepFraction) =>
     preset.seeds.map((seed): RunConfigInput => ({ ...base, method: "ep", keepFraction, epochs: epochsPerCycle, seed })),
   );
-  return { scale, preset, step, finalKeep, cycleKeeps, epochsPerCycle, soft, hard, ep, configs: [...soft, ...hard, ...ep.flat()] };
+  return {
+    scale,
+    preset,
+    pruneShare,
+    cycles,
+    finalKeep,
+    cycleKeeps,
+    epochsPerCycle,
+    soft,
+    hard,
+    ep,
+    configs: [...soft, ...hard, ...ep.flat()],
+  };
 }
 
 // ---------------------------------------------------------------------------
