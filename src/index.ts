@@ -40,4 +40,14 @@ export type { SweepSpecInput, SweepSummary, SweepEvent } from "./experiments/swe
 export { oneShotBaseline, computeMatchedBaseline, weightsBaseline } from "./iep/baselines";
 export { IterandPlugin } from "./supermask/iterand";
 export { summaryRows, epochRows, cycleRows, layerRows, finalLayerRows, ensureRuns } from "./analysis/runs";
-export { confidenceInterval, summarise, pearson, linearFit } from "./analysis/stats";
+export {
+  confidenceInterval,
+  summarise,
+  pearson,
+  linearFit,
+  welchTest,
+  correlationTest,
+  slopeTest,
+  quadraticFit,
+  holm,
+} from "./analysis/stats";

@@ -1,47 +1,20 @@
 /**
- * Small helpers the figure notebooks share: tests that turn a deck finding into a number
- * (Welch's t for a difference of means, Pearson r with its interval, a quadratic fit for
- * an inverse U), a verdict line per finding, and figure touch-ups (dotted lines,
- * reference lines) on top of the chart builders of src/plot.
+ * Small helpers the figure notebooks share: formatting of the tests in ./stats (re-exported
+ * here, where the notebooks import them from), a verdict line per finding, and figure
+ * touch-ups (dotted lines, reference lines) on top of the chart builders of src/plot.
  */
-import { confidenceInterval, linearFit, mean, pearson, studentTCdf, studentTQuantile, variance, type GroupSummary } from "./stats";
+import { type CorrelationTest, type DifferenceTest, type GroupSummary, confidenceInterval } from "./stats";
 import type { Axis, Dash, Figure, ScatterTrace } from "../plot/plotly";
 import { escapeHtml } from "../plot/plotly";
 import { showHtml } from "../plot/notebook";
+
+export { type CorrelationTest, type DifferenceTest, type QuadraticFit, correlationTest, quadraticFit, welchTest } from "./stats";
 
 /** "0.471 [0.465, 0.477]": a mean with its interval (just the mean when n < 2). */
 export function fmtCi(s: Pick<GroupSummary, "mean" | "lo" | "hi">, digits = 3): string {
   if (!Number.isFinite(s.mean)) return "n/a";
   const m = s.mean.toFixed(digits);
   return Number.isFinite(s.lo) && Number.isFinite(s.hi) ? `${m} [${s.lo.toFixed(digits)}, ${s.hi.toFixed(digits)}]` : m;
-}
-
-export interface DifferenceTest {
-  /** mean(a) − mean(b). */
-  diff: number;
-  /** 95 % (or `level`) interval of the difference (Welch). */
-  lo: number;
-  hi: number;
-  t: number;
-  df: number;
-  /** Two-sided p-value; NaN when either sample has fewer than 2 values or both have no spread. */
-  p: number;
-  nA: number;
-  nB: number;
-}
-
-/** Welch's two-sample t test of mean(a) − mean(b) (unequal variances). */
-export function welchTest(a: readonly number[], b: readonly number[], level = 0.95): DifferenceTest {
-  const diff = mean(a) - mean(b);
-  const va = variance(a) / a.length;
-  const vb = variance(b) / b.length;
-  const se = Math.sqrt(va + vb);
-  const df = (va + vb) ** 2 / ((va * va) / (a.length - 1) + (vb * vb) / (b.length - 1));
-  const ok = a.length >= 2 && b.length >= 2 && se > 0;
-  const t = ok ? diff / se : NaN;
-  const half = ok ? studentTQuantile((1 + level) / 2, df) * se : NaN;
-  const p = ok ? 2 * (1 - studentTCdf(Math.abs(t), df)) : NaN;
-  return { diff, lo: diff - half, hi: diff + half, t, df, p, nA: a.length, nB: b.length };
 }
 
 /** "+0.012 [-0.003, 0.027], p = 0.090": a difference with its interval and p-value. */
@@ -57,107 +30,10 @@ export function fmtP(p: number): string {
   return p < 0.001 ? "p < 0.001" : `p = ${p.toFixed(3)}`;
 }
 
-export interface CorrelationTest {
-  r: number;
-  /** Interval of r from Fisher's z (needs n ≥ 4). */
-  lo: number;
-  hi: number;
-  /** Two-sided p-value of r = 0 (t test with n − 2 df). */
-  p: number;
-  n: number;
-  /** Least-squares line y = intercept + slope · x. */
-  slope: number;
-  intercept: number;
-}
-
-/** Pearson's r with a Fisher-z interval, its p-value and the fitted line. */
-export function correlationTest(xs: readonly number[], ys: readonly number[], level = 0.95): CorrelationTest {
-  const n = xs.length;
-  const r = pearson(xs, ys);
-  const fit = linearFit(xs, ys);
-  let lo = NaN;
-  let hi = NaN;
-  if (Number.isFinite(r) && n >= 4) {
-    const z = Math.atanh(Math.max(-0.9999999, Math.min(0.9999999, r)));
-    // Normal quantile via a t with huge df: the same code path as the rest, no extra table.
-    const q = studentTQuantile((1 + level) / 2, 1e7);
-    const se = 1 / Math.sqrt(n - 3);
-    lo = Math.tanh(z - q * se);
-    hi = Math.tanh(z + q * se);
-  }
-  const t = Number.isFinite(r) && n > 2 ? r * Math.sqrt((n - 2) / Math.max(1e-300, 1 - r * r)) : NaN;
-  const p = Number.isFinite(t) ? 2 * (1 - studentTCdf(Math.abs(t), n - 2)) : NaN;
-  return { r, lo, hi, p, n, slope: fit.slope, intercept: fit.intercept };
-}
-
 /** "r = -0.62 [-0.80, -0.35], p < 0.001, n = 21". */
 export function fmtCorrelation(c: CorrelationTest): string {
   const ci = Number.isFinite(c.lo) ? ` [${c.lo.toFixed(2)}, ${c.hi.toFixed(2)}]` : "";
   return `r = ${Number.isFinite(c.r) ? c.r.toFixed(2) : "n/a"}${ci}, ${fmtP(c.p)}, n = ${c.n}`;
-}
-
-export interface QuadraticFit {
-  /** y = a·x² + b·x + c. */
-  a: number;
-  b: number;
-  c: number;
-  /** x of the extremum, −b / 2a. */
-  vertex: number;
-  /** R² of the quadratic and of the straight line, to see what the curvature adds. */
-  r2: number;
-  r2Linear: number;
-  /** Interval of `a` (t with n − 3 df): an inverse U needs it below zero. */
-  aLo: number;
-  aHi: number;
-  n: number;
-}
-
-/** Least-squares parabola (normal equations on centred x, for conditioning). */
-export function quadraticFit(xs: readonly number[], ys: readonly number[], level = 0.95): QuadraticFit {
-  const n = xs.length;
-  const mx = mean(xs);
-  const u = xs.map((x) => x - mx);
-  const s = (k: number) => u.reduce((acc, v) => acc + v ** k, 0);
-  const sy = (k: number) => u.reduce((acc, v, i) => acc + v ** k * ys[i], 0);
-  // Solve [[n, S1, S2], [S1, S2, S3], [S2, S3, S4]] · [c, b, a] = [Sy0, Sy1, Sy2] by Cramer's rule.
-  const m = [
-    [n, s(1), s(2)],
-    [s(1), s(2), s(3)],
-    [s(2), s(3), s(4)],
-  ];
-  const rhs = [sy(0), sy(1), sy(2)];
-  const det3 = (q: number[][]) =>
-    q[0][0] * (q[1][1] * q[2][2] - q[1][2] * q[2][1]) -
-    q[0][1] * (q[1][0] * q[2][2] - q[1][2] * q[2][0]) +
-    q[0][2] * (q[1][0] * q[2][1] - q[1][1] * q[2][0]);
-  const d = det3(m);
-  const solve = (col: number) => det3(m.map((row, i) => row.map((v, j) => (j === col ? rhs[i] : v)))) / d;
-  const cu = solve(0);
-  const bu = solve(1);
-  const a = solve(2);
-  // Back to x: a(x − mx)² + bu(x − mx) + cu.
-  const b = bu - 2 * a * mx;
-  const c = a * mx * mx - bu * mx + cu;
-  const my = mean(ys);
-  const ssTot = ys.reduce((acc, y) => acc + (y - my) ** 2, 0);
-  const ssRes = xs.reduce((acc, x, i) => acc + (ys[i] - (a * x * x + b * x + c)) ** 2, 0);
-  // Var(a) = σ² · (M⁻¹)[2][2], with (M⁻¹)[2][2] = minor / det.
-  const minor = m[0][0] * m[1][1] - m[0][1] * m[1][0];
-  const sigma2 = n > 3 ? ssRes / (n - 3) : NaN;
-  const seA = Math.sqrt((sigma2 * minor) / d);
-  const q = n > 3 ? studentTQuantile((1 + level) / 2, n - 3) : NaN;
-  const lin = linearFit(xs, ys);
-  return {
-    a,
-    b,
-    c,
-    vertex: -b / (2 * a),
-    r2: ssTot > 0 ? 1 - ssRes / ssTot : NaN,
-    r2Linear: lin.r2,
-    aLo: a - q * seA,
-    aHi: a + q * seA,
-    n,
-  };
 }
 
 // ---------------------------------------------------------------------------

@@ -1,11 +1,16 @@
 /**
- * Small, dependency-free descriptive statistics for the workbook notebooks:
- * mean / sample std / Student-t confidence intervals / Pearson r / least
- * squares, plus a group-by summary that accepts plain rows or an arquero table.
+ * Statistics for the workbook notebooks: mean / sample std / Student-t confidence
+ * intervals / Pearson r / least squares, a group-by summary that accepts plain rows or
+ * an arquero table, and the tests the verdicts rest on (Welch, correlation, slope,
+ * Holm's adjustment for several contrasts). The t and normal distributions are
+ * stdlib-js's.
  *
  * Conventions: functions never throw on degenerate input (empty arrays,
  * zero variance); they return NaN so a notebook can still render the rest.
  */
+import tCdf from "@stdlib/stats-base-dists-t-cdf";
+import tQuantile from "@stdlib/stats-base-dists-t-quantile";
+import stdNormalQuantile from "@stdlib/stats-base-dists-normal-quantile";
 
 /** Arithmetic mean; NaN for an empty sample. */
 export function mean(xs: readonly number[]): number {
@@ -43,115 +48,27 @@ export function standardError(xs: readonly number[]): number {
 
 // ---------------------------------------------------------------------------
 // Special functions behind the t distribution.
+// The distributions come from stdlib-js (@stdlib/stats-base-dists-*), a maintained,
+// tested implementation, rather than hand-written series and continued fractions.
 
-// Lanczos coefficients (g = 7, n = 9): ~15 significant digits for x > 0.
-const LANCZOS_G = 7;
-const LANCZOS = [
-  0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905,
-  -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
-];
-
-/** Natural log of the gamma function for x > 0 (Lanczos approximation). */
-export function lnGamma(x: number): number {
-  if (!(x > 0)) return NaN;
-  if (x < 0.5) {
-    // Reflection keeps the series in its accurate range.
-    return Math.log(Math.PI / Math.sin(Math.PI * x)) - lnGamma(1 - x);
-  }
-  const z = x - 1;
-  let a = LANCZOS[0]!;
-  const t = z + LANCZOS_G + 0.5;
-  for (let i = 1; i < LANCZOS.length; i++) a += LANCZOS[i]! / (z + i);
-  return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(a);
-}
-
-/** Continued fraction for I_x(a, b), evaluated with the modified Lentz method. */
-function betaContinuedFraction(x: number, a: number, b: number): number {
-  const maxIter = 500;
-  const eps = 1e-15;
-  const tiny = 1e-300;
-  const qab = a + b;
-  const qap = a + 1;
-  const qam = a - 1;
-  let c = 1;
-  let d = 1 - (qab * x) / qap;
-  if (Math.abs(d) < tiny) d = tiny;
-  d = 1 / d;
-  let h = d;
-  for (let m = 1; m <= maxIter; m++) {
-    const m2 = 2 * m;
-    // Even step of the fraction.
-    let aa = (m * (b - m) * x) / ((qam + m2) * (a + m2));
-    d = 1 + aa * d;
-    if (Math.abs(d) < tiny) d = tiny;
-    c = 1 + aa / c;
-    if (Math.abs(c) < tiny) c = tiny;
-    d = 1 / d;
-    h *= d * c;
-    // Odd step.
-    aa = (-(a + m) * (qab + m) * x) / ((a + m2) * (qap + m2));
-    d = 1 + aa * d;
-    if (Math.abs(d) < tiny) d = tiny;
-    c = 1 + aa / c;
-    if (Math.abs(c) < tiny) c = tiny;
-    d = 1 / d;
-    const del = d * c;
-    h *= del;
-    if (Math.abs(del - 1) < eps) break;
-  }
-  return h;
-}
-
-/** Regularised incomplete beta function I_x(a, b) for 0 ≤ x ≤ 1, a, b > 0. */
-export function regularizedIncompleteBeta(x: number, a: number, b: number): number {
-  if (Number.isNaN(x) || !(a > 0) || !(b > 0)) return NaN;
-  if (x <= 0) return 0;
-  if (x >= 1) return 1;
-  const lnFront = lnGamma(a + b) - lnGamma(a) - lnGamma(b) + a * Math.log(x) + b * Math.log1p(-x);
-  const front = Math.exp(lnFront);
-  // The continued fraction converges fast only below the mean a/(a+b);
-  // above it use the symmetry I_x(a,b) = 1 − I_{1−x}(b,a).
-  if (x < (a + 1) / (a + b + 2)) return (front * betaContinuedFraction(x, a, b)) / a;
-  return 1 - (front * betaContinuedFraction(1 - x, b, a)) / b;
-}
-
-/** CDF of Student's t distribution with `df` (> 0, may be fractional) degrees of freedom. */
+/** CDF of Student's t distribution with `df` (> 0, may be fractional) degrees of freedom; NaN for bad input. */
 export function studentTCdf(t: number, df: number): number {
-  if (Number.isNaN(t) || !(df > 0)) return NaN;
-  if (t === Infinity) return 1;
-  if (t === -Infinity) return 0;
-  const x = df / (df + t * t);
-  const tail = 0.5 * regularizedIncompleteBeta(x, df / 2, 0.5);
-  return t >= 0 ? 1 - tail : tail;
+  return tCdf(t, df);
 }
 
-/**
- * Quantile (inverse CDF) of Student's t: the t with P(T ≤ t) = p.
- * Solved by bisection on the exact CDF (so it is as accurate as the CDF,
- * ~1e-12), which is plenty fast for the handful of calls a figure needs.
- */
+/** Quantile (inverse CDF) of Student's t: the t with P(T ≤ t) = p; NaN for p outside [0, 1] or df ≤ 0. */
 export function studentTQuantile(p: number, df: number): number {
-  if (!(p >= 0 && p <= 1) || !(df > 0)) return NaN;
-  if (p === 0) return -Infinity;
-  if (p === 1) return Infinity;
-  if (p === 0.5) return 0;
-  if (p < 0.5) return -studentTQuantile(1 - p, df);
-  // Bracket: grow the upper bound until the CDF passes p (df = 1 at
-  // p = 1 − 1e-12 needs ~3e11, so doubling from 1 terminates quickly).
-  let lo = 0;
-  let hi = 1;
-  while (studentTCdf(hi, df) < p) {
-    lo = hi;
-    hi *= 2;
-    if (hi > 1e300) return Infinity;
-  }
-  for (let i = 0; i < 200; i++) {
-    const mid = 0.5 * (lo + hi);
-    if (studentTCdf(mid, df) < p) lo = mid;
-    else hi = mid;
-    if (hi - lo <= 1e-13 * Math.max(1, hi)) break;
-  }
-  return 0.5 * (lo + hi);
+  return tQuantile(p, df);
+}
+
+/** Quantile of the standard normal distribution: the z with P(Z ≤ z) = p. */
+export function normalQuantile(p: number): number {
+  return stdNormalQuantile(p, 0, 1);
+}
+
+/** Two-sided p-value of a t statistic, 2·P(T ≥ |t|), from the lower tail so small values keep their digits. */
+export function twoSidedP(t: number, df: number): number {
+  return Number.isNaN(t) ? NaN : Math.min(1, 2 * tCdf(-Math.abs(t), df));
 }
 
 // ---------------------------------------------------------------------------
@@ -318,5 +235,187 @@ export function summarise(
     const ci = confidenceInterval(values, level);
     out.push({ ...keys, mean: ci.mean, std: ci.std, lo: ci.lo, hi: ci.hi, n: ci.n });
   }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Tests: a difference of means, a correlation, a slope, a curvature; Holm's adjustment.
+
+export interface DifferenceTest {
+  /** mean(a) − mean(b). */
+  diff: number;
+  /** 95 % (or `level`) interval of the difference (Welch). */
+  lo: number;
+  hi: number;
+  t: number;
+  df: number;
+  /** Two-sided p-value; NaN when either sample has fewer than 2 values or both have no spread. */
+  p: number;
+  nA: number;
+  nB: number;
+}
+
+/** Welch's two-sample t test of mean(a) − mean(b) (unequal variances, Welch–Satterthwaite df). */
+export function welchTest(a: readonly number[], b: readonly number[], level = 0.95): DifferenceTest {
+  const diff = mean(a) - mean(b);
+  const va = variance(a) / a.length;
+  const vb = variance(b) / b.length;
+  const se = Math.sqrt(va + vb);
+  const df = (va + vb) ** 2 / ((va * va) / (a.length - 1) + (vb * vb) / (b.length - 1));
+  const ok = a.length >= 2 && b.length >= 2 && se > 0;
+  const t = ok ? diff / se : NaN;
+  const half = ok ? studentTQuantile((1 + level) / 2, df) * se : NaN;
+  const p = ok ? twoSidedP(t, df) : NaN;
+  return { diff, lo: diff - half, hi: diff + half, t, df, p, nA: a.length, nB: b.length };
+}
+
+export interface CorrelationTest {
+  r: number;
+  /** Interval of r from Fisher's z (needs n ≥ 4). */
+  lo: number;
+  hi: number;
+  /** Two-sided p-value of r = 0 (t test with n − 2 df). */
+  p: number;
+  n: number;
+  /** Least-squares line y = intercept + slope · x. */
+  slope: number;
+  intercept: number;
+}
+
+/** Pearson's r with a Fisher-z interval, its p-value and the fitted line. */
+export function correlationTest(xs: readonly number[], ys: readonly number[], level = 0.95): CorrelationTest {
+  const n = xs.length;
+  const r = pearson(xs, ys);
+  const fit = linearFit(xs, ys);
+  let lo = NaN;
+  let hi = NaN;
+  if (Number.isFinite(r) && n >= 4) {
+    const z = Math.atanh(Math.max(-0.9999999, Math.min(0.9999999, r)));
+    const q = normalQuantile((1 + level) / 2);
+    const se = 1 / Math.sqrt(n - 3);
+    lo = Math.tanh(z - q * se);
+    hi = Math.tanh(z + q * se);
+  }
+  const t = Number.isFinite(r) && n > 2 ? r * Math.sqrt((n - 2) / Math.max(1e-300, 1 - r * r)) : NaN;
+  const p = Number.isFinite(t) ? twoSidedP(t, n - 2) : NaN;
+  return { r, lo, hi, p, n, slope: fit.slope, intercept: fit.intercept };
+}
+
+export interface SlopeTest {
+  /** Least-squares slope and intercept of y on x. */
+  slope: number;
+  intercept: number;
+  /** `level` interval of the slope (t with n − 2 df); NaN when n < 3. */
+  lo: number;
+  hi: number;
+  /** Standard error of the slope. */
+  se: number;
+  /** Two-sided p-value of slope = 0. */
+  p: number;
+  n: number;
+}
+
+/** Ordinary least squares with the interval and p-value of the slope (is y flat in x?). */
+export function slopeTest(xs: readonly number[], ys: readonly number[], level = 0.95): SlopeTest {
+  const fit = linearFit(xs, ys);
+  const n = xs.length;
+  const mx = mean(xs);
+  let sxx = 0;
+  let ssRes = 0;
+  for (let i = 0; i < n; i++) {
+    sxx += (xs[i] - mx) ** 2;
+    ssRes += (ys[i] - fit.predict(xs[i])) ** 2;
+  }
+  const df = n - 2;
+  const se = df > 0 && sxx > 0 ? Math.sqrt(ssRes / df / sxx) : NaN;
+  const half = df > 0 ? studentTQuantile((1 + level) / 2, df) * se : NaN;
+  // A perfect fit (se = 0) is as significant as it gets unless the slope is 0 too.
+  const t = se > 0 ? fit.slope / se : se === 0 ? (fit.slope === 0 ? 0 : Math.sign(fit.slope) * Infinity) : NaN;
+  return { slope: fit.slope, intercept: fit.intercept, lo: fit.slope - half, hi: fit.slope + half, se, p: twoSidedP(t, df), n };
+}
+
+export interface QuadraticFit {
+  /** y = a·x² + b·x + c. */
+  a: number;
+  b: number;
+  c: number;
+  /** x of the extremum, −b / 2a. */
+  vertex: number;
+  /** R² of the quadratic and of the straight line, to see what the curvature adds. */
+  r2: number;
+  r2Linear: number;
+  /** Interval of `a` (t with n − 3 df): an inverse U needs it below zero. */
+  aLo: number;
+  aHi: number;
+  n: number;
+}
+
+/** Least-squares parabola (normal equations on centred x, for conditioning). */
+export function quadraticFit(xs: readonly number[], ys: readonly number[], level = 0.95): QuadraticFit {
+  const n = xs.length;
+  const mx = mean(xs);
+  const u = xs.map((x) => x - mx);
+  const s = (k: number) => u.reduce((acc, v) => acc + v ** k, 0);
+  const sy = (k: number) => u.reduce((acc, v, i) => acc + v ** k * ys[i], 0);
+  // Solve [[n, S1, S2], [S1, S2, S3], [S2, S3, S4]] · [c, b, a] = [Sy0, Sy1, Sy2] by Cramer's rule.
+  const m = [
+    [n, s(1), s(2)],
+    [s(1), s(2), s(3)],
+    [s(2), s(3), s(4)],
+  ];
+  const rhs = [sy(0), sy(1), sy(2)];
+  const det3 = (q: number[][]) =>
+    q[0][0] * (q[1][1] * q[2][2] - q[1][2] * q[2][1]) -
+    q[0][1] * (q[1][0] * q[2][2] - q[1][2] * q[2][0]) +
+    q[0][2] * (q[1][0] * q[2][1] - q[1][1] * q[2][0]);
+  const d = det3(m);
+  const solve = (col: number) => det3(m.map((row, i) => row.map((v, j) => (j === col ? rhs[i] : v)))) / d;
+  const cu = solve(0);
+  const bu = solve(1);
+  const a = solve(2);
+  // Back to x: a(x − mx)² + bu(x − mx) + cu.
+  const b = bu - 2 * a * mx;
+  const c = a * mx * mx - bu * mx + cu;
+  const my = mean(ys);
+  const ssTot = ys.reduce((acc, y) => acc + (y - my) ** 2, 0);
+  const ssRes = xs.reduce((acc, x, i) => acc + (ys[i] - (a * x * x + b * x + c)) ** 2, 0);
+  // Var(a) = σ² · (M⁻¹)[2][2], with (M⁻¹)[2][2] = minor / det.
+  const minor = m[0][0] * m[1][1] - m[0][1] * m[1][0];
+  const sigma2 = n > 3 ? ssRes / (n - 3) : NaN;
+  const seA = Math.sqrt((sigma2 * minor) / d);
+  const q = n > 3 ? studentTQuantile((1 + level) / 2, n - 3) : NaN;
+  const lin = linearFit(xs, ys);
+  return {
+    a,
+    b,
+    c,
+    vertex: -b / (2 * a),
+    r2: ssTot > 0 ? 1 - ssRes / ssTot : NaN,
+    r2Linear: lin.r2,
+    aLo: a - q * seA,
+    aHi: a + q * seA,
+    n,
+  };
+}
+
+/**
+ * Holm–Bonferroni adjusted p-values (Holm 1979), in the order given: the i-th smallest of m
+ * p-values is multiplied by m − i + 1, made non-decreasing along that order and capped at 1.
+ * Rejecting where the adjusted p < alpha controls the family-wise error rate at alpha for the
+ * figure's contrasts together. NaN p-values (a test that could not be run) stay NaN and do
+ * not count in m.
+ */
+export function holm(pValues: readonly number[]): number[] {
+  const order = pValues
+    .map((p, i) => ({ p, i }))
+    .filter(({ p }) => !Number.isNaN(p))
+    .sort((x, y) => x.p - y.p);
+  const m = order.length;
+  const out = pValues.map(() => NaN);
+  let running = 0;
+  order.forEach(({ p, i }, rank) => {
+    running = Math.max(running, Math.min(1, (m - rank) * p));
+    out[i] = running;
+  });
   return out;
 }

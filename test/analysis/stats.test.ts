@@ -2,17 +2,21 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
   confidenceInterval,
-  lnGamma,
+  correlationTest,
+  holm,
   linearFit,
   mean,
+  normalQuantile,
   pearson,
-  regularizedIncompleteBeta,
+  slopeTest,
   standardError,
   std,
   studentTCdf,
   studentTQuantile,
   summarise,
+  twoSidedP,
   variance,
+  welchTest,
 } from "../../src/analysis/stats";
 
 const close = (actual: number, expected: number, tol: number, what = ""): void =>
@@ -37,26 +41,26 @@ describe("descriptive statistics", () => {
   });
 });
 
-describe("special functions", () => {
-  it("lnGamma matches log factorials and Γ(1/2) = √π", () => {
-    close(lnGamma(5), Math.log(24), 1e-12);
-    close(lnGamma(11), Math.log(3628800), 1e-10);
-    close(lnGamma(0.5), 0.5 * Math.log(Math.PI), 1e-12);
-  });
-
-  it("regularised incomplete beta matches closed forms", () => {
-    close(regularizedIncompleteBeta(0.5, 2, 3), 0.6875, 1e-12);
-    // I_x(a, 1) = x^a and I_x(1, b) = 1 − (1 − x)^b
-    close(regularizedIncompleteBeta(0.3, 4, 1), 0.3 ** 4, 1e-12);
-    close(regularizedIncompleteBeta(0.3, 1, 5), 1 - 0.7 ** 5, 1e-12);
-    assert.equal(regularizedIncompleteBeta(0, 2, 2), 0);
-    assert.equal(regularizedIncompleteBeta(1, 2, 2), 1);
-  });
-
+describe("t and normal distributions (stdlib-js)", () => {
   it("Student t CDF: symmetric, Cauchy at df = 1", () => {
     assert.equal(studentTCdf(0, 7), 0.5);
     close(studentTCdf(1, 1), 0.75, 1e-12); // Cauchy: 1/2 + atan(1)/π
     close(studentTCdf(-2, 5) + studentTCdf(2, 5), 1, 1e-12);
+  });
+
+  it("standard normal quantiles from the table: z(0.975) = 1.960, z(0.95) = 1.645, z(0.995) = 2.576", () => {
+    close(normalQuantile(0.975), 1.959964, 1e-6);
+    close(normalQuantile(0.95), 1.644854, 1e-6);
+    close(normalQuantile(0.995), 2.575829, 1e-6);
+    assert.equal(normalQuantile(0.5), 0);
+  });
+
+  it("two-sided p-values keep their digits in the far tail", () => {
+    close(twoSidedP(2.228, 10), 0.05, 1e-4); // the table's t(0.975, 10)
+    assert.equal(twoSidedP(0, 4), 1);
+    const tiny = twoSidedP(40, 30);
+    assert.ok(tiny > 0 && tiny < 1e-25, `p = ${tiny}`);
+    assert.ok(Number.isNaN(twoSidedP(Number.NaN, 3)));
   });
 });
 
@@ -94,6 +98,72 @@ describe("Student t quantiles against table values", () => {
     close(studentTQuantile(0.025, 6), -studentTQuantile(0.975, 6), 1e-12);
     close(studentTQuantile(0.975, 1e6), 1.959966, 1e-4);
     assert.equal(studentTQuantile(0.5, 3), 0);
+  });
+});
+
+describe("tests against published outputs", () => {
+  it("Welch's test: R's t.test(ts1, ts2) as printed (t = -1.8325, df = 17.9, p = 0.08356, CI -2.1469104 to 0.1469104)", () => {
+    const d = welchTest([11, 9, 10, 11, 10, 12, 9, 11, 12, 9], [11, 13, 10, 13, 12, 9, 11, 12, 12, 11]);
+    close(d.t, -1.8325, 5e-5, "t");
+    close(d.df, 17.9, 5e-3, "df");
+    close(d.p, 0.08356, 5e-6, "p");
+    close(d.lo, -2.1469104, 5e-8, "lo");
+    close(d.hi, 0.1469104, 5e-8, "hi");
+  });
+
+  it("Welch's test: Rosetta Code's task (p = 0.0107515611497845 for very unequal variances and n = 4, 3)", () => {
+    const d = welchTest([3.0, 4.0, 1.0, 2.1], [490.2, 340.0, 433.9]);
+    close(d.p, 0.0107515611497845, 1e-12, "p");
+  });
+
+  it("Pearson CI: R's cor.test on Anscombe's first quartet (r = 0.8164205, t = 4.2415, p = 0.00217, CI 0.4243912 to 0.9506933)", () => {
+    const c = correlationTest([10, 8, 13, 9, 11, 14, 6, 4, 12, 7, 5], [8.04, 6.95, 7.58, 8.81, 8.33, 9.96, 7.24, 4.26, 10.84, 4.82, 5.68]);
+    close(c.r, 0.8164205, 5e-8, "r");
+    close(c.p, 0.00217, 5e-6, "p");
+    close(c.lo, 0.4243912, 5e-8, "lo");
+    close(c.hi, 0.9506933, 5e-8, "hi");
+  });
+
+  it("slope test: R's summary(lm(y1 ~ x1)) on Anscombe I (slope 0.5001, SE 0.1179, p = 0.00217)", () => {
+    const f = slopeTest([10, 8, 13, 9, 11, 14, 6, 4, 12, 7, 5], [8.04, 6.95, 7.58, 8.81, 8.33, 9.96, 7.24, 4.26, 10.84, 4.82, 5.68]);
+    close(f.slope, 0.5001, 5e-5, "slope");
+    close(f.se, 0.1179, 5e-5, "se");
+    close(f.p, 0.00217, 5e-6, "p");
+    // The slope's interval is slope ± t(0.975, 9) · SE.
+    close(f.hi - f.slope, 2.262157 * f.se, 1e-6, "half-width");
+    assert.ok(f.lo > 0, "a clear slope excludes 0");
+  });
+
+  it("slope test: a flat noisy line has an interval around 0; a perfect line has p = 0; too few points give NaN", () => {
+    const flat = slopeTest([0.1, 0.3, 0.5, 0.7, 0.9], [0.21, 0.19, 0.2, 0.22, 0.18]);
+    assert.ok(flat.lo < 0 && flat.hi > 0, `[${flat.lo}, ${flat.hi}]`);
+    assert.ok(flat.p > 0.05);
+    const perfect = slopeTest([1, 2, 3], [2, 4, 6]);
+    assert.equal(perfect.slope, 2);
+    assert.equal(perfect.p, 0);
+    assert.ok(Number.isNaN(slopeTest([1, 2], [3, 4]).lo));
+  });
+});
+
+describe("Holm–Bonferroni adjustment", () => {
+  it("the worked example (p = 0.01, 0.04, 0.03, 0.005; R's p.adjust(method = 'holm') gives 0.03, 0.06, 0.06, 0.02)", () => {
+    const adjusted = holm([0.01, 0.04, 0.03, 0.005]);
+    [0.03, 0.06, 0.06, 0.02].forEach((q, i) => close(adjusted[i], q, 1e-15, `p${i + 1}`));
+    // At alpha = 0.05 Holm rejects H4 and H1 only; Bonferroni (×4) would reject H4 alone.
+    assert.deepEqual(
+      adjusted.map((q) => q < 0.05),
+      [true, false, false, true],
+    );
+  });
+
+  it("caps at 1, keeps the order given, leaves NaN out of m, and one test is left as it is", () => {
+    assert.deepEqual(holm([0.5, 0.9]), [1, 1]);
+    assert.deepEqual(holm([0.02]), [0.02]);
+    const withNaN = holm([0.01, Number.NaN, 0.04]);
+    assert.ok(Number.isNaN(withNaN[1]));
+    close(withNaN[0], 0.02, 1e-15);
+    close(withNaN[2], 0.04, 1e-15);
+    assert.deepEqual(holm([]), []);
   });
 });
 
