@@ -80,7 +80,7 @@ export class StepSession {
       [train.height, train.width, train.channels],
       data.numClasses,
     );
-    this.masker = new Masker(this.model.layers, { globalTopK: false });
+    this.masker = new Masker(this.model.layers, { globalTopK: false, keepFraction: opts.keep });
     const variables = this.model.layers.flatMap((l) => l.trainableVariables());
     this.optimizer = new Optimizer(variables, { kind: "sgd", momentum: 0.9, nesterov: false, weightDecay: 5e-4 });
     this.trainer = new Trainer(

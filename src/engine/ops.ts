@@ -197,3 +197,37 @@ export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry): tf.Tens
     },
   );
 }
+
+/** The part of the wasm backend that exposes a tensor's memory (public on BackendWasm). */
+interface HeapBackend {
+  typedArrayFromHeap(t: { shape: number[]; dtype: tf.DataType; dataId: object }): ArrayBufferView;
+  refCount(dataId: object): number;
+}
+
+function heapBackend(): HeapBackend | null {
+  const b = tf.backend() as unknown as Partial<HeapBackend>;
+  return typeof b.typedArrayFromHeap === "function" && typeof b.refCount === "function" ? (b as HeapBackend) : null;
+}
+
+/** Whether tensors live in a heap this process can read and write in place (the wasm backend). */
+export function hasHeapAccess(): boolean {
+  return heapBackend() !== null;
+}
+
+/**
+ * The float32 bits of `t` as an Int32Array over the backend's own memory (no copy), or
+ * null on backends without such a view. Valid only until the next tensor allocation (the
+ * heap may grow and move), so take it right before use.
+ */
+export function heapBits(t: tf.Tensor): Int32Array | null {
+  const b = heapBackend();
+  if (!b || t.dtype !== "float32") return null;
+  const v = b.typedArrayFromHeap({ shape: t.shape, dtype: t.dtype, dataId: t.dataId as object });
+  return new Int32Array(v.buffer, v.byteOffset, t.size);
+}
+
+/** Whether `t` is the only holder of its storage (no clone shares it), so writing it in place changes nothing else. */
+export function ownsStorage(t: tf.Tensor): boolean {
+  const b = heapBackend();
+  return b !== null && !t.isDisposed && b.refCount(t.dataId as object) === 1;
+}

@@ -29,10 +29,11 @@ export interface IterandSettings {
  * implementation also takes the subnetwork from the scores as they are when it re-draws,
  * which is the mask the next step will train with.
  */
-export function currentMasks(layers: MaskedLayer[], globalTopK: boolean): Uint8Array[] {
+export function currentMasks(layers: MaskedLayer[], keepFraction: number, globalTopK: boolean): Uint8Array[] {
   const out = layers.map((l) => new Uint8Array(l.numel));
   masksFromScores(
     layers,
+    keepFraction,
     globalTopK,
     layers.map((l) => new Float32Array(l.numel)),
     out,
@@ -84,7 +85,7 @@ export class IterandPlugin implements TrainingPlugin {
     if (ctx.globalStep % period !== 0 || rate === 0 || ctx.layers.length === 0) return;
     // Seeded by the step number, not a running stream, so a resumed run re-draws exactly the same.
     const rng = Rng.derive(ctx.seed, `iterand-${ctx.globalStep}`);
-    const counts = rerandomizeUnselected(ctx.layers, currentMasks(ctx.layers, globalTopK), rate, rng);
+    const counts = rerandomizeUnselected(ctx.layers, currentMasks(ctx.layers, ctx.keepFraction, globalTopK), rate, rng);
     this.redrawnTotal += counts.reduce((a, b) => a + b, 0);
   }
 }

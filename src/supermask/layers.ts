@@ -6,8 +6,9 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../engine/rng";
-import { type ConvGeometry, conv2d, dense, opWithGradient } from "../engine/ops";
+import { type ConvGeometry, conv2d, dense, hasHeapAccess, heapBits, opWithGradient, ownsStorage } from "../engine/ops";
 import { type ScoreInitName, type WeightInitName, scoreInits, weightInits } from "./init";
+import { type ThresholdHint, fusedTopKMask } from "./mask";
 
 export type LayerMode = "supermask" | "weights";
 export type LayerKind = "dense" | "conv2d";
@@ -16,7 +17,7 @@ export interface LayerInit {
   mode: LayerMode;
   weightInit: WeightInitName;
   scoreInit: ScoreInitName;
-  /** The layer's kept fraction (used by the scaled inits and as the mask's target). */
+  /** The kept fraction the scaled inits draw for (the run's final one; the Masker holds the current). */
   keepFraction: number;
   rng: Rng;
 }
@@ -116,8 +117,6 @@ export class MaskedLayer {
   readonly weight: tf.Variable;
   /** Learnable scores; null in weights mode. */
   readonly scores: tf.Variable | null;
-  /** The kept fraction the mask is taken at; iEP changes it between cycles. */
-  keepFraction: number;
   /** How the weights were drawn (name and the kept fraction the scaled inits used), so they can be re-drawn (IteRand). */
   readonly weightInit: WeightInitName;
   readonly initKeepFraction: number;
@@ -134,7 +133,6 @@ export class MaskedLayer {
     this.name = name;
     this.shape = shape;
     this.mode = init.mode;
-    this.keepFraction = init.keepFraction;
     this.weightInit = init.weightInit;
     this.initKeepFraction = init.keepFraction;
     if (shape.kind === "dense") {
@@ -172,6 +170,52 @@ export class MaskedLayer {
   setMask(mask: Uint8Array, scoreValues?: Float32Array): void {
     this.mask = mask;
     if (this.scores) this.buildFactors(scoreValues);
+  }
+
+  /**
+   * Take the mask as the k largest |S| (among alive edges) and build W ⊙ M and W ⊙ sign(S),
+   * in one pass over the scores (fusedTopKMask), into `mask`. On the wasm backend the scores
+   * are read and the two factors written in the backend's own memory: no copies.
+   */
+  takeTopK(k: number, hint: ThresholdHint, mask: Uint8Array): void {
+    const scores = this.scores;
+    if (!scores) throw new Error(`layer ${this.name}: a weight-trained layer has no mask`);
+    const n = this.numel;
+    const w = this.weightValues();
+    const weightBits = new Int32Array(w.buffer, w.byteOffset, n);
+    this.mask = mask;
+    const f = this.factors;
+    if (hasHeapAccess()) {
+      // Overwrite last step's factors in place when nothing else holds them; else fresh ones.
+      if (!f || !ownsStorage(f.value) || !ownsStorage(f.gradFactor)) {
+        this.disposeFactors();
+        this.factors = {
+          value: tf.keep(tf.zeros(this.weightShape)),
+          gradFactor: tf.keep(tf.zeros(this.weightShape)),
+          weightId: this.weight.dataId as object,
+          scoresId: scores.dataId as object,
+        };
+      }
+      const factors = this.factors!;
+      // Views last: no tensor is allocated between taking them and the pass.
+      const out = { mask, maskedWeight: heapBits(factors.value)!, signedWeight: heapBits(factors.gradFactor)! };
+      fusedTopKMask(heapBits(scores)!, weightBits, k, this.alive, out, hint);
+      factors.weightId = this.weight.dataId as object;
+      factors.scoresId = scores.dataId as object;
+      return;
+    }
+    const s = scores.dataSync() as Float32Array;
+    const value = new Float32Array(n);
+    const gradFactor = new Float32Array(n);
+    const out = { mask, maskedWeight: new Int32Array(value.buffer), signedWeight: new Int32Array(gradFactor.buffer) };
+    fusedTopKMask(new Int32Array(s.buffer, s.byteOffset, n), weightBits, k, this.alive, out, hint);
+    this.disposeFactors();
+    this.factors = {
+      value: tf.keep(tf.tensor(value, this.weightShape)),
+      gradFactor: tf.keep(tf.tensor(gradFactor, this.weightShape)),
+      weightId: this.weight.dataId as object,
+      scoresId: scores.dataId as object,
+    };
   }
 
   private weightValues(): Float32Array {

@@ -319,3 +319,176 @@ export function countOnes(mask: Uint8Array): number {
   for (let i = 0; i < mask.length; i++) c += mask[i];
   return c;
 }
+
+// ---------------------------------------------------------------------------------------
+// The training step's path: top-k on the scores' float bits, fused with W ⊙ M and W ⊙ sign(S).
+// ---------------------------------------------------------------------------------------
+
+const ABS_BITS = 0x7fffffff;
+const INFINITY_BITS = 0x7f800000;
+const SIGN_BIT = -2147483648;
+/** The narrowest bracket (in float-bit units) tried around the previous threshold. */
+const MIN_BRACKET_WIDTH = 256;
+
+/**
+ * What one layer's top-k remembers between steps: the last threshold, as the bits of |S|,
+ * and how far it moved. Scores move little per step, so the next threshold is almost
+ * always within a few such moves: one pass then settles everything but the few values
+ * inside that bracket. Only a hint: a miss costs a second pass, never a different mask.
+ */
+export class ThresholdHint {
+  /** The last threshold's key (bits of |S|); null before the first top-k. */
+  key: number | null = null;
+  /** Half-width of the next bracket, in key units. */
+  width = MIN_BRACKET_WIDTH;
+  /** Top-k calls whose bracket missed (a second pass), for diagnostics and tests. */
+  misses = 0;
+  calls = 0;
+
+  update(threshold: number, hit: boolean): void {
+    const moved = this.key === null ? 0 : Math.abs(threshold - this.key);
+    // A hit narrows towards 4 moves; a miss at least doubles the width.
+    this.width = hit ? Math.max(MIN_BRACKET_WIDTH, 4 * moved, this.width >> 1) : Math.max(2 * this.width, 4 * moved);
+    this.key = threshold;
+  }
+}
+
+/** Rearranges the keys so that a[k] holds the (k+1)-th largest (quickselect, as selectKthLargest). */
+function selectKthLargestKey(a: Int32Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (hi > lo) {
+    const mid = (lo + hi) >>> 1;
+    let x = a[lo],
+      y = a[mid],
+      z = a[hi];
+    if (x < y) [x, y] = [y, x];
+    if (y < z) [y, z] = [z, y];
+    if (x < y) [x, y] = [y, x];
+    const pivot = y;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] > pivot) i++;
+      while (a[j] < pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k];
+  }
+  return a[k];
+}
+
+/** Reused between calls (grown as needed): keys and positions of the values in the bracket. */
+let fusedKeys = new Int32Array(0);
+let fusedPositions = new Int32Array(0);
+let fusedSelection = new Int32Array(0);
+
+/** Where the fused top-k writes: the mask and the float bits of W ⊙ M and W ⊙ sign(S). */
+export interface FusedOutputs {
+  mask: Uint8Array;
+  maskedWeight: Int32Array;
+  signedWeight: Int32Array;
+}
+
+/**
+ * The mask of the k largest |S| (among `alive` ones), and with it W ⊙ M and W ⊙ sign(S),
+ * in one pass over the float bits of S and W.
+ *
+ * The same mask as topKMask by construction: |S| is ordered as its bits (s & 0x7fffffff
+ * read as an integer) for all non-NaN values, -0 and +0 included; ties at the threshold go
+ * to the lowest index. (A NaN score ranks below every number here.) W ⊙ M is W's bits
+ * where M = 1 and +0 where M = 0; W ⊙ sign(S) as tf.sign: 0 where S = ±0, NaN where S is NaN.
+ */
+export function fusedTopKMask(
+  scoreBits: Int32Array,
+  weightBits: Int32Array,
+  k: number,
+  alive: Uint8Array | null,
+  out: FusedOutputs,
+  hint: ThresholdHint,
+): void {
+  const n = scoreBits.length;
+  const m = candidateCount(n, k, alive);
+  const { mask, maskedWeight, signedWeight } = out;
+  if (fusedKeys.length < n) {
+    fusedKeys = new Int32Array(n);
+    fusedPositions = new Int32Array(n);
+    fusedSelection = new Int32Array(n);
+  }
+  const keys = fusedKeys;
+  const positions = fusedPositions;
+  hint.calls++;
+  // Before the first top-k the bracket is everything (the pass then keeps nothing outright).
+  const lo = hint.key === null ? -1 : hint.key - hint.width;
+  const hi = hint.key === null ? INFINITY_BITS : hint.key + hint.width;
+  let above = 0;
+  let c = 0;
+  // Comparisons as 0/1 numbers, not branches: they are coin flips near the threshold. The
+  // branches left (inside the bracket, zero or NaN score) are rarely taken, so predictable.
+  for (let i = 0; i < n; i++) {
+    const s = scoreBits[i];
+    const w = weightBits[i];
+    let key = s & ABS_BITS;
+    if (key === 0 || key > INFINITY_BITS) {
+      signedWeight[i] = key === 0 ? 0 : 0x7fc00000;
+      if (key !== 0) key = -1;
+    } else {
+      signedWeight[i] = w ^ (s & SIGN_BIT);
+    }
+    const a = alive === null ? 1 : alive[i];
+    const keep = a & +(key > hi);
+    mask[i] = keep;
+    maskedWeight[i] = w & -keep;
+    above += keep;
+    if ((a & +(key >= lo) & +(key <= hi)) !== 0) {
+      keys[c] = key;
+      positions[c++] = i;
+    }
+  }
+  const hit = above < k && k <= above + c;
+  if (!hit) {
+    // The bracket missed: collect every candidate's key and settle all of them.
+    hint.misses++;
+    above = 0;
+    c = 0;
+    for (let i = 0; i < n; i++) {
+      if (alive !== null && alive[i] === 0) {
+        mask[i] = 0;
+        maskedWeight[i] = 0;
+        continue;
+      }
+      const bits = scoreBits[i] & ABS_BITS;
+      keys[c] = bits > INFINITY_BITS ? -1 : bits;
+      positions[c++] = i;
+    }
+    if (c !== m) throw new Error("fusedTopKMask: candidate count changed during the pass");
+  }
+  // Select on a copy: the keys must stay paired with their positions.
+  const selection = fusedSelection.subarray(0, c);
+  selection.set(keys.subarray(0, c));
+  const threshold = selectKthLargestKey(selection, k - above - 1);
+  let greater = 0;
+  for (let j = 0; j < c; j++) greater += +(keys[j] > threshold);
+  // Positions are in increasing order, so ties go to the lowest index.
+  let ties = k - above - greater;
+  for (let j = 0; j < c; j++) {
+    const key = keys[j];
+    let keep = +(key > threshold);
+    if (key === threshold && ties > 0) {
+      keep = 1;
+      ties--;
+    }
+    const i = positions[j];
+    mask[i] = keep;
+    maskedWeight[i] = weightBits[i] & -keep;
+  }
+  hint.update(threshold, hit && hint.key !== null);
+}

@@ -1,21 +1,25 @@
 /**
- * Takes the masks of all supermask layers from their current scores, once per step.
+ * Takes the masks of all supermask layers from their current scores, once per step, at
+ * the kept fraction it holds (iEP lowers it between cycles).
  */
 import type { MaskedLayer } from "./layers";
-import { globalTopKMasks, keptCount, topKMask } from "./mask";
+import { ThresholdHint, globalTopKMasks, keptCount, topKMask } from "./mask";
 
 export interface MaskerOptions {
   /** One top-k across all prunable layers instead of one per layer. */
   globalTopK: boolean;
+  /** Fraction of edges kept, per layer (or over all layers together with globalTopK). */
+  keepFraction: number;
 }
 
 /**
- * The masks of the layers' current scores, written into `out` (|S| goes through `abs`).
- * The one place masks are taken, for the training step and for plug-ins alike. Returns
- * each layer's score values as read.
+ * The masks of the layers' current scores at `keepFraction`, written into `out` (|S| goes
+ * through `abs`). For plug-ins that need the masks of the scores as they are (IteRand);
+ * the step itself takes them with Masker.refresh. Returns each layer's score values as read.
  */
 export function masksFromScores(
   layers: MaskedLayer[],
+  keepFraction: number,
   globalTopK: boolean,
   abs: Float32Array[],
   out: Uint8Array[],
@@ -29,17 +33,15 @@ export function masksFromScores(
   });
   if (globalTopK) {
     const total = layers.reduce((n, l) => n + l.numel, 0);
-    // Global mode keeps the same overall fraction; the first layer's fraction stands for all.
-    const k = keptCount(layers[0]?.keepFraction ?? 1, total);
     globalTopKMasks(
       abs,
-      k,
+      keptCount(keepFraction, total),
       layers.map((l) => l.alive),
       out,
     );
   } else {
     layers.forEach((layer, i) => {
-      topKMask(abs[i], keptCount(layer.keepFraction, layer.numel), layer.alive, out[i], scratch);
+      topKMask(abs[i], keptCount(keepFraction, layer.numel), layer.alive, out[i], scratch);
     });
   }
   return scoreValues;
@@ -48,16 +50,24 @@ export function masksFromScores(
 export class Masker {
   readonly layers: MaskedLayer[];
   private readonly globalTopK: boolean;
-  private readonly abs: Float32Array[];
+  private keep: number;
   private readonly masks: Uint8Array[];
-  private readonly scratch: Float32Array;
+  /** Per layer: last step's threshold, the bracket for this step's (local top-k only). */
+  private readonly hints: ThresholdHint[];
+  private abs: Float32Array[] | null = null;
 
   constructor(layers: MaskedLayer[], options: MaskerOptions) {
     this.layers = layers.filter((l) => l.prunable);
     this.globalTopK = options.globalTopK;
-    this.abs = this.layers.map((l) => new Float32Array(l.numel));
+    keptCount(options.keepFraction, 1); // validates it
+    this.keep = options.keepFraction;
     this.masks = this.layers.map((l) => new Uint8Array(l.numel));
-    this.scratch = new Float32Array(Math.max(0, ...this.layers.map((l) => l.numel)));
+    this.hints = this.layers.map(() => new ThresholdHint());
+  }
+
+  /** The kept fraction the masks are taken at. */
+  get keepFraction(): number {
+    return this.keep;
   }
 
   /**
@@ -65,12 +75,18 @@ export class Masker {
    * the Masker and overwritten on the next call: copy to keep).
    */
   refresh(): Uint8Array[] {
-    const scoreValues = masksFromScores(this.layers, this.globalTopK, this.abs, this.masks, this.scratch);
-    this.layers.forEach((layer, i) => layer.setMask(this.masks[i], scoreValues[i]));
+    if (this.globalTopK) {
+      this.abs ??= this.layers.map((l) => new Float32Array(l.numel));
+      const scoreValues = masksFromScores(this.layers, this.keep, true, this.abs, this.masks);
+      this.layers.forEach((layer, i) => layer.setMask(this.masks[i], scoreValues[i]));
+    } else {
+      this.layers.forEach((layer, i) => layer.takeTopK(keptCount(this.keep, layer.numel), this.hints[i], this.masks[i]));
+    }
     return this.masks;
   }
 
   setKeepFraction(keepFraction: number): void {
-    for (const l of this.layers) l.keepFraction = keepFraction;
+    keptCount(keepFraction, 1);
+    this.keep = keepFraction;
   }
 }

@@ -160,7 +160,7 @@ function runWithModel(
   hooks: ProcedureHooks,
 ): ProcedureResult {
   const prunable = model.layers.filter((l) => l.prunable);
-  const masker = prunable.length ? new Masker(model.layers, { globalTopK: config.globalTopK }) : null;
+  const masker = prunable.length ? new Masker(model.layers, { globalTopK: config.globalTopK, keepFraction: config.keepFraction }) : null;
   const trainer = new Trainer(
     model,
     data,

@@ -27,6 +27,8 @@ export interface StepContext {
   globalStep: number;
   /** The prunable layers, with `mask` holding the mask this step trained with. */
   layers: MaskedLayer[];
+  /** The kept fraction the masks are taken at (the Masker's, this cycle's). */
+  keepFraction: number;
   seed: number;
 }
 
@@ -149,7 +151,12 @@ export class Trainer {
       });
       this.globalStep++;
       if (this.plugins.length && this.masker) {
-        const ctx: StepContext = { globalStep: this.globalStep, layers: this.masker.layers, seed };
+        const ctx: StepContext = {
+          globalStep: this.globalStep,
+          layers: this.masker.layers,
+          keepFraction: this.masker.keepFraction,
+          seed,
+        };
         for (const p of this.plugins) p.afterStep(ctx);
       }
       lossSum += loss * n;

@@ -128,7 +128,7 @@ for (const backend of ["cpu", "wasm"] as const) {
             assert.equal(noSignedZero(grad[i]), noSignedZero(want), `${kind} ${what}: grad[${i}]`);
           }
         };
-        const masker = new Masker([layer], { globalTopK: false });
+        const masker = new Masker([layer], { globalTopK: false, keepFraction: 0.5 });
         masker.refresh();
         assert.equal(countOnes(layer.mask!), Math.round(n / 2));
         check("after refresh");
@@ -150,6 +150,36 @@ for (const backend of ["cpu", "wasm"] as const) {
     }
   });
 }
+
+test("wasm: a refresh rewrites the factors in place, yet a tensor taken from effectiveWeight earlier keeps its values", async () => {
+  await initBackend("wasm");
+  const layer = layerOf("dense", 8);
+  try {
+    const masker = new Masker([layer], { globalTopK: false, keepFraction: 0.5 });
+    masker.refresh();
+    // Held past the step (as a caller keeping W ⊙ M would): it shares the factor's storage.
+    const held = tf.keep(layer.effectiveWeight());
+    const before = Float32Array.from(held.dataSync() as Float32Array);
+    layer.scores!.assign(tf.neg(layer.scores!)); // same |S|, other signs: W ⊙ sign(S) changes
+    layer.scores!.assign(tf.add(layer.scores!, tf.randomNormal(layer.weightShape, 0, 1, "float32", 9)));
+    masker.refresh();
+    assert.deepEqual(Float32Array.from(held.dataSync() as Float32Array), before);
+    const now = layer.effectiveWeight();
+    const W = layer.weight.dataSync() as Float32Array;
+    const M = layer.mask!;
+    const v = now.dataSync() as Float32Array;
+    for (let i = 0; i < layer.numel; i++)
+      assert.equal(noSignedZero(v[i]), noSignedZero(W[i] * M[i]), `value[${i}] after the second refresh`);
+    held.dispose();
+    now.dispose();
+    // Nothing holds them now: the next refresh writes in place and still gives the right values.
+    const tensors = tf.memory().numTensors;
+    masker.refresh();
+    assert.equal(tf.memory().numTensors, tensors, "an in-place refresh allocates no tensor");
+  } finally {
+    layer.dispose();
+  }
+});
 
 test("the gradient of an input that needs none is not computed (the first layer's input)", async () => {
   await initBackend("wasm");

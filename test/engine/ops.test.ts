@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../src/engine/backend";
-import { conv2d, dense } from "../../src/engine/ops";
+import { conv2d, dense, hasHeapAccess, heapBits, ownsStorage } from "../../src/engine/ops";
 
 function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
@@ -79,4 +79,26 @@ test("conv2d gradients on wasm equal those on cpu", async () => {
   const cmp = (a: unknown, b: unknown) => maxAbsDiff(tf.tensor(a as number[]), tf.tensor(b as number[]));
   assert.ok(cmp(onCpu.dx, onWasm.dx) < 2e-4);
   assert.ok(cmp(onCpu.dw, onWasm.dw) < 2e-4);
+});
+
+test("heap access: wasm tensors read and written in place; storage shared by a reshape is not owned; cpu has no heap view", async () => {
+  await initBackend("wasm");
+  assert.equal(hasHeapAccess(), true);
+  const t = tf.tensor1d([1, -2, 3.5]);
+  const bits = heapBits(t)!;
+  assert.deepEqual(Array.from(new Float32Array(bits.buffer, bits.byteOffset, 3)), [1, -2, 3.5]);
+  bits[1] = new Int32Array(Float32Array.of(7).buffer)[0];
+  assert.deepEqual(Array.from(t.dataSync()), [1, 7, 3.5], "a write through the view is the tensor's value");
+  assert.equal(ownsStorage(t), true);
+  const r = tf.reshape(t, [3, 1]);
+  assert.equal(ownsStorage(t), false, "a reshape shares the storage");
+  r.dispose();
+  assert.equal(ownsStorage(t), true);
+  t.dispose();
+  await initBackend("cpu");
+  const c = tf.tensor1d([1]);
+  assert.equal(hasHeapAccess(), false);
+  assert.equal(heapBits(c), null);
+  assert.equal(ownsStorage(c), false);
+  c.dispose();
 });

@@ -39,16 +39,16 @@ test("IteRand re-draws only unselected, still-available weights, at the requeste
   const r = new Rng(9);
   for (let i = 0; i < alive.length; i++) alive[i] = r.next() < 0.75 ? 1 : 0;
   layers[0].alive = alive;
-  const masks = currentMasks(layers, false);
+  const masks = currentMasks(layers, 0.3, false);
   // A stale mask on the layer (the one the step trained with) must not be what decides.
   layers.forEach((l) => (l.mask = new Uint8Array(l.numel)));
   const plugin = new IterandPlugin({ period: 5, rate, globalTopK: false });
   const w0 = layers.map(weights);
 
-  for (const step of [1, 2, 3, 4, 6, 9]) plugin.afterStep({ globalStep: step, layers, seed: 0 });
+  for (const step of [1, 2, 3, 4, 6, 9]) plugin.afterStep({ globalStep: step, layers, keepFraction: 0.3, seed: 0 });
   assert.ok(sameArrays(layers.map(weights), w0), "no re-draw off the period");
 
-  plugin.afterStep({ globalStep: 10, layers, seed: 0 });
+  plugin.afterStep({ globalStep: 10, layers, keepFraction: 0.3, seed: 0 });
   const w1 = layers.map(weights);
   let candidates = 0;
   let redrawn = 0;
@@ -75,10 +75,10 @@ test("re-drawn weights follow the layer's own initial distribution, with the ini
   await initBackend("cpu");
   // scaled-signed-constant: ±√(2 / (fan-in · keep)) with keep the one the layer was built with.
   const l = layer("s", "scaled-signed-constant", 100, 80, 0.25, 3);
-  l.keepFraction = 0.5; // iEP's first cycle of a run whose final keep is 0.25
   const sigma = Math.fround(Math.sqrt(2 / (100 * 0.25)));
   const w0 = weights(l);
-  new IterandPlugin({ period: 1, rate: 1, globalTopK: false }).afterStep({ globalStep: 7, layers: [l], seed: 0 });
+  // keep 0.5: iEP's first cycle of a run whose final keep is 0.25.
+  new IterandPlugin({ period: 1, rate: 1, globalTopK: false }).afterStep({ globalStep: 7, layers: [l], keepFraction: 0.5, seed: 0 });
   const w1 = weights(l);
   assert.ok(
     w1.every((v) => Math.abs(v) === sigma),
@@ -87,13 +87,13 @@ test("re-drawn weights follow the layer's own initial distribution, with the ini
   let flipped = 0;
   for (let i = 0; i < w1.length; i++) if (w1[i] !== w0[i]) flipped++;
   // rate 1: every unselected weight re-drawn; a fresh sign differs from the old one half the time.
-  const unselected = l.numel - currentMasks([l], false)[0].reduce((a, b) => a + b, 0);
+  const unselected = l.numel - currentMasks([l], 0.5, false)[0].reduce((a, b) => a + b, 0);
   assert.ok(Math.abs(flipped / unselected - 0.5) < 4 * Math.sqrt(0.25 / unselected), `${flipped} of ${unselected} flipped`);
   l.dispose();
 
   const n = layer("n", "kaiming-normal", 400, 50, 0.1, 4);
-  new IterandPlugin({ period: 1, rate: 1, globalTopK: false }).afterStep({ globalStep: 1, layers: [n], seed: 0 });
-  const mask = currentMasks([n], false)[0];
+  new IterandPlugin({ period: 1, rate: 1, globalTopK: false }).afterStep({ globalStep: 1, layers: [n], keepFraction: 0.1, seed: 0 });
+  const mask = currentMasks([n], 0.1, false)[0];
   const fresh = Array.from(weights(n)).filter((_, i) => !mask[i]);
   const std = Math.sqrt(fresh.reduce((a, v) => a + v * v, 0) / fresh.length);
   const expected = Math.sqrt(2 / 400);
@@ -105,7 +105,7 @@ test("IteRand draws from Rng.derive(seed, 'iterand-<step>'): the same step re-dr
   await initBackend("cpu");
   const run = (step: number, seed: number) => {
     const l = layer("d", "kaiming-normal", 50, 40, 0.2, 5);
-    new IterandPlugin({ period: 1, rate: 0.3, globalTopK: false }).afterStep({ globalStep: step, layers: [l], seed });
+    new IterandPlugin({ period: 1, rate: 0.3, globalTopK: false }).afterStep({ globalStep: step, layers: [l], keepFraction: 0.2, seed });
     const w = weights(l);
     l.dispose();
     return w;

@@ -122,7 +122,7 @@ for (const name of Object.keys(models)) {
         assert.equal(prunable.length, model.layers.length, "in ep mode every layer is a supermask layer");
         const edges = prunable.reduce((s, l) => s + l.numel, 0);
         assert.equal(edges, expectedWeights[name](shape, CLASSES, WIDTH));
-        new Masker(model.layers, { globalTopK: false }).refresh();
+        new Masker(model.layers, { globalTopK: false, keepFraction: 0.5 }).refresh();
 
         const logits = tf.tidy(() => model.forward(input(shape, 10), false).arraySync());
         assert.equal(logits.length, BATCH);
@@ -150,7 +150,7 @@ for (const name of Object.keys(models)) {
           assert.equal(l.weight.trainable, true, `${l.name} weights are frozen in weights mode`);
           assert.deepEqual(l.trainableVariables(), [l.weight]);
         }
-        assert.equal(new Masker(model.layers, { globalTopK: false }).layers.length, 0);
+        assert.equal(new Masker(model.layers, { globalTopK: false, keepFraction: 0.5 }).layers.length, 0);
         const weights = model.layers.map((l) => l.weight);
         const grads = stepGradients(model, shape, weights);
         model.layers.forEach((l) => assertFiniteNonZero(grads.get(l.weight)!, `${where} ${l.name} weights`));

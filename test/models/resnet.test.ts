@@ -14,7 +14,7 @@ function request(overrides: Partial<ModelRequest> = {}): ModelRequest {
 
 function build(overrides: Partial<ModelRequest> = {}, shape: [number, number, number] = [32, 32, 3]): Model {
   const model = buildModel(request(overrides), shape, 10);
-  new Masker(model.layers, { globalTopK: false }).refresh();
+  new Masker(model.layers, { globalTopK: false, keepFraction: 0.5 }).refresh();
   return model;
 }
 

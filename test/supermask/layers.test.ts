@@ -155,7 +155,7 @@ for (const backend of ["cpu", "wasm"] as const) {
       const rng = new Rng(c.kind === "dense" ? 21 : 22);
       const layer = makeLayer(c, c.kind === "dense" ? 1 : 2);
       try {
-        const [mask] = new Masker([layer], { globalTopK: false }).refresh();
+        const [mask] = new Masker([layer], { globalTopK: false, keepFraction: 0.5 }).refresh();
         const maskCopy = Uint8Array.from(mask);
         const W = Float32Array.from(layer.weight.dataSync() as Float32Array);
         const S = Float32Array.from(layer.scores!.dataSync() as Float32Array);
@@ -267,7 +267,7 @@ test("supermask mode trains only the scores: the weight is frozen and unchanged 
         assert.equal(layer.weight.trainable, false);
         assert.equal(layer.scores!.trainable, true);
         assert.deepEqual(layer.trainableVariables(), [layer.scores]);
-        new Masker([layer], { globalTopK: false }).refresh();
+        new Masker([layer], { globalTopK: false, keepFraction: 0.5 }).refresh();
         const rng = new Rng(6);
         const x = tf.tensor(
           normals(

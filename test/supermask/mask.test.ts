@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { SltError } from "../../src/errors";
 import { Rng } from "../../src/engine/rng";
-import { countOnes, globalTopKMasks, keptCount, kthLargest, topKMask } from "../../src/supermask/mask";
+import { ThresholdHint, countOnes, fusedTopKMask, globalTopKMasks, keptCount, kthLargest, topKMask } from "../../src/supermask/mask";
 
 /** Indices of the k largest values among `alive` ones; ties go to the lower index. */
 function referenceTopK(values: Float32Array, k: number, alive?: Uint8Array | null): Uint8Array {
@@ -209,4 +209,113 @@ test("kthLargest on sorted and constant inputs of many sizes", () => {
       assert.equal(kthLargest(flat, k), -0.5);
     }
   }
+});
+
+/** |s| with NaN ranked below every number, as the fused top-k ranks it. */
+function magnitudes(scores: Float32Array): Float32Array {
+  return scores.map((v) => (Number.isNaN(v) ? -1 : Math.abs(v)));
+}
+
+/** Runs fusedTopKMask on float scores and weights; returns its three outputs as floats. */
+function fused(scores: Float32Array, weights: Float32Array, k: number, alive: Uint8Array | null, hint: ThresholdHint) {
+  const n = scores.length;
+  const value = new Float32Array(n);
+  const grad = new Float32Array(n);
+  const mask = new Uint8Array(n).fill(7); // garbage: every entry must be written
+  const out = { mask, maskedWeight: new Int32Array(value.buffer), signedWeight: new Int32Array(grad.buffer) };
+  fusedTopKMask(new Int32Array(scores.buffer), new Int32Array(weights.buffer), k, alive, out, hint);
+  return { mask, value, grad };
+}
+
+/** Float bits compared exactly (so -0 ≠ +0 and NaN = NaN). */
+const bitsOf = (x: number) => new Int32Array(Float32Array.of(x).buffer)[0];
+
+function assertFusedExact(
+  scores: Float32Array,
+  weights: Float32Array,
+  k: number,
+  alive: Uint8Array | null,
+  hint: ThresholdHint,
+  what: string,
+) {
+  const { mask, value, grad } = fused(scores, weights, k, alive, hint);
+  const want = referenceTopK(magnitudes(scores), k, alive);
+  for (let i = 0; i < scores.length; i++) {
+    if (mask[i] !== want[i]) assert.fail(`${what}: mask[${i}] = ${mask[i]}, reference ${want[i]} (|s| = ${Math.abs(scores[i])})`);
+    // W ⊙ M as a multiply by 0/1 would give -0 for negative W; the mask keeps +0 (as the JS path always did).
+    const wantValue = want[i] ? weights[i] : 0;
+    if (bitsOf(value[i]) !== bitsOf(wantValue)) assert.fail(`${what}: value[${i}] = ${value[i]}, want ${wantValue}`);
+    const wantGrad = Number.isNaN(scores[i]) ? Number.NaN : scores[i] === 0 ? 0 : weights[i] * Math.sign(scores[i]);
+    if (bitsOf(grad[i]) !== bitsOf(Math.fround(wantGrad))) assert.fail(`${what}: grad[${i}] = ${grad[i]}, want ${wantGrad}`);
+  }
+}
+
+test("fused top-k over training-like steps equals the brute-force reference, and W⊙M, W⊙sign(S) are exact, bit for bit", () => {
+  const rng = new Rng(31);
+  for (const [n, keep, withAlive] of [
+    [20_000, 0.5, false],
+    [5_000, 0.1, true],
+    [3_000, 0.9, false],
+    [777, 0.01, true],
+  ] as const) {
+    const scores = Float32Array.from({ length: n }, () => (rng.next() - 0.5) * 0.2);
+    const weights = Float32Array.from({ length: n }, () => (rng.next() < 0.5 ? -0.05 : 0.05));
+    const alive = withAlive ? Uint8Array.from({ length: n }, () => (rng.next() < 0.7 ? 1 : 0)) : null;
+    const k = Math.max(1, Math.round(keep * (alive ? countOnes(alive) : n)));
+    const hint = new ThresholdHint();
+    for (let step = 0; step < 12; step++) {
+      // Small SGD-like moves; steps 5 and 9 jump far (the bracket must miss and recover).
+      const scale = step === 5 || step === 9 ? 0.5 : 1e-4;
+      for (let i = 0; i < n; i++) scores[i] += (rng.next() - 0.5) * scale;
+      assertFusedExact(scores, weights, k, alive, hint, `n ${n} keep ${keep} step ${step}`);
+    }
+    assert.equal(hint.calls, 12);
+    assert.ok(hint.misses >= 1, `n ${n}: the far jumps made the bracket miss (${hint.misses} misses)`);
+    assert.ok(hint.misses <= 4, `n ${n}: small moves stay inside the bracket (${hint.misses} misses of 12)`);
+  }
+});
+
+test("fused top-k: ties at the threshold by lowest index, zeros, negative zeros, NaN and infinite scores", () => {
+  const rng = new Rng(32);
+  const n = 4_000;
+  const weights = Float32Array.from({ length: n }, () => rng.next() - 0.5);
+  const cases: [string, (i: number) => number][] = [
+    ["8 levels, signed", () => (rng.int(8) - 4) / 8],
+    ["all equal", () => -0.25],
+    ["zeros and negative zeros", (i) => (i % 3 === 0 ? -0 : i % 3 === 1 ? 0 : rng.next())],
+    ["NaN and ±Infinity", (i) => (i % 97 === 0 ? Number.NaN : i % 89 === 0 ? -Infinity : i % 83 === 0 ? Infinity : rng.next() - 0.5)],
+  ];
+  for (const [name, gen] of cases) {
+    const scores = Float32Array.from({ length: n }, (_, i) => gen(i));
+    const hint = new ThresholdHint();
+    for (const keep of [0.5, 0.02, 0.99, 1]) {
+      const k = keptCount(keep, n);
+      assertFusedExact(scores, weights, k, null, hint, `${name}, keep ${keep}`);
+      const alive = Uint8Array.from({ length: n }, (_, i) => (i % 5 === 0 ? 0 : 1));
+      assertFusedExact(scores, weights, keptCount(keep, countOnes(alive)), alive, hint, `${name}, keep ${keep}, alive`);
+    }
+  }
+  // Every score NaN and k = n: all are taken (they rank lowest but are still candidates).
+  const nan = new Float32Array(10).fill(Number.NaN);
+  assertFusedExact(nan, weights.subarray(0, 10), 10, null, new ThresholdHint(), "all NaN");
+});
+
+test("fused top-k agrees with topKMask, the path IteRand and global top-k use", () => {
+  const rng = new Rng(33);
+  const n = 50_000; // above topKMask's sampling size
+  const scores = Float32Array.from({ length: n }, () => rng.next() * 2 - 1);
+  const weights = new Float32Array(n).fill(1);
+  const hint = new ThresholdHint();
+  for (const keep of [0.3, 0.3, 0.05]) {
+    const k = keptCount(keep, n);
+    const { mask } = fused(scores, weights, k, null, hint);
+    assert.deepEqual(mask, topKMask(magnitudes(scores), k));
+  }
+});
+
+test("fused top-k rejects k outside the candidate count with a RangeError", () => {
+  const scores = new Float32Array(10).fill(1);
+  const alive = new Uint8Array(10).fill(1, 0, 4);
+  assert.throws(() => fused(scores, scores, 5, alive, new ThresholdHint()), RangeError);
+  assert.throws(() => fused(scores, scores, 0, null, new ThresholdHint()), RangeError);
 });
