@@ -12,6 +12,8 @@ import { SltError, type SltErrorKind } from "../errors";
 import { type RunConfig, type RunConfigInput, parseRunConfig, runId, totalEpochs } from "../experiments/config";
 import * as fs from "node:fs";
 import * as os from "node:os";
+import { exportFormat, readExportFile, pickRuns } from "../experiments/exchange";
+import { noteRunsInUse } from "../experiments/provenance";
 import { checkConfigAgainstRegistries, executeRun } from "../experiments/run";
 import { RunStore, type StoredRun } from "../experiments/store";
 import { type SweepEvent, runSweep, workerScript } from "../experiments/sweep";
@@ -333,6 +335,9 @@ export function storedRuns(store: RunStore | string, filter?: (run: StoredRun) =
 // ---------------------------------------------------------------------------
 // Getting runs.
 
+/** Finished runs of an export file (`slt export`) or a store folder, without training: `summaryRows(loadRuns(file))`. */
+export { loadRuns } from "../experiments/exchange";
+
 /** What `ensureRuns` reports as it goes; `index`/`of` count the runs it trains. */
 export type EnsureEvent =
   | { kind: "plan"; configs: number; unique: number; cached: number; toTrain: number; store: string }
@@ -344,7 +349,11 @@ export type EnsureEvent =
   | { kind: "finished"; trained: number; cached: number; failed: number; seconds: number };
 
 export interface EnsureOptions {
-  /** The run store or its folder (a notebook runs in notebooks/: pass an absolute path). */
+  /**
+   * The run store or its folder (a notebook runs in notebooks/: pass an absolute path), or
+   * a run export (`slt export`: .arrow, .csv, .json), read only: figures are redrawn from
+   * published runs without training, and a run it lacks is an error.
+   */
   store?: RunStore | string;
   /**
    * Runs trained at once. 1 (default): one after another in this process. More: that many
@@ -473,6 +482,14 @@ export async function ensureRuns(configs: ReadonlyArray<RunConfigInput | RunConf
   const unique = new Map<string, RunConfig>();
   parsed.forEach((c, i) => unique.has(ids[i]) || unique.set(ids[i], c));
 
+  if (typeof options.store === "string" && exportFormat(options.store)) {
+    const runs = pickRuns(readExportFile(options.store), ids, options.store, (i) => describeConfig(parsed[i]!));
+    onEvent({ kind: "plan", configs: configs.length, unique: unique.size, cached: unique.size, toTrain: 0, store: options.store });
+    onEvent({ kind: "finished", trained: 0, cached: unique.size, failed: 0, seconds: (Date.now() - started) / 1000 });
+    noteRunsInUse(runs, options.store);
+    return runs;
+  }
+
   const found = new Map<string, StoredRun>();
   for (const id of unique.keys()) {
     const run = store.readFinished(id);
@@ -549,7 +566,9 @@ export async function ensureRuns(configs: ReadonlyArray<RunConfigInput | RunConf
       first instanceof SltError ? first.subject : undefined,
     );
   }
-  return ids.map((id) => found.get(id)!);
+  const runs = ids.map((id) => found.get(id)!);
+  noteRunsInUse(runs, store.root);
+  return runs;
 }
 
 const ERROR_KINDS: readonly SltErrorKind[] = ["config", "data", "store", "training", "usage"];

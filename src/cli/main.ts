@@ -12,6 +12,8 @@ import { models } from "../models/registry";
 import { type RunConfig, parseRunConfig, runId, totalEpochs } from "../experiments/config";
 import { checkConfigAgainstRegistries, executeRun } from "../experiments/run";
 import { RunStore, type StoredRun, defaultStoreDir } from "../experiments/store";
+import { writeExport } from "../analysis/export";
+import { importRuns } from "../experiments/exchange";
 import { planCycles } from "../iep/schedule";
 import { addConfigOptions, configFromOptions } from "./options";
 import { RunProgress, epochLine, formatPercent, table } from "./progress";
@@ -210,6 +212,39 @@ export function buildProgram(): Command {
       const store = new RunStore((program.opts().store as string | undefined) ?? defaultStoreDir());
       const removed = store.gc({ checkpoints: opts.checkpoints });
       process.stdout.write(removed.length ? `removed:\n${removed.map((r) => `  ${r}`).join("\n")}\n` : "nothing to remove\n");
+    });
+
+  program
+    .command("export")
+    .description("Write every finished run of the store to one file arquero and pandas read: .arrow (Feather v2), .csv or .json")
+    .requiredOption("--out <file>", "Output file; its extension (.arrow, .feather, .csv, .json) picks the format")
+    .action((opts: { out: string }) => {
+      const store = new RunStore((program.opts().store as string | undefined) ?? defaultStoreDir());
+      const listing = store.list();
+      const runs = listing.filter((l) => l.status === "finished").map((l) => store.readFinished(l.id)!);
+      if (!runs.length) throw new SltError("usage", `No finished runs in ${store.root} to export.`, store.root);
+      const summary = writeExport(runs, opts.out);
+      const unfinished = listing.length - runs.length;
+      process.stdout.write(
+        `exported ${summary.runs} run${summary.runs === 1 ? "" : "s"} from ${store.root} to ${opts.out} (${summary.format}, ${summary.bytes.toLocaleString("en-US")} bytes): ` +
+          `${Object.entries(summary.rows)
+            .map(([k, n]) => `${n} ${k} rows`)
+            .join(", ")}${unfinished ? `; ${unfinished} unfinished run${unfinished === 1 ? "" : "s"} left out` : ""}\n`,
+      );
+    });
+
+  program
+    .command("import <source>")
+    .description(
+      "Merge the finished runs of an export file (slt export) or another store folder into the store; a conflicting run is an error and nothing is written",
+    )
+    .action((source: string) => {
+      const store = new RunStore((program.opts().store as string | undefined) ?? defaultStoreDir());
+      const r = importRuns(store, source);
+      process.stdout.write(
+        `imported ${r.imported.length} run${r.imported.length === 1 ? "" : "s"} from ${source} into ${r.store}` +
+          `${r.identical.length ? `; ${r.identical.length} already there (identical)` : ""}\n`,
+      );
     });
 
   program.addCommand(sweepCommand(program));

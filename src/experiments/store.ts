@@ -180,6 +180,19 @@ export class RunStore {
     return stored;
   }
 
+  /**
+   * Stores a finished run made elsewhere exactly as it is (its checksum and field
+   * descriptions kept), after checking its checksum. `importRuns` decides what may be written.
+   */
+  writeImported(run: StoredRun): void {
+    const { checksum, ...rest } = run;
+    if (checksum !== sha256(canonicalJson(rest)))
+      throw new SltError("store", `Run ${run.id} to import fails its checksum: the file it came from is damaged.`, run.id);
+    this.makeRunDir(run.id);
+    writeFileAtomic(this.file(run.id, "run.json"), JSON.stringify(run, null, 1));
+    fs.rmSync(this.file(run.id, "failed.json"), { force: true });
+  }
+
   writeCheckpoint(id: string, config: RunConfig, checkpoint: Checkpoint): void {
     this.makeRunDir(id);
     writeFileAtomic(this.file(id, "checkpoint.bin"), encodeBinary({ id, config, checkpoint }));
