@@ -9,6 +9,7 @@ import { SltError } from "../errors";
 import { getDataset, loadDataset } from "../data/registry";
 import type { DataSplits } from "../data/types";
 import { getModel } from "../models/registry";
+import { widthMultiplierProblem } from "../models/types";
 import { type EpochMetrics, type ProgressEvent, runProcedure } from "../train/procedure";
 import { StoreWriteError } from "./atomic";
 import { type RunConfig, type RunConfigInput, parseRunConfig, runId } from "./config";
@@ -91,8 +92,10 @@ function resolveStore(store: RunStore | string | undefined): RunStore {
 
 /** Validate names and ranges that the schema alone cannot know; throws before anything is written. */
 export function checkConfigAgainstRegistries(config: RunConfig): void {
-  getModel(config.model);
+  const model = getModel(config.model);
   getDataset(config.dataset);
+  const width = widthMultiplierProblem(model, config.widthMultiplier);
+  if (width) throw new SltError("config", width, "widthMultiplier");
 }
 
 export async function executeRun(input: RunConfigInput | RunConfig, options: RunOptions = {}): Promise<RunOutcome> {

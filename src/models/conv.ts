@@ -8,6 +8,7 @@ import type { MaskedLayer } from "../supermask/layers";
 import { type Model, type ModelContext, type ModelSpec, scaledWidth } from "./types";
 
 const BLOCK_WIDTHS = [64, 128, 256, 512];
+const FC_WIDTH = 256;
 
 function convNet(blocks: number): ModelSpec {
   const name = `conv${blocks * 2}`;
@@ -16,6 +17,7 @@ function convNet(blocks: number): ModelSpec {
     description: `Conv-${blocks * 2}: ${BLOCK_WIDTHS.slice(0, blocks)
       .map((w) => `${w},${w},pool`)
       .join(",")} then FC 256,256,classes; ReLU, no biases`,
+    hiddenWidths: [...BLOCK_WIDTHS.slice(0, blocks), FC_WIDTH],
     build(ctx: ModelContext): Model {
       let [h, w, c] = ctx.inputShape;
       const convs: MaskedLayer[] = [];
@@ -33,7 +35,7 @@ function convNet(blocks: number): ModelSpec {
         h = Math.floor(h / 2);
         w = Math.floor(w / 2);
       }
-      const fcWidth = scaledWidth(256, ctx);
+      const fcWidth = scaledWidth(FC_WIDTH, ctx);
       const fcs = [
         ctx.layer("fc1", { kind: "dense", inFeatures: h * w * c, outFeatures: fcWidth }, "hidden"),
         ctx.layer("fc2", { kind: "dense", inFeatures: fcWidth, outFeatures: fcWidth }, "hidden"),

@@ -5,10 +5,10 @@ import { type Model, type ModelContext, type ModelSpec, scaledWidth } from "./ty
 export const lenet300: ModelSpec = {
   name: "lenet300",
   description: "LeNet-300-100 MLP: flatten → 300 → 100 → classes, ReLU, no biases",
+  hiddenWidths: [300, 100],
   build(ctx: ModelContext): Model {
     const [h, w, c] = ctx.inputShape;
-    const h1 = scaledWidth(300, ctx);
-    const h2 = scaledWidth(100, ctx);
+    const [h1, h2] = lenet300.hiddenWidths.map((w) => scaledWidth(w, ctx));
     const layers = [
       ctx.layer("fc1", { kind: "dense", inFeatures: h * w * c, outFeatures: h1 }, "first"),
       ctx.layer("fc2", { kind: "dense", inFeatures: h1, outFeatures: h2 }, "hidden"),

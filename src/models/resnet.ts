@@ -38,6 +38,7 @@ export const resnet18: ModelSpec = {
   name: "resnet18",
   description:
     "ResNet-18 (CIFAR): 3×3 stem, 4 stages × 2 BasicBlocks (64,128,256,512), 1×1 projection shortcuts, non-affine batch norm, avg-pool, FC; no biases",
+  hiddenWidths: STAGE_WIDTHS,
   build(ctx: ModelContext): Model {
     const [, , inChannels] = ctx.inputShape;
     const layers: MaskedLayer[] = [];

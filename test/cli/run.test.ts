@@ -111,6 +111,7 @@ test("out-of-range and malformed values exit with code 2 and one message naming 
   assertUsageError(slt("run", "--dry-run", "--method", "prune"), ["--method", "prune"]);
   assertUsageError(slt("run", "--dry-run", "--model", "nosuchnet"), ["nosuchnet", "lenet300"]);
   assertUsageError(slt("run", "--dry-run", "--dataset", "nosuchdata"), ["nosuchdata", "mnist"]);
+  assertUsageError(slt("run", "--dry-run", "--width-multiplier", "0.001"), ['"widthMultiplier" = 0.001', "0 units", "≥ 0.005"]);
 });
 
 test("info prints the backend that runs: the first one available in the documented order", () => {

@@ -124,6 +124,11 @@ test("bad input through the CLI: exit code 2, one clear message, no stack trace,
       mention: ['"batchSize" = 6000', "5000 images", "at most 5000"],
     },
     { name: "unknown model", spec: { name: "b", base: { ...small, model: "vgg16" } }, mention: ['"vgg16"', "lenet300"] },
+    {
+      name: "a layer of 0 units",
+      spec: { name: "b", base: small, grid: { widthMultiplier: [0.1, 0.001] } },
+      mention: ['grid "widthMultiplier" value 0.001', "0 units", "≥ 0.005"],
+    },
     { name: "unknown data set", spec: { name: "b", base: { ...small, dataset: "imagenet" } }, mention: ['"imagenet"', "synthetic"] },
     {
       name: "data file missing",

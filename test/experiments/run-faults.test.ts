@@ -101,6 +101,8 @@ test("bad config: one clear error each (field, value, fix), before anything is w
     { config: { ...tiny, epochs: 0 }, mention: ['"epochs" = 0', ">=1"] },
     { config: { ...tiny, epochs: -1 }, mention: ['"epochs" = -1', ">=1"] },
     { config: { ...tiny, model: "lenet5" }, mention: ['"lenet5"', "lenet300", "conv2"] },
+    // A layer of round(100 × 0.001) = 0 units: the network would output a constant (loss ln 10, silently).
+    { config: { ...tiny, widthMultiplier: 0.001 }, mention: ['"widthMultiplier" = 0.001', "0 units", "Use widthMultiplier ≥ 0.005"] },
     { config: { ...tiny, dataset: "imagenet" }, mention: ['"imagenet"', "mnist", "synthetic"] },
     {
       config: { ...tiny, limitTrain: 0, batchSize: 6000 },
