@@ -15,6 +15,7 @@ import { RunStoppedError, executeRun } from "../../src/experiments/run";
 import { RunStore, type StoredRun } from "../../src/experiments/store";
 import { type SweepSummary, planRuns, runSweep, shardOf } from "../../src/experiments/sweep";
 import { writeIdxDataset } from "../data/fixtures";
+import { mountSmallDisk, tmpfsUnavailable } from "../experiments/disk";
 
 // This file compiles to <out>/test/cli/; the CLI to <out>/src/cli/main.js (dist/ in CI, .build/<name>/ locally).
 const CLI = path.join(__dirname, "..", "..", "src", "cli", "main.js");
@@ -504,3 +505,57 @@ test("slt runs / show / gc on a store with finished, interrupted, failed and dam
   assert.ok(reference.status === "trained");
   assert.deepEqual(metricsOf(rs.readFinished(badCkpt)!), metricsOf(reference.run));
 });
+
+test(
+  "a real full disk under a sweep's workers (a small tmpfs filled mid-run): exit 2 with the clear error, no other run started, no partial file; with space again the sweep finishes",
+  { skip: tmpfsUnavailable() ?? false },
+  async () => {
+    const spec = { name: "full", base: { ...small, limitTrain: 1200, batchSize: 20, epochs: 3 }, grid: { seed: [70, 71, 72, 73] } };
+    const file = specFile(spec);
+    const mnt = path.join(scratch, "small-disk");
+    fs.mkdirSync(mnt);
+    const disk = mountSmallDisk(mnt, 32 << 20);
+    if (typeof disk === "string") throw new Error(disk);
+    try {
+      const store = path.join(mnt, "runs");
+      const since = Date.now();
+      const { done } = start(["sweep", file, "--jobs", "2", "--store", store, "--json"]);
+      let exited = false;
+      void done.then(() => (exited = true));
+      assert.ok(await waitFor(() => exited || freshCheckpoint(store, since), 60_000), "the runs got going");
+      assert.equal(exited, false, "the sweep was still running when the disk filled up");
+      disk.fill();
+      const r = await done;
+      assertCleanError(r, ["disk is full", "Free some space"]);
+      const s = JSON.parse(r.stdout) as SweepSummary;
+      assert.ok(s.failed.length >= 1 && s.failed.every((f) => /disk is full/.test(f.error ?? "")), r.stdout);
+      assert.equal(s.trained.length, 0, r.stdout);
+      assert.ok(
+        s.stopped.some((x) => /not started: The disk is full/.test(x.error ?? "")),
+        `the runs not yet started are not started: ${r.stdout}`,
+      );
+      const rs = new RunStore(store);
+      for (const id of rs.ids()) {
+        const names = fs.readdirSync(rs.runDir(id));
+        assert.ok(
+          names.every((n) => n === "checkpoint.bin"),
+          `run ${id} holds only a whole checkpoint, if anything: ${names.join(", ")}`,
+        );
+        if (names.length) assert.ok(rs.readCheckpoint(id), "the checkpoint verifies");
+      }
+
+      disk.free();
+      const again = await slt("sweep", file, "--jobs", "2", "--store", store, "--json");
+      assert.equal(again.code, 0, again.stderr);
+      const s2 = JSON.parse(again.stdout) as SweepSummary;
+      assert.equal(s2.trained.length, 4, again.stdout);
+      assert.ok(
+        s2.trained.some((t) => (t.resumedFromEpoch ?? 0) > 0),
+        "an interrupted run resumed from its checkpoint",
+      );
+      for (const id of idsOf(spec)) assert.ok(rs.readFinished(id), `run ${id} finished`);
+    } finally {
+      disk.unmount();
+    }
+  },
+);

@@ -5,6 +5,7 @@
  */
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -16,6 +17,7 @@ import { type RunConfigInput, parseRunConfig, runId } from "../../src/experiment
 import { RunStoppedError, executeRun } from "../../src/experiments/run";
 import { RunStore, type StoredRun } from "../../src/experiments/store";
 import { writeIdxDataset } from "../data/fixtures";
+import { mountSmallDisk, tmpfsUnavailable } from "./disk";
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "slt-run-faults-"));
 after(() => {
@@ -229,4 +231,121 @@ test("a full disk mid-run: clear 'store' error, the last checkpoint intact, no r
   const resumed = await trained(config, store);
   assert.equal(resumed.timings.resumedFromEpoch, 1);
   assert.deepEqual(metricsOf(resumed), metricsOf(reference));
+});
+
+test(
+  "a real full disk (a small tmpfs): a checkpoint or run.json that does not fit ends the run with the clear error; the store stays intact; with space again the run resumes to the same numbers",
+  { skip: tmpfsUnavailable() ?? false },
+  async () => {
+    const config = { ...tiny, seed: 12 };
+    const reference = await trained(config, freshStore());
+    const mnt = path.join(scratch, "small-disk");
+    fs.mkdirSync(mnt);
+    const disk = mountSmallDisk(mnt, 16 << 20);
+    if (typeof disk === "string") throw new Error(disk);
+    try {
+      const store = path.join(mnt, "runs");
+      const rs = new RunStore(store);
+      const id = reference.id;
+      const files = () => fs.readdirSync(rs.runDir(id)).sort();
+
+      // The disk fills up during epoch 2: its checkpoint cannot be written.
+      let epochs = 0;
+      const onEpoch = () => {
+        if (++epochs === 2) disk.fill();
+      };
+      await rejectsWith(executeRun(config, { store, onEpoch }), "store", [
+        "disk is full",
+        path.join(rs.runDir(id), "checkpoint.bin"),
+        "Free some space",
+      ]);
+      assert.deepEqual(files(), ["checkpoint.bin"], "no temp file, no failed.json, no result, lock released");
+      assert.equal(rs.readCheckpoint(id)?.epochsDone, 1, "the last checkpoint is whole");
+      assert.equal(rs.describe(id).status, "interrupted");
+      // The failed write's space was given back; on a disk that is full again no other run can
+      // start either: the same clear error, at its lock.
+      disk.fill();
+      const other = { ...tiny, seed: 13 };
+      await rejectsWith(executeRun(other, { store }), "store", ["disk is full", "lock"]);
+      assert.equal(fs.existsSync(path.join(rs.runDir(runId(parseRunConfig(other))), "run.json")), false);
+
+      // Space again, but the disk fills up just as the result is written: no partial run.json.
+      disk.free();
+      atomicFs.openSync = ((file: fs.PathLike, flags: fs.OpenMode, mode?: fs.Mode) => {
+        if (path.basename(String(file)).startsWith(".tmp-run.json")) disk.fill();
+        return fs.openSync(file, flags, mode);
+      }) as typeof fs.openSync;
+      try {
+        await rejectsWith(executeRun(config, { store }), "store", ["disk is full", path.join(rs.runDir(id), "run.json")]);
+      } finally {
+        resetAtomicFs();
+      }
+      assert.deepEqual(files(), ["checkpoint.bin"], "no run.json, whole or partial; no temp file");
+      assert.equal(rs.readFinished(id), null);
+      assert.equal(rs.readCheckpoint(id)?.epochsDone, reference.result.epochs.length, "every epoch's checkpoint made it");
+
+      disk.free();
+      const resumed = await trained(config, store);
+      assert.equal(resumed.timings.resumedFromEpoch, reference.result.epochs.length);
+      assert.deepEqual(metricsOf(resumed), metricsOf(reference));
+      assert.deepEqual(files(), ["run.json"]);
+    } finally {
+      resetAtomicFs();
+      disk.unmount();
+    }
+  },
+);
+
+test("a data file that disappears between two epochs: the run that loaded it is unaffected; resuming without it is one clear 'data' error that leaves the checkpoint; with the file back the run resumes to the same numbers", async () => {
+  // Each case has its own copy of the files (and so its own run id): the per-process data
+  // cache can then not stand in for a read of the files.
+  const copy = (name: string) => {
+    const dir = path.join(scratch, name);
+    fs.mkdirSync(dir);
+    writeIdxDataset(dir, { train: 120, test: 40 });
+    return dir;
+  };
+  const base = { model: "lenet300", widthMultiplier: 0.1, dataset: "mnist", batchSize: 40, epochs: 3, limitTest: 40, seed: 21 };
+  const reference = await trained({ ...base, dataDir: copy("vanish-reference") }, freshStore());
+
+  // Loaded at the start, gone after epoch 1: the run goes on from memory to the same numbers.
+  const loaded = copy("vanish-loaded");
+  let epochs = 0;
+  const out = await executeRun(
+    { ...base, dataDir: loaded },
+    { store: freshStore(), onEpoch: () => ++epochs === 1 && fs.rmSync(path.join(loaded, "train-images-idx3-ubyte")) },
+  );
+  assert.equal(epochs, 3);
+  assert.equal(fs.existsSync(path.join(loaded, "train-images-idx3-ubyte")), false);
+  assert.ok(out.status === "trained");
+  assert.deepEqual(metricsOf(out.run), metricsOf(reference));
+
+  // Stopped after epoch 1, the file vanishes, the run is resumed by a new process (`slt run`).
+  const resumed = copy("vanish-resumed");
+  const config = { ...base, dataDir: resumed };
+  const store = freshStore();
+  let seen = 0;
+  await assert.rejects(executeRun(config, { store, onEpoch: () => seen++, shouldStop: () => seen >= 1 }), RunStoppedError);
+  const images = path.join(resumed, "train-images-idx3-ubyte");
+  const kept = fs.readFileSync(images);
+  fs.rmSync(images);
+  const configFile = path.join(scratch, "vanish-config.json");
+  fs.writeFileSync(configFile, JSON.stringify(config));
+  const cli = path.join(__dirname, "..", "..", "src", "cli", "main.js");
+  const slt = () => spawnSync(process.execPath, [cli, "--store", store, "run", "--config", configFile, "--json"], { encoding: "utf8" });
+  const r = slt();
+  assert.equal(r.status, 2, r.stderr);
+  for (const m of ["MNIST incomplete", images, "dataDir"]) assert.ok(r.stderr.includes(m), `stderr mentions ${m}:\n${r.stderr}`);
+  assert.doesNotMatch(r.stderr, /\n\s+at .+[:(]\d/, "no stack trace");
+  const rs = new RunStore(store);
+  const id = runId(parseRunConfig(config));
+  assert.deepEqual(fs.readdirSync(rs.runDir(id)), ["checkpoint.bin"], "checkpoint kept; no failed.json, no lock, no result");
+  assert.equal(rs.describe(id).status, "interrupted");
+
+  fs.writeFileSync(images, kept);
+  const again = slt();
+  assert.equal(again.status, 0, again.stderr);
+  const run = JSON.parse(again.stdout) as StoredRun;
+  assert.equal(run.timings.resumedFromEpoch, 1);
+  assert.deepEqual(metricsOf(run), metricsOf(reference));
 });
