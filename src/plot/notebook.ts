@@ -7,7 +7,9 @@
  */
 import * as path from "node:path";
 import type { ObjectsSource } from "../analysis/stats";
-import { type Figure, figureToHtml } from "./plotly";
+import { type RunsInUse, runsInUse } from "../experiments/provenance";
+import type { StoredRun } from "../experiments/store";
+import { type Figure, escapeAttr, escapeHtml, figureToHtml } from "./plotly";
 import { type TableHtmlOptions, tableHtml } from "./table";
 
 /** The part of tslab's `display` used here. */
@@ -47,8 +49,44 @@ export function showHtml(html: string, fallbackText = "[html output]"): void {
   else console.log(fallbackText);
 }
 
-/** Displays a Plotly figure (bundle inlined with the first chart of the session). */
-export function show(figure: Figure): void {
+export interface ShowOptions {
+  /**
+   * The runs behind the figure, listed under it. Default: the runs of the latest
+   * `ensureRuns`/`getRuns`/`loadRuns` call in this kernel; `null`: list none.
+   */
+  runs?: readonly StoredRun[] | null;
+}
+
+/**
+ * The line under a chart naming the runs it was drawn from (ids, backends, tfjs versions),
+ * or "" when there are none. The ids sit in a <details> so hundreds of runs stay one line.
+ */
+export function provenanceHtml(runs: RunsInUse | undefined): string {
+  if (!runs || runs.ids.length === 0) return "";
+  const n = runs.ids.length;
+  return (
+    `<details class="slt-provenance" data-slt-runs="${escapeAttr(runs.ids.join(" "))}" data-slt-backends="${escapeAttr(runs.backends.join(" "))}" data-slt-tfjs="${escapeAttr(runs.tfjsVersions.join(" "))}" style="font-size:12px;color:#555;margin:2px 0 8px 0">` +
+    `<summary>drawn from ${n} run${n === 1 ? "" : "s"} · backend ${escapeHtml(runs.backends.join(", "))} · tfjs ${escapeHtml(runs.tfjsVersions.join(", "))}</summary>` +
+    `<code style="font-size:11px;word-break:break-all">${escapeHtml(runs.ids.join(" "))}</code></details>`
+  );
+}
+
+function runsFor(options: ShowOptions): RunsInUse | undefined {
+  if (options.runs === null) return undefined;
+  if (options.runs === undefined) return runsInUse();
+  return {
+    ids: [...new Set(options.runs.map((r) => r.id))],
+    backends: [...new Set(options.runs.map((r) => r.backend.name))],
+    tfjsVersions: [...new Set(options.runs.map((r) => r.backend.tfjsVersion))],
+    source: "",
+  };
+}
+
+/**
+ * Displays a Plotly figure (bundle inlined with the first chart of the session), with
+ * buttons to download it as PNG and SVG and a line naming the runs behind it.
+ */
+export function show(figure: Figure, options: ShowOptions = {}): void {
   const d = kernelDisplay();
   if (!d) {
     // No page to draw on: say what would have been shown rather than dumping ~5 MB of HTML.
@@ -56,7 +94,7 @@ export function show(figure: Figure): void {
     console.log(`[chart] ${title} (${figure.data.length} trace${figure.data.length === 1 ? "" : "s"}; not in a notebook)`);
     return;
   }
-  d.html(figureToHtml(figure));
+  d.html(figureToHtml(figure) + provenanceHtml(runsFor(options)));
 }
 
 /** Displays rows (array of objects or an arquero table) as an HTML table. */

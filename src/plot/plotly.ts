@@ -245,6 +245,25 @@ export interface FigureHtmlOptions {
 }
 
 /**
+ * A file name (without extension) from a figure or table title: "DR vs p <i>(mean)</i>" →
+ * "dr-vs-p-mean"; `fallback` when nothing is left.
+ */
+export function fileSlug(title: string | undefined, fallback = "figure"): string {
+  const slug = (title ?? "")
+    .replace(/<[^>]*>/g, " ")
+    .normalize("NFKD")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 80)
+    .replace(/-+$/, "");
+  return slug || fallback;
+}
+
+/** Scale of downloaded images (2: sharp enough for a paper at the chart's size). */
+export const IMAGE_SCALE = 2;
+
+/**
  * HTML for one chart: a <div class="slt-plot"> and the script that draws it,
  * preceded by the Plotly bundle when `includeBundle` calls for it.
  * NaN values become null, which Plotly draws as gaps.
@@ -255,7 +274,14 @@ export function figureToHtml(figure: Figure, options: FigureHtmlOptions = {}): s
   if (withBundle && mode === "auto") bundleEmitted = true;
   const id = options.id ?? `slt-plot-${idPrefix}-${++plotCounter}`;
   const layout: Layout = { margin: DEFAULT_MARGIN, ...figure.layout };
-  const config: Config = { ...DEFAULT_CONFIG, ...figure.config };
+  // The camera button saves a PNG named after the figure; a second button (added in the
+  // script, as it is a function) saves the same view as SVG.
+  const filename = fileSlug(figure.layout?.title?.text);
+  const config: Config = {
+    ...DEFAULT_CONFIG,
+    toImageButtonOptions: { format: "png", filename, scale: IMAGE_SCALE },
+    ...figure.config,
+  };
   const height = layout.height ?? DEFAULT_HEIGHT;
   const width = layout.width !== undefined ? `${layout.width}px` : "100%";
   const payload = scriptJson({ data: figure.data, layout, config });
@@ -271,6 +297,9 @@ export function figureToHtml(figure: Figure, options: FigureHtmlOptions = {}): s
     `    console.error("slt-workbench: Plotly bundle missing for " + ${idJson});\n` +
     `    return;\n` +
     `  }\n` +
+    `  var image = fig.config.toImageButtonOptions || {};\n` +
+    `  fig.config.modeBarButtonsToAdd = [{ name: "downloadSvg", title: "Download plot as SVG", icon: window.Plotly.Icons.disk,\n` +
+    `    click: function (gd) { window.Plotly.downloadImage(gd, { format: "svg", filename: image.filename, scale: image.scale }); } }];\n` +
     `  window.Plotly.newPlot(el, fig.data, fig.layout, fig.config);\n` +
     `})();`;
   const div = `<div class="slt-plot" id="${escapeAttr(id)}" style="width:${width};height:${height}px;"></div>`;

@@ -3,7 +3,7 @@
  * of arquero imports: anything with `objects()` is accepted structurally.
  */
 import type { ObjectsSource } from "../analysis/stats";
-import { escapeHtml } from "./plotly";
+import { escapeAttr, escapeHtml, fileSlug } from "./plotly";
 
 export interface TableHtmlOptions {
   /** Columns to show, in order; default: union of row keys in first-seen order. */
@@ -14,6 +14,25 @@ export interface TableHtmlOptions {
   digits?: number;
   /** Caption above the table. */
   caption?: string;
+  /**
+   * A "CSV" download link under the table with all its rows (not only the shown ones), named
+   * after this (default: the caption, else "table"); false: no link.
+   */
+  csv?: string | false;
+}
+
+function csvCell(v: unknown): string {
+  if (v === null || v === undefined) return "";
+  if (typeof v === "number") return Number.isFinite(v) ? String(v) : "";
+  const s = v instanceof Date ? v.toISOString() : typeof v === "object" ? JSON.stringify(v) : String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** RFC 4180 CSV of the rows over `columns`, numbers at full precision. */
+export function rowsToCsv(rows: readonly Row[], columns: readonly string[]): string {
+  const lines = [columns.map(csvCell).join(",")];
+  for (const r of rows) lines.push(columns.map((c) => csvCell(r[c])).join(","));
+  return `${lines.join("\n")}\n`;
 }
 
 type Row = Readonly<Record<string, unknown>>;
@@ -60,8 +79,18 @@ export function tableHtml(source: readonly object[] | ObjectsSource, options: Ta
       ? `\n<tfoot><tr><td colspan="${columns.length}">… ${more} more row${more === 1 ? "" : "s"} (${rows.length} in all)</td></tr></tfoot>`
       : "";
   const caption = options.caption ? `<caption>${escapeHtml(options.caption)}</caption>\n` : "";
+  let link = "";
+  if (options.csv !== false) {
+    // Every row and column, unrounded, whatever the table shows.
+    const all = [...columns];
+    const seen = new Set(all);
+    for (const r of rows) for (const k of Object.keys(r)) if (!seen.has(k)) seen.add(k) && all.push(k);
+    const name = `${fileSlug(options.csv ?? options.caption, "table")}.csv`;
+    const href = `data:text/csv;charset=utf-8,${encodeURIComponent(rowsToCsv(rows, options.columns ?? all))}`;
+    link = `\n<div class="slt-csv" style="font-size:12px;margin:2px 0 8px 0"><a download="${escapeAttr(name)}" href="${escapeAttr(href)}">CSV</a> · ${rows.length} row${rows.length === 1 ? "" : "s"}</div>`;
+  }
   return (
     `<table class="slt-table" style="border-collapse:collapse;font-variant-numeric:tabular-nums">\n` +
-    `${caption}<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody>${footer}\n</table>`
+    `${caption}<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody>${footer}\n</table>${link}`
   );
 }
