@@ -54,3 +54,15 @@ export {
   quadraticFit,
   holm,
 } from "./analysis/stats";
+export {
+  differenceVerdict,
+  correlationVerdict,
+  flatLevelVerdict,
+  boundVerdict,
+  settingMeans,
+  meansFamily,
+  judgeFamily,
+  combineOutcomes,
+  familyLevel,
+} from "./analysis/verdict";
+export type { Verdict, VerdictOutcome, ClaimText, Contrast, CorrelationFamily, SettingMean } from "./analysis/verdict";

@@ -312,6 +312,8 @@ export interface SlopeTest {
   se: number;
   /** Two-sided p-value of slope = 0. */
   p: number;
+  /** Residual standard deviation, √(SS_res / (n − 2)). */
+  residualStd: number;
   n: number;
 }
 
@@ -327,11 +329,21 @@ export function slopeTest(xs: readonly number[], ys: readonly number[], level = 
     ssRes += (ys[i] - fit.predict(xs[i])) ** 2;
   }
   const df = n - 2;
-  const se = df > 0 && sxx > 0 ? Math.sqrt(ssRes / df / sxx) : NaN;
+  const residualStd = df > 0 ? Math.sqrt(ssRes / df) : NaN;
+  const se = sxx > 0 ? residualStd / Math.sqrt(sxx) : NaN;
   const half = df > 0 ? studentTQuantile((1 + level) / 2, df) * se : NaN;
   // A perfect fit (se = 0) is as significant as it gets unless the slope is 0 too.
   const t = se > 0 ? fit.slope / se : se === 0 ? (fit.slope === 0 ? 0 : Math.sign(fit.slope) * Infinity) : NaN;
-  return { slope: fit.slope, intercept: fit.intercept, lo: fit.slope - half, hi: fit.slope + half, se, p: twoSidedP(t, df), n };
+  return {
+    slope: fit.slope,
+    intercept: fit.intercept,
+    lo: fit.slope - half,
+    hi: fit.slope + half,
+    se,
+    p: twoSidedP(t, df),
+    residualStd,
+    n,
+  };
 }
 
 export interface QuadraticFit {
