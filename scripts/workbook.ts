@@ -1,8 +1,9 @@
 /**
  * The workbook runner behind `npm run workbook`: executes notebooks headless
- * with `jupyter nbconvert --execute` on the repo's own tslab kernel, renders a
- * self-contained HTML per notebook and an index page, and fails (non-zero
- * exit, real cell error printed) when any cell fails.
+ * with `jupyter nbconvert --execute` on the repo's own tslab kernel, renders an
+ * HTML page per notebook (light: one plotly.min.js shared beside them; or
+ * --self-contained) and an index page, and fails (non-zero exit, real cell
+ * error printed) when any cell fails.
  *
  *   npm run workbook -- [--scale quick|standard|full] [--timeout SECONDS] [--out DIR] [NOTEBOOK ...]
  *
@@ -16,6 +17,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { plotlyBundlePath, plotlyBundleScript } from "../src/plot/plotly";
 import { RECORD_ENV } from "../src/workbook/record";
 import { claimsTableHtml, clearPageResults, readPublished, writePageResults } from "../src/workbook/published";
 
@@ -68,6 +70,8 @@ export interface RunnerOptions {
   timeout: number;
   jupyter: string;
   failFast: boolean;
+  /** Keep each page single-file (Plotly inlined, ~5 MB) instead of sharing plotly.min.js beside the pages. */
+  selfContained: boolean;
 }
 
 const KERNEL_NAME = "tslab";
@@ -172,6 +176,71 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): 
 }
 
 // ---------------------------------------------------------------------------
+// Provenance and light pages.
+
+/** What every rendered page states about how it was made (the charts add their run ids). */
+export interface PageProvenance {
+  /** Commit of the checkout, or null outside a git checkout. */
+  commit: string | null;
+  /** Whether tracked files differed from the commit. */
+  dirty: boolean | null;
+  /** @tensorflow/tfjs version installed. */
+  tfjs: string;
+  scale: string;
+  /** The run store (or export file) the notebooks read, relative to the repo when inside it. */
+  store: string;
+  /** When the page was made (ISO). */
+  date: string;
+}
+
+function git(root: string, args: string[]): string | null {
+  const r = spawnSync("git", ["-C", root, ...args], { encoding: "utf8" });
+  return r.status === 0 ? r.stdout : null;
+}
+
+/** Commit, dirty flag, tfjs version, scale, store and date for the pages of one run of the runner. */
+export function pageProvenance(root: string, scale: string, env: NodeJS.ProcessEnv = process.env): PageProvenance {
+  const commit = git(root, ["rev-parse", "HEAD"])?.trim() || null;
+  const status = commit ? git(root, ["status", "--porcelain", "--untracked-files=no"]) : null;
+  const storeAbs = path.resolve(env.SLT_STORE?.trim() ? env.SLT_STORE : path.join(root, "runs"));
+  const rel = path.relative(root, storeAbs);
+  let tfjs = "unknown";
+  try {
+    tfjs = (JSON.parse(fs.readFileSync(require.resolve("@tensorflow/tfjs/package.json", { paths: [root] }), "utf8")) as { version: string })
+      .version;
+  } catch {
+    // not installed: the page says so
+  }
+  return {
+    commit,
+    dirty: status === null ? null : status.trim() !== "",
+    tfjs,
+    scale,
+    store: rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : storeAbs,
+    date: new Date().toISOString(),
+  };
+}
+
+/** The file light pages load Plotly from, beside them. */
+export const SHARED_PLOTLY = "plotly.min.js";
+
+/**
+ * Replaces the Plotly bundle inlined in a rendered page by `<script src="plotly.min.js">`
+ * and writes that file beside the page (once). Returns the page's size afterwards.
+ */
+export function lightenPage(htmlFile: string): number {
+  const html = fs.readFileSync(htmlFile, "utf8");
+  const bundle = plotlyBundleScript();
+  if (html.includes(bundle)) {
+    const shared = path.join(path.dirname(htmlFile), SHARED_PLOTLY);
+    if (!fs.existsSync(shared) || fs.statSync(shared).size !== fs.statSync(plotlyBundlePath()).size)
+      fs.copyFileSync(plotlyBundlePath(), shared);
+    fs.writeFileSync(htmlFile, html.split(bundle).join(`<script type="text/javascript" src="${SHARED_PLOTLY}"></script>`));
+  }
+  return fs.statSync(htmlFile).size;
+}
+
+// ---------------------------------------------------------------------------
 // One notebook.
 
 function fmtSeconds(s: number): string {
@@ -223,6 +292,7 @@ export async function runNotebook(file: string, opts: RunnerOptions): Promise<In
     SLT_WORKBOOK_REPORT: reportFile,
     SLT_WORKBOOK_PARTIAL: partialFile,
     SLT_WORKBOOK_TITLE: title,
+    SLT_WORKBOOK_PROVENANCE: JSON.stringify(pageProvenance(opts.root, opts.scale)),
   });
   try {
     const code = await run(
@@ -280,6 +350,7 @@ export async function runNotebook(file: string, opts: RunnerOptions): Promise<In
       );
       if (renderCode === 0 && fs.existsSync(htmlOut)) {
         entry.html = path.basename(htmlOut);
+        if (!opts.selfContained) lightenPage(htmlOut);
         // Verdicts, run ids and CSVs are published only beside a page that ran through.
         if (entry.status === "ok") writePageResults(opts.outDir, name, opts.scale, recordDir);
       } else if (entry.status === "ok") {
@@ -401,13 +472,15 @@ function writeIndex(root: string, outDir: string, results: Map<string, IndexEntr
 const USAGE = `usage: npm run workbook -- [options] [NOTEBOOK ...]
 
 Executes notebooks (default: all notebooks/*.ipynb) headless and writes the
-executed notebook, a self-contained HTML page per notebook and index.html.
+executed notebook, an HTML page per notebook and index.html.
 
   NOTEBOOK            a path, a file in notebooks/, a name without .ipynb, or a unique prefix ("00")
   --scale quick|standard|full  experiment size passed to notebooks as SLT_SCALE (default: $SLT_SCALE or quick)
   --timeout SECONDS   per-cell timeout, 0 = none (default: $SLT_CELL_TIMEOUT, else 3600 quick / 172800 full)
   --out DIR           output folder (default: workbook/)
   --fail-fast         stop after the first failing notebook
+  --self-contained    single-file pages (Plotly inlined in each, ~5 MB) to send by e-mail; default: light
+                      pages that share one plotly.min.js beside them (publish the whole folder)
   --list              list the notebooks and exit
   -h, --help          this text
 
@@ -438,6 +511,7 @@ export async function main(argv: string[]): Promise<number> {
         timeout: { type: "string" },
         out: { type: "string" },
         "fail-fast": { type: "boolean", default: false },
+        "self-contained": { type: "boolean", default: false },
         list: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -459,6 +533,7 @@ export async function main(argv: string[]): Promise<number> {
       timeout: parseTimeout(args.values.timeout ?? process.env.SLT_CELL_TIMEOUT, scale),
       jupyter: findJupyter(),
       failFast: args.values["fail-fast"] ?? false,
+      selfContained: args.values["self-contained"] ?? false,
     };
     files = args.positionals.length ? args.positionals.map((a) => resolveNotebook(root, a)) : listNotebooks(root);
   } catch (e) {

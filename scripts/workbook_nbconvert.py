@@ -22,6 +22,7 @@ Environment (all optional, set by the runner):
   SLT_WORKBOOK_REPORT   path for the JSON report
   SLT_WORKBOOK_PARTIAL  path for the partially executed notebook on failure
   SLT_WORKBOOK_TITLE    notebook title to store in the executed notebook
+  SLT_WORKBOOK_PROVENANCE  JSON: commit, dirty, tfjs, scale, store, date (shown on the page)
   SLT_SCALE             recorded in the notebook metadata (the kernel reads it too)
 With SLT_WORKBOOK_REPORT set, a failure exits with status 1 after printing
 the error instead of raising, so the terminal is not flooded by nbconvert's
@@ -44,6 +45,8 @@ ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 # One transient line: dim on, text, reset (and its newline).
 TRANSIENT = re.compile(r"\x1b\[2m[^\n]*?\x1b\[0m\n?")
 SOURCE_EXCERPT_LINES = 12
+PROV_BACKENDS = re.compile(r'data-slt-backends="([^"]*)"')
+PROV_RUNS = re.compile(r'data-slt-runs="([^"]*)"')
 
 
 def _say(line=""):
@@ -246,6 +249,27 @@ class WorkbookExecutePreprocessor(ExecutePreprocessor):
             _say("  │   " + line)
         _say("")
 
+    def _provenance(self, nb):
+        # What the runner knows (commit, tfjs, scale, store, date), plus the backends and runs
+        # the charts name (src/plot's provenance line under each chart).
+        try:
+            prov = json.loads(os.environ.get("SLT_WORKBOOK_PROVENANCE", "") or "{}")
+        except ValueError:
+            prov = {}
+        backends, runs = [], []
+        for cell in nb.cells:
+            for o in cell.get("outputs", []):
+                html = o.get("data", {}).get("text/html", "")
+                if isinstance(html, list):
+                    html = "".join(html)
+                for b in PROV_BACKENDS.findall(html):
+                    backends.extend(x for x in b.split() if x not in backends)
+                for r in PROV_RUNS.findall(html):
+                    runs.extend(x for x in r.split() if x not in runs)
+        prov["backends"] = backends
+        prov["runs"] = len(runs)
+        return prov
+
     def _finish(self, nb, meta, started):
         meta["finished"] = _now()
         meta["seconds"] = round(time.monotonic() - started, 3)
@@ -254,6 +278,7 @@ class WorkbookExecutePreprocessor(ExecutePreprocessor):
         meta["cellSeconds"] = self._timings
         if nb.metadata.get("title"):
             meta["title"] = nb.metadata["title"]
+        meta["provenance"] = self._provenance(nb)
         # The HTML template reads this to draw its status banner.
         nb.metadata["slt_workbook"] = meta
 

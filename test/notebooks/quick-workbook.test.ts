@@ -47,7 +47,8 @@ describe("quick workbook", { skip, timeout: 30 * 60_000 }, () => {
     it(`${name}: every chart draws in headless Chromium, offline, without errors`, async () => {
       const file = path.join(out, "wb", `${name}.html`);
       assert.ok(fs.existsSync(file), `${name}.html was not rendered`);
-      const { probe, uncaught, output } = await probePage(findChromium()!, fs.readFileSync(file, "utf8"), out);
+      // In the page's folder, so that the plotly.min.js the pages share is found.
+      const { probe, uncaught, output } = await probePage(findChromium()!, fs.readFileSync(file, "utf8"), path.join(out, "wb"));
       assert.ok(probe, `the probe did not report:\n${output.slice(-3000)}`);
       assert.ok(probe.charts > 0, `${name} shows no chart`);
       assert.deepEqual(probe.errors, []);

@@ -96,6 +96,8 @@ export interface Probe {
 /**
  * Open a rendered page in headless Chromium with the network blocked and report what the
  * probe saw: charts on the page, charts Plotly drew (main-svg present), and every error.
+ * The probed copy is written into `workDir`: pass the page's own folder for pages that load
+ * files beside them (plotly.min.js).
  */
 export async function probePage(
   chromium: string,

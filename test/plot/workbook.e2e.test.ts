@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { IndexEntry } from "../../scripts/workbook";
+import { type IndexEntry, SHARED_PLOTLY } from "../../scripts/workbook";
 import { type Run, count, findChromium, notebookToolsMissing, probePage, repoRoot, runProcess } from "./chromium";
 
 const chromium = findChromium();
@@ -40,10 +40,28 @@ describe("workbook end to end", { skip, timeout: 15 * 60_000 }, () => {
     assert.match(smoke.output, /✔ 00-smoke ok/);
   });
 
-  it("writes the executed notebook, a self-contained HTML page and the index", () => {
+  it("writes the executed notebook, a light HTML page sharing plotly.min.js, and the index", () => {
     const wb = path.join(out, "wb");
     const html = fs.readFileSync(path.join(wb, "00-smoke.html"), "utf8");
-    assert.equal(count(html, BUNDLE_MARKER), 1, "Plotly bundle inlined exactly once");
+    assert.equal(count(html, BUNDLE_MARKER), 0, "no Plotly bundle inside the page");
+    assert.equal(
+      count(html, `<script type="text/javascript" src="${SHARED_PLOTLY}"></script>`),
+      1,
+      "Plotly loaded once, from beside the page",
+    );
+    assert.ok(Buffer.byteLength(html) <= 1024 * 1024, `the page itself is at most 1 MB (${Buffer.byteLength(html)} bytes)`);
+    assert.equal(count(fs.readFileSync(path.join(wb, SHARED_PLOTLY), "utf8"), BUNDLE_MARKER), 1, "plotly.min.js beside the page");
+    // Provenance: commit, tfjs, backend, scale, store and date on the page; run ids under each chart.
+    const nbMeta = JSON.parse(fs.readFileSync(path.join(wb, "00-smoke.ipynb"), "utf8")) as {
+      metadata: { slt_workbook: { provenance: { commit: string | null; tfjs: string; scale: string; store: string; date: string } } };
+    };
+    const prov = nbMeta.metadata.slt_workbook.provenance;
+    assert.match(prov.commit ?? "", /^[0-9a-f]{40}$/);
+    assert.match(prov.tfjs, /^\d+\.\d+\.\d+/);
+    assert.equal(prov.scale, "quick");
+    assert.ok(html.includes(`data-slt-commit="${prov.commit}"`), "commit on the page");
+    assert.ok(html.includes(`tfjs ${prov.tfjs}`), "tfjs version on the page");
+    assert.match(html, /scale quick · store <code>[^<]+<\/code>/);
     assert.equal(count(html, 'class="slt-plot"'), SMOKE_CHARTS);
     assert.doesNotMatch(html, /<script[^>]+src="https?:/, "no scripts from the network");
     assert.ok(html.includes('data-slt-status="ok"'), "status banner");
@@ -63,7 +81,8 @@ describe("workbook end to end", { skip, timeout: 15 * 60_000 }, () => {
   it("draws every chart in headless Chromium, offline, without console errors", async () => {
     const html = fs.readFileSync(path.join(out, "wb", "00-smoke.html"), "utf8");
     assert.ok(html.includes("<head>"));
-    const { probe, uncaught, output } = await probePage(chromium!, html, out);
+    // In the page's folder, so that its plotly.min.js is found.
+    const { probe, uncaught, output } = await probePage(chromium!, html, path.join(out, "wb"));
     assert.ok(probe, `the probe did not report:\n${output.slice(-3000)}`);
     assert.deepEqual(probe.errors, []);
     assert.equal(probe.charts, SMOKE_CHARTS);

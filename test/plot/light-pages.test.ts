@@ -1,0 +1,53 @@
+/**
+ * Light pages: the runner swaps the Plotly bundle inlined in a rendered page for one shared
+ * plotly.min.js beside it; the page stays interactive and offline. (`--self-contained`
+ * skips this step and keeps the single-file page.)
+ */
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { after, describe, it } from "node:test";
+import { SHARED_PLOTLY, lightenPage } from "../../scripts/workbook";
+import { figureToHtml, plotlyBundlePath } from "../../src/plot";
+import { findChromium, probePage } from "./chromium";
+
+const figure = (title: string) => ({ data: [{ type: "scatter" as const, x: [1, 2], y: [3, 4] }], layout: { title: { text: title } } });
+
+describe("light pages", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "slt-light-"));
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const page = (name: string) => {
+    // As a rendered notebook holds them: the bundle once, with the first chart.
+    const html = `<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head><body>\n${figureToHtml(figure("a"), { includeBundle: true })}\n${figureToHtml(figure("b"), { includeBundle: false })}\n</body></html>\n`;
+    fs.writeFileSync(path.join(dir, name), html);
+    return path.join(dir, name);
+  };
+
+  it("moves the bundle into one plotly.min.js shared by the pages of a folder", () => {
+    const one = page("one.html");
+    const two = page("two.html");
+    const before = fs.statSync(one).size;
+    assert.ok(before > 1024 * 1024, "a self-contained page carries the ~5 MB bundle");
+    const after1 = lightenPage(one);
+    const after2 = lightenPage(two);
+    assert.ok(after1 < 100 * 1024 && after2 < 100 * 1024, `light pages are small (${after1}, ${after2} bytes)`);
+    assert.deepEqual(fs.readFileSync(path.join(dir, SHARED_PLOTLY)), fs.readFileSync(plotlyBundlePath()));
+    assert.equal(fs.readFileSync(one, "utf8").split(`src="${SHARED_PLOTLY}"`).length - 1, 1);
+    assert.equal(lightenPage(one), after1, "lightening twice changes nothing");
+  });
+
+  it(
+    "a light page draws its charts offline in headless Chromium",
+    { skip: findChromium() === undefined ? "chromium is not installed" : false, timeout: 120_000 },
+    async () => {
+      const html = fs.readFileSync(path.join(dir, "one.html"), "utf8");
+      const { probe, uncaught, output } = await probePage(findChromium()!, html, dir);
+      assert.ok(probe, output.slice(-2000));
+      assert.deepEqual(probe.errors, []);
+      assert.equal(probe.charts, 2);
+      assert.equal(probe.drawn, 2);
+      assert.deepEqual(uncaught, []);
+    },
+  );
+});
