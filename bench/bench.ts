@@ -13,10 +13,10 @@
  *
  *   node dist/bench/bench.js [--quick] [--models lenet300,conv2,conv4] [--no-pytorch]
  *                            [--sweep lenet300,conv2|none] [--procs N] [--steps N]
- *                            [--out file.json] [--profile] [--wasm-threads N]
+ *                            [--out file.json] [--profile] [--threads N]
  * --quick: a few steps per model (a smoke check, not a measurement); --profile: every kernel
- * of the profiled step; --wasm-threads N: extra rows with the experimental threaded wasm
- * loader of bench/wasm-threads.ts. Progress goes to stderr, the table to stdout.
+ * of the profiled step; --threads N: the wasm thread count of the extra threaded rows
+ * (default: all cores; 1 = no threaded rows). Progress goes to stderr, the table to stdout.
  */
 import { fork } from "node:child_process";
 import * as fs from "node:fs";
@@ -29,7 +29,6 @@ import { loadMnist } from "../src/data/mnist";
 import type { DataSplits } from "../src/data/types";
 import { BENCH_MODELS, type BenchModel, type BookkeepingCost, type StepProfile, StepSession, median } from "./session";
 import { type PytorchVariant, pytorchUnavailable, runPytorch } from "./pytorch";
-import { registerThreadedWasm } from "./wasm-threads";
 
 const BATCH = 128;
 const KEEP = 0.5;
@@ -62,7 +61,7 @@ interface Options {
   out: string | null;
   /** Print every kernel of the profiled step, not just the top 3. */
   profile: boolean;
-  /** > 1: also time each model with the experimental threaded wasm loader. */
+  /** > 1: also time each model with the threaded wasm backend, this many threads. */
   wasmThreads: number;
 }
 
@@ -95,7 +94,8 @@ function parseOptions(argv: string[]): Options {
       steps: { type: "string" },
       out: { type: "string" },
       profile: { type: "boolean", default: false },
-      "wasm-threads": { type: "string" },
+      threads: { type: "string" },
+      "wasm-threads": { type: "string" }, // the old name of --threads
       help: { type: "boolean", default: false },
     },
   });
@@ -103,7 +103,7 @@ function parseOptions(argv: string[]): Options {
     process.stdout.write(
       "usage: node dist/bench/bench.js [--quick] [--models lenet300,conv2,conv4] [--sweep lenet300,conv2|none]\n" +
         "                                [--no-pytorch] [--procs N] [--steps N] [--out bench.json] [--profile]\n" +
-        "                                [--wasm-threads N   (experimental threaded wasm loader, extra rows)]\n",
+        "                                [--threads N   (wasm threads of the extra threaded rows; default: all cores; 1 = none)]\n",
     );
     process.exit(0);
   }
@@ -112,8 +112,9 @@ function parseOptions(argv: string[]): Options {
   const sweepModels = values.sweep === "none" ? [] : parseModels(values.sweep, sweepDefault, "--sweep");
   const procs = values.procs === undefined ? os.cpus().length : Number(values.procs);
   if (!Number.isInteger(procs) || procs < 1) usage(`--procs must be a whole number ≥ 1, got ${values.procs}`);
-  const wasmThreads = values["wasm-threads"] === undefined ? 0 : Number(values["wasm-threads"]);
-  if (!Number.isInteger(wasmThreads) || wasmThreads < 0) usage(`--wasm-threads must be a whole number ≥ 0, got ${values["wasm-threads"]}`);
+  const threadsArg = values.threads ?? values["wasm-threads"];
+  const wasmThreads = threadsArg === undefined ? os.cpus().length : Number(threadsArg);
+  if (!Number.isInteger(wasmThreads) || wasmThreads < 1) usage(`--threads must be a whole number ≥ 1, got ${threadsArg}`);
   const steps = values.steps === undefined ? null : Number(values.steps);
   if (steps !== null && (!Number.isInteger(steps) || steps < 1)) usage(`--steps must be a whole number ≥ 1, got ${values.steps}`);
   return {
@@ -161,7 +162,7 @@ interface WorkerSpec {
   warmup: number;
   seed: number;
   quick: boolean;
-  /** > 1: the experimental threaded wasm loader (bench/wasm-threads.ts). */
+  /** > 1: the threaded wasm backend with this many threads. */
   wasmThreads: number;
 }
 interface WorkerReady {
@@ -185,8 +186,7 @@ async function workerMain(specJson: string): Promise<void> {
   const spec = JSON.parse(specJson) as WorkerSpec;
   const send = (m: WorkerMessage) => process.send?.(m);
   try {
-    if (spec.wasmThreads > 1) registerThreadedWasm(spec.wasmThreads);
-    const backend = await initBackend(spec.wasmThreads > 1 ? "wasm" : "auto");
+    const backend = await initBackend(spec.wasmThreads > 1 ? "wasm" : "auto", { threads: Math.max(1, spec.wasmThreads) });
     const data = await loadMnist({ validationFraction: 0, seed: 0, limitTrain: spec.quick ? BATCH * 8 : 0, limitTest: 1 });
     const session = new StepSession(spec.model, data, { batch: BATCH, keep: KEEP, seed: spec.seed });
     for (let i = 0; i < spec.warmup; i++) session.step();
@@ -269,7 +269,7 @@ interface ModelRow {
   /** tf.memory().numTensors after each timed step: min and max. */
   tensorsMin: number;
   tensorsMax: number;
-  /** The same model with the experimental threaded wasm loader (--wasm-threads). */
+  /** The same model on the threaded wasm backend (--threads), in a child process. */
   threaded?: { engine: string; imgPerS: number } | { error: string };
 }
 
@@ -297,7 +297,7 @@ interface MemoryCheck {
 interface BenchReport {
   command: string;
   date: string;
-  machine: { cpus: number; cpuModel: string; loadAverage: number[] };
+  machine: { cpus: number; cpuModel: string; loadAverage: number[]; loadAverageEnd?: number[] };
   engine: string;
   engineShort: string;
   backend: BackendInfo;
@@ -386,7 +386,8 @@ function render(r: BenchReport): string {
     `slt-workbench bench: Edge-Popup training speed on MNIST, batch ${BATCH}, keep ${KEEP}, signed-constant weights, SGD (momentum 0.9, wd 5e-4)`,
   );
   out.push(
-    `machine: ${r.machine.cpus} × ${r.machine.cpuModel}; load average at start ${r.machine.loadAverage.map((x) => x.toFixed(2)).join(" ")}`,
+    `machine: ${r.machine.cpus} × ${r.machine.cpuModel}; load average at start ${r.machine.loadAverage.map((x) => x.toFixed(2)).join(" ")}` +
+      (r.machine.loadAverageEnd ? `, at end ${r.machine.loadAverageEnd.map((x) => x.toFixed(2)).join(" ")}` : ""),
   );
   out.push(`engine:  ${r.engine}`);
   out.push(`pytorch: ${r.pytorch}`);
@@ -416,14 +417,14 @@ function render(r: BenchReport): string {
           main,
           [
             row.model,
-            `${t.engine} (exp.)`,
+            t.engine,
             `${row.steps}`,
             fmt(t.imgPerS),
             fmt(row.pytorch.sort ?? NaN),
             ratio(t.imgPerS, row.pytorch.sort),
             fmt(row.pytorch.kthvalue ?? NaN),
             ratio(t.imgPerS, row.pytorch.kthvalue),
-            "experimental threaded wasm loader (bench/wasm-threads.ts)",
+            "same step, threaded wasm backend (own process)",
           ],
         ];
       }),
@@ -437,9 +438,13 @@ function render(r: BenchReport): string {
   } else {
     out.push("(img/s = batch / median step time; PyTorch ran the same step counts.)");
   }
+  const ptThreads = r.machine.cpus;
+  out.push(
+    `(vs sort, vs kth: the row's img/s ÷ PyTorch's img/s for the same model and steps, with EP's reference mask by full sort and with the efficient kthvalue mask. PyTorch single runs use ${ptThreads} thread${ptThreads === 1 ? "" : "s"}: a 1T row compares one tfjs thread against them, a ${ptThreads}T row equal thread counts.)`,
+  );
   for (const row of r.rows) for (const e of row.pytorchErrors) out.push(`  ${row.model}: PyTorch failed: ${e}`);
   for (const row of r.rows)
-    if (row.threaded && "error" in row.threaded) out.push(`  ${row.model}: threaded wasm loader failed: ${row.threaded.error}`);
+    if (row.threaded && "error" in row.threaded) out.push(`  ${row.model}: threaded wasm backend failed: ${row.threaded.error}`);
   if (r.sweep.length) {
     out.push("");
     out.push(
@@ -460,6 +465,7 @@ function render(r: BenchReport): string {
         ]),
       ),
     );
+    out.push("(vs kth: tfjs summed img/s ÷ PyTorch kthvalue summed img/s, both one 1-thread process per core.)");
     for (const s of r.sweep) if (s.pytorchError) out.push(`  ${s.model}: PyTorch sweep failed: ${s.pytorchError}`);
   }
   if (r.profileAll) {
@@ -567,7 +573,7 @@ async function main(argv: string[]): Promise<void> {
       }
     }
     if (opts.wasmThreads > 1) {
-      log(`bench: ${model}: tfjs with the experimental threaded wasm loader, ${opts.wasmThreads} threads`);
+      log(`bench: ${model}: tfjs, threaded wasm backend, ${opts.wasmThreads} threads`);
       try {
         const t = await runWorkers(1, { model, steps: plan.steps, warmup: plan.warmup, quick: opts.quick, wasmThreads: opts.wasmThreads });
         row.threaded = { engine: t.engine, imgPerS: t.imgPerS };
@@ -609,6 +615,7 @@ async function main(argv: string[]): Promise<void> {
     report.memory = memoryCheck("lenet300", data, steps);
   }
 
+  report.machine.loadAverageEnd = os.loadavg();
   process.stdout.write(`${render(report)}\n`);
   if (opts.out) {
     fs.mkdirSync(path.dirname(path.resolve(opts.out)), { recursive: true });

@@ -14,6 +14,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import { exportFormat, readExportFile, pickRuns } from "../experiments/exchange";
 import { noteRunsInUse } from "../experiments/provenance";
+import { wasmThreadsInUse } from "../engine/backend";
 import { checkConfigAgainstRegistries, executeRun } from "../experiments/run";
 import { RunStore, type StoredRun } from "../experiments/store";
 import { type SweepEvent, runSweep, workerScript } from "../experiments/sweep";
@@ -520,6 +521,8 @@ export async function ensureRuns(configs: ReadonlyArray<RunConfigInput | RunConf
       for (;;) {
         const outcome = await executeRun(config, {
           store,
+          // Training here, one run at a time: every core (or what the running backend has).
+          threads: wasmThreadsInUse() ?? os.cpus().length,
           onStart: (info) => onEvent({ kind: "start", index, of, id, config, resumedFromEpoch: info.resumedFromEpoch }),
           onEpoch: (metrics) => onEvent({ kind: "epoch", index, of, id, config, epochs, metrics }),
         });

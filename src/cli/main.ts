@@ -4,6 +4,7 @@
  * for bad input (exit code 2) and keeps stack traces for real bugs (exit code 1).
  */
 import * as fs from "node:fs";
+import * as os from "node:os";
 import { Command, CommanderError } from "commander";
 import { availableBackends, initBackend } from "../engine/backend";
 import { SltError, isSltError } from "../errors";
@@ -18,6 +19,13 @@ import { planCycles } from "../iep/schedule";
 import { addConfigOptions, configFromOptions } from "./options";
 import { RunProgress, epochLine, formatPercent, table } from "./progress";
 import { sweepCommand } from "./sweep";
+
+/** --threads: a whole number ≥ 1, or a usage error naming the option. */
+function parseThreads(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new SltError("usage", `--threads must be a whole number ≥ 1, got "${value}".`, "threads");
+  return n;
+}
 
 function readConfigFile(file: string | undefined): Record<string, unknown> {
   if (!file) return {};
@@ -114,7 +122,8 @@ export function buildProgram(): Command {
     .description("Train one run (or fetch it from the store if it is finished; resume it if it was interrupted)")
     .option("--config <file>", "JSON file with config fields; command-line options override it")
     .option("--json", "Print the stored run as JSON on stdout")
-    .option("--dry-run", "Validate the config and print it with its run id, without training");
+    .option("--dry-run", "Validate the config and print it with its run id, without training")
+    .option("--threads <n>", "Threads of the wasm backend (default: all cores); results do not depend on it", parseThreads);
   addConfigOptions(run);
   run.action(async (opts: Record<string, unknown>) => {
     const storeDir = (program.opts().store as string | undefined) ?? defaultStoreDir();
@@ -129,9 +138,10 @@ export function buildProgram(): Command {
     const cycles = planCycles(config).length;
     const outcome = await executeRun(config, {
       store: storeDir,
+      threads: (opts.threads as number | undefined) ?? os.cpus().length,
       onStart: (info) => {
         process.stderr.write(
-          `run ${info.id}: ${config.method} ${config.model} on ${config.dataset}, keepFraction ${config.keepFraction}, backend ${info.backend.name}${info.resumedFromEpoch ? `, resuming after epoch ${info.resumedFromEpoch}` : ""}\n`,
+          `run ${info.id}: ${config.method} ${config.model} on ${config.dataset}, keepFraction ${config.keepFraction}, backend ${info.backend.name} (${info.backend.threads} thread${info.backend.threads === 1 ? "" : "s"})${info.resumedFromEpoch ? `, resuming after epoch ${info.resumedFromEpoch}` : ""}\n`,
         );
         progress.start(totalEpochs(config) * info.stepsPerEpoch, info.resumedFromEpoch * info.stepsPerEpoch, cycles);
       },
@@ -253,9 +263,10 @@ export function buildProgram(): Command {
     .command("info")
     .description("Backends available and the one that will run (threads, SIMD); models; data sets")
     .option("--backend <name>", "Backend to try (default: auto)", "auto")
-    .action(async (opts: { backend: string }) => {
+    .option("--threads <n>", "Threads of the wasm backend to try (default: all cores)", parseThreads)
+    .action(async (opts: { backend: string; threads?: number }) => {
       const available = availableBackends();
-      const info = await initBackend(opts.backend as RunConfig["backend"]);
+      const info = await initBackend(opts.backend as RunConfig["backend"], { threads: opts.threads ?? os.cpus().length });
       const lines = [
         `backends available: ${available.join(", ")}`,
         `backend that runs:  ${info.name} (tfjs ${info.tfjsVersion}, package ${info.backendVersion})`,

@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { SltError } from "../errors";
+import { registerThreadedWasm, threadedWasmUnavailable } from "./wasm-threads";
 
 export type BackendName = "tensorflow-gpu" | "tensorflow" | "wasm" | "cpu";
 export type BackendPreference = "auto" | BackendName;
@@ -73,12 +74,36 @@ export function availableBackends(): BackendName[] {
   return out;
 }
 
+export interface BackendOptions {
+  /**
+   * Threads of the wasm backend (XNNPACK's pool); 1 = the package's single-threaded build.
+   * Fixed for the life of the process once the wasm backend has started.
+   */
+  threads?: number;
+}
+
+/** Threads of the wasm backend once started in this process (its pool cannot be resized). */
+let wasmStartedWith: number | null = null;
+
 /**
  * Set up the backend once per process. `auto` takes the first that loads in
  * BACKEND_ORDER. Asking for a backend that cannot load is an error, not a silent fallback,
  * since results are compared across backends.
  */
-export async function initBackend(preference: BackendPreference = "auto", wasmThreads?: number): Promise<BackendInfo> {
+export async function initBackend(preference: BackendPreference = "auto", options: BackendOptions = {}): Promise<BackendInfo> {
+  const asked = options.threads;
+  if (asked !== undefined && (!Number.isInteger(asked) || asked < 1)) {
+    throw new SltError("config", `threads must be a whole number ≥ 1, got ${asked}.`, "threads");
+  }
+  const threads = asked ?? wasmStartedWith ?? 1;
+  const wantsWasm = preference === "wasm" || (preference === "auto" && active?.name === "wasm");
+  if (wantsWasm && wasmStartedWith !== null && wasmStartedWith !== threads) {
+    throw new SltError(
+      "usage",
+      `The wasm backend already runs with ${wasmStartedWith} thread(s) in this process and cannot change to ${threads}: start a new process (a sweep worker, a fresh kernel) for another thread count.`,
+      "threads",
+    );
+  }
   if (active && (preference === "auto" || preference === active.name)) return active;
   const available = availableBackends();
   const candidates = preference === "auto" ? BACKEND_ORDER.filter((b) => available.includes(b)) : [preference];
@@ -91,13 +116,15 @@ export async function initBackend(preference: BackendPreference = "auto", wasmTh
     try {
       if (name === "tensorflow-gpu" || name === "tensorflow") {
         tryRequire(PACKAGE_OF[name]);
-      } else if (name === "wasm") {
-        const wasm = tryRequire("@tensorflow/tfjs-backend-wasm") as { setThreadsCount?: (n: number) => void } | null;
-        if (wasm?.setThreadsCount && wasmThreads) wasm.setThreadsCount(wasmThreads);
+      } else if (name === "wasm" && wasmStartedWith === null && threads > 1) {
+        const why = threadedWasmUnavailable();
+        if (why) throw new Error(`threaded wasm unavailable: ${why}`);
+        registerThreadedWasm(threads);
       }
       const ok = await tf.setBackend(name);
       if (!ok) throw new Error("setBackend returned false");
       await tf.ready();
+      if (name === "wasm" && wasmStartedWith === null) wasmStartedWith = threads;
       active = await describe(name, available);
       return active;
     } catch (e) {
@@ -125,6 +152,11 @@ async function describe(name: BackendName, available: BackendName[]): Promise<Ba
     tfjsVersion: tf.version.tfjs,
     backendVersion: packageVersion(PACKAGE_OF[name]),
   };
+}
+
+/** Threads the wasm backend started with in this process, or null if it has not started. */
+export function wasmThreadsInUse(): number | null {
+  return wasmStartedWith;
 }
 
 /** The backend in use; throws if initBackend has not run. */

@@ -23,6 +23,12 @@ export interface RunOptions {
   onEpoch?(m: EpochMetrics): void;
   /** Called once the run starts training (after data and backend are ready). */
   onStart?(info: { id: string; config: RunConfig; backend: BackendInfo; resumedFromEpoch: number; stepsPerEpoch: number }): void;
+  /**
+   * Threads of the wasm backend (default 1). Not part of the run's identity: threaded runs
+   * give bit-identical metrics (test/engine/threads.test.ts); the count is stored in the
+   * run's backend info.
+   */
+  threads?: number;
   /** Lock age after which another process's lock counts as abandoned. */
   staleLockMs?: number;
   /**
@@ -117,7 +123,7 @@ export async function executeRun(input: RunConfigInput | RunConfig, options: Run
       "batchSize",
     );
   }
-  const backend = await initBackend(config.backend);
+  const backend = await initBackend(config.backend, { threads: options.threads });
 
   const lock = store.lock(id, options.staleLockMs);
   if (!lock) return { status: "busy", id };

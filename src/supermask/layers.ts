@@ -58,12 +58,14 @@ export function maskedWeight(weight: tf.Tensor, mask: tf.Tensor, scores: tf.Tens
 /**
  * The same estimator with both of its factors precomputed: `value` = W ⊙ M (returned as is)
  * and `gradFactor` = W ⊙ sign(S) (the gradient is dy ⊙ gradFactor). One multiply per step
- * instead of three kernels (mul, mul, sign) plus the forward multiply.
+ * instead of three kernels (mul, mul, sign) plus the forward multiply. The output is a
+ * same-shape reshape of `value`: it shares value's storage (a clone would copy it every
+ * step), which is why the layer rewrites its factors in place only when nothing shares them.
  */
 export function maskedWeightFrom(value: tf.Tensor, gradFactor: tf.Tensor, scores: tf.Tensor): tf.Tensor {
   return opWithGradient(
     { s: scores },
-    () => tf.clone(value),
+    () => tf.reshape(value, value.shape),
     (dy) => ({ s: () => tf.mul(dy, gradFactor) }),
   );
 }

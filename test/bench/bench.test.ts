@@ -17,7 +17,7 @@ test("bench --quick --no-pytorch prints a table with positive img/s per model an
   try {
     const res = spawnSync(
       process.execPath,
-      [BENCH, "--quick", "--no-pytorch", "--models", "lenet300,conv2", "--sweep", "lenet300", "--procs", "2", "--out", out],
+      [BENCH, "--quick", "--no-pytorch", "--models", "lenet300,conv2", "--sweep", "lenet300", "--procs", "2", "--threads", "2", "--out", out],
       {
         encoding: "utf8",
         timeout: 240_000,
@@ -34,8 +34,16 @@ test("bench --quick --no-pytorch prints a table with positive img/s per model an
       assert.ok(imgPerS > 0, `${model}: img/s "${row}"`);
     }
     assert.match(stdout, /sweep throughput/);
+    assert.match(stdout, /tfjs-wasm 2T/, "the 2-thread rows are in the table");
     const report = JSON.parse(fs.readFileSync(out, "utf8")) as {
-      rows: { model: string; imgPerS: number; tensorsMin: number; tensorsMax: number; profile: { kernels: unknown[] } }[];
+      rows: {
+        model: string;
+        imgPerS: number;
+        tensorsMin: number;
+        tensorsMax: number;
+        profile: { kernels: unknown[] };
+        threaded?: { engine: string; imgPerS: number } | { error: string };
+      }[];
       sweep: { tfjs: { imgPerS: number; perProcess: number[] } }[];
       memory: { tensorsMin: number; tensorsMax: number } | null;
     };
@@ -47,6 +55,9 @@ test("bench --quick --no-pytorch prints a table with positive img/s per model an
       assert.ok(r.imgPerS > 0);
       assert.ok(r.profile.kernels.length > 0, `${r.model}: the profiled step lists its kernels`);
       assert.equal(r.tensorsMin, r.tensorsMax, `${r.model}: tensor count changed between steps`);
+      const t = r.threaded;
+      assert.ok(t && "imgPerS" in t, `${r.model}: a threaded row (${JSON.stringify(t)})`);
+      assert.ok(t.imgPerS > 0 && t.engine.includes("2T"), `${r.model}: threaded row ${JSON.stringify(t)}`);
     }
     assert.equal(report.sweep.length, 1);
     assert.equal(report.sweep[0].tfjs.perProcess.length, 2);
