@@ -17,7 +17,21 @@ test("bench --quick --no-pytorch prints a table with positive img/s per model an
   try {
     const res = spawnSync(
       process.execPath,
-      [BENCH, "--quick", "--no-pytorch", "--models", "lenet300,conv2", "--sweep", "lenet300", "--procs", "2", "--threads", "2", "--out", out],
+      [
+        BENCH,
+        "--quick",
+        "--no-pytorch",
+        "--models",
+        "lenet300,conv2",
+        "--sweep",
+        "lenet300",
+        "--procs",
+        "2",
+        "--threads",
+        "2",
+        "--out",
+        out,
+      ],
       {
         encoding: "utf8",
         timeout: 240_000,
