@@ -201,6 +201,7 @@ function createExclusive(file: string, content: string): boolean {
   try {
     fs.writeFileSync(tmp, content);
   } catch (e) {
+    fs.rmSync(tmp, { force: true }); // created, then the write failed (a full disk)
     throw storeWriteError(e, file);
   }
   try {

@@ -169,14 +169,25 @@ test("lock: many processes racing for one stale lock: exactly one wins", async (
   const past = new Date(Date.now() - 3_600_000);
   fs.utimesSync(file, past, past);
   const lockModule = require.resolve("../../src/experiments/lock");
-  // Each contender waits for a common start time, tries once, and holds what it got for a while.
+  const tried = path.join(dir, "tried");
+  fs.mkdirSync(tried);
+  // Each contender waits for a common start time, tries once, says so, and holds what it got
+  // until every contender has tried (a late starter on a loaded machine must not find the
+  // lock released and count as a second winner).
   const startAt = Date.now() + 600;
   const script = `
+    const fs = require("node:fs");
     const { RunLock } = require(${JSON.stringify(lockModule)});
     while (Date.now() < ${startAt}) {}
     const l = RunLock.acquire(${JSON.stringify(file)}, 60000);
     process.stdout.write(l ? "won" : "lost");
-    setTimeout(() => { if (l) l.release(); }, 800);`;
+    fs.writeFileSync(${JSON.stringify(tried)} + "/" + process.pid, "");
+    const t0 = Date.now();
+    const wait = () => {
+      if (fs.readdirSync(${JSON.stringify(tried)}).length >= 6 || Date.now() - t0 > 60000) { if (l) l.release(); }
+      else setTimeout(wait, 20);
+    };
+    wait();`;
   const results = await Promise.all(
     Array.from({ length: 6 }, () => {
       return new Promise<string>((resolve, reject) => {
