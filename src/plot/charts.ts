@@ -4,7 +4,7 @@
  * use, and returns a plain `Figure` for `show` or `figureToHtmlPage`.
  */
 import { linearFit, mean, pearson, type ObjectsSource } from "../analysis/stats";
-import type { Axis, BarTrace, Datum, Figure, HeatmapTrace, Layout, ScatterTrace } from "./plotly";
+import type { Axis, BarTrace, Datum, ErrorBars, Figure, HeatmapTrace, Layout, ScatterTrace } from "./plotly";
 
 /** Plotly's default qualitative colours (D3 category10), so charts match Plotly's look. */
 export const PALETTE: readonly string[] = [
@@ -170,6 +170,26 @@ export interface ScatterTrendOptions extends ChartText {
   /** One fit over all points (default), one per group, or none. */
   trend?: "overall" | "per-group" | "none";
   colors?: Readonly<Record<string, string>>;
+  /** Columns with the interval of x and of y (e.g. a seed spread around per-setting means): drawn as error bars. */
+  xError?: { lo: string; hi: string };
+  yError?: { lo: string; hi: string };
+  /** Connect each group's points in x order (e.g. the values of one hyperparameter). */
+  connect?: boolean;
+}
+
+/** Asymmetric error bars from interval columns; a point without a finite interval gets none. */
+function errorBars(rows: readonly Row[], values: readonly number[], cols: { lo: string; hi: string }, color: string): ErrorBars {
+  const up = rows.map((r, j) => num(r[cols.hi]) - values[j]!);
+  const down = rows.map((r, j) => values[j]! - num(r[cols.lo]));
+  return {
+    type: "data",
+    symmetric: false,
+    array: up.map((v) => (Number.isFinite(v) ? v : 0)),
+    arrayminus: down.map((v) => (Number.isFinite(v) ? v : 0)),
+    color,
+    thickness: 1,
+    width: 3,
+  };
 }
 
 function fitTrace(xs: number[], ys: number[], name: string, color: string, legendgroup?: string): ScatterTrace | undefined {
@@ -201,7 +221,8 @@ export function scatterWithTrend(rows: readonly object[] | ObjectsSource, option
   const allY: number[] = [];
   groupBy(rowsOf(rows), options.group).forEach((g, i) => {
     const color = colorOf(i, options.colors, g.name);
-    const pts = g.rows.filter((r) => Number.isFinite(num(r[options.x])) && Number.isFinite(num(r[options.y])));
+    const finite = g.rows.filter((r) => Number.isFinite(num(r[options.x])) && Number.isFinite(num(r[options.y])));
+    const pts = options.connect ? [...finite].sort((a, b) => num(a[options.x]) - num(b[options.x])) : finite;
     const xs = pts.map((r) => num(r[options.x]));
     const ys = pts.map((r) => num(r[options.y]));
     allX.push(...xs);
@@ -211,11 +232,14 @@ export function scatterWithTrend(rows: readonly object[] | ObjectsSource, option
       type: "scatter",
       x: xs,
       y: ys,
-      mode: "markers",
+      mode: options.connect ? "lines+markers" : "markers",
       marker: { color, size: 8, opacity: 0.8 },
+      ...(options.connect ? { line: { color, width: 1 } } : {}),
       name,
       legendgroup: name,
       ...(options.label !== undefined ? { text: pts.map((r) => String(r[options.label!])) } : {}),
+      ...(options.xError ? { error_x: errorBars(pts, xs, options.xError, withAlpha(color, 0.6)) } : {}),
+      ...(options.yError ? { error_y: errorBars(pts, ys, options.yError, withAlpha(color, 0.6)) } : {}),
     });
     if (trend === "per-group") {
       const t = fitTrace(xs, ys, options.group === undefined ? "fit: " : `${g.name} fit: `, color, name);

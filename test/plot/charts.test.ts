@@ -82,6 +82,32 @@ describe("scatterWithTrend", () => {
   });
 });
 
+describe("scatterWithTrend error bars", () => {
+  it("draws asymmetric x and y error bars from interval columns and connects a group in x order", () => {
+    const rows = [
+      { g: "lr", x: 0.5, xlo: 0.4, xhi: 0.55, y: 0.8, ylo: 0.7, yhi: 0.85 },
+      { g: "lr", x: 0.3, xlo: Number.NaN, xhi: Number.NaN, y: 0.9, ylo: 0.88, yhi: 0.95 },
+    ];
+    const f = scatterWithTrend(rows, {
+      x: "x",
+      y: "y",
+      group: "g",
+      trend: "none",
+      connect: true,
+      xError: { lo: "xlo", hi: "xhi" },
+      yError: { lo: "ylo", hi: "yhi" },
+    });
+    const t = f.data[0] as ScatterTrace;
+    assert.deepEqual(t.x, [0.3, 0.5]);
+    assert.equal(t.mode, "lines+markers");
+    const close = (a: unknown, b: number[]) => (a as number[]).forEach((v, i) => assert.ok(Math.abs(v - b[i]!) < 1e-12, `${v} vs ${b[i]}`));
+    close(t.error_x!.array, [0, 0.05]);
+    close(t.error_x!.arrayminus, [0, 0.1]);
+    close(t.error_y!.array, [0.05, 0.05]);
+    close(t.error_y!.arrayminus, [0.02, 0.1]);
+  });
+});
+
 describe("heatmap", () => {
   it("keeps the matrix and turns NaN into gaps", () => {
     const f = heatmap({

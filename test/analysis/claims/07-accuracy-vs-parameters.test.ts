@@ -1,0 +1,66 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { gainAtEveryWidthVerdict, gainGrowsWithSizeVerdict, type WidthRun } from "../../../src/analysis/claims/07-accuracy-vs-parameters";
+
+const WIDTHS = [0.25, 0.5, 1, 2];
+const SEEDS = [1, 2, 3];
+const NOISE = [-0.004, 0.001, 0.004];
+
+/** accuracy(method, width) plus seed noise shared by the methods of one seed (as real runs of one seed share data order). */
+function runs(accuracy: (method: string, width: number) => number, methods: string[]): WidthRun[] {
+  return methods.flatMap((method) =>
+    WIDTHS.flatMap((w) =>
+      SEEDS.map((seed, k) => ({
+        method,
+        widthMultiplier: w,
+        keptParameters: Math.round(26000 * w * w),
+        seed,
+        testAccuracy: accuracy(method, w) + NOISE[k]!,
+      })),
+    ),
+  );
+}
+
+const CLAIM = {
+  id: "07.iep-beats-ep",
+  slide: "13,16",
+  claim: "iEP beats EP at equal parameters",
+  better: "soft iEP",
+  worse: "EP",
+  deckGain: 0.03,
+};
+
+describe("07 claims: accuracy vs kept parameters over a width sweep", () => {
+  it("a gain at every width holds; a loss at one width does not hold; mixed is partly", () => {
+    const gain = runs((m, w) => 0.8 + 0.02 * Math.log2(w) + (m === "soft iEP" ? 0.03 : 0), ["soft iEP", "EP"]);
+    const v = gainAtEveryWidthVerdict(gain, CLAIM);
+    assert.equal(v.outcome, "holds");
+    assert.ok(Math.abs(v.numbers.meanGain! - 0.03) < 1e-9);
+    assert.match(v.evidence, /mean gain 3\.0 points \(deck: about 3 points\)/);
+    const loss = runs((m, w) => 0.8 + (m === "soft iEP" ? (w === 1 ? -0.03 : 0.03) : 0), ["soft iEP", "EP"]);
+    assert.equal(gainAtEveryWidthVerdict(loss, CLAIM).outcome, "does not hold");
+    const mixed = runs((m, w) => 0.8 + (m === "soft iEP" && w >= 1 ? 0.03 : 0) + (m === "EP" ? 0.001 * w : 0), ["soft iEP", "EP"]);
+    assert.equal(gainAtEveryWidthVerdict(mixed, CLAIM).outcome, "partly holds");
+  });
+
+  it("the gain growing with size holds for a widening gap and does not hold for a shrinking one", () => {
+    const grow = runs((m, w) => 0.8 + (m === "soft iEP" ? 0.01 * (2 + Math.log2(w)) + 0.002 * (w % 0.5) : 0), ["soft iEP", "EP"]);
+    const g = gainGrowsWithSizeVerdict(grow, {
+      id: "07.gain-grows",
+      slide: "16",
+      claim: "bigger gain for bigger models",
+      better: "soft iEP",
+      worse: "EP",
+    });
+    assert.equal(g.outcome, "holds");
+    assert.equal(g.numbers.pairs, WIDTHS.length * SEEDS.length);
+    const shrink = runs(
+      (m, w) => 0.8 + (m === "soft iEP" ? 0.05 - 0.01 * (2 + Math.log2(w)) : 0) + (m === "EP" ? [0, 0.001, -0.001][(w * 4) % 3]! : 0),
+      ["soft iEP", "EP"],
+    );
+    assert.equal(
+      gainGrowsWithSizeVerdict(shrink, { id: "x", slide: "16", claim: "x", better: "soft iEP", worse: "EP" }).outcome,
+      "does not hold",
+    );
+  });
+});
