@@ -99,7 +99,7 @@ export function widthStudy(options: { scale?: Scale } = {}): WidthStudy {
   const scale = options.scale ?? currentScale();
   const preset = mlpPreset(scale);
   const pruneRate = 0.9;
-  const widths = atScale({ quick: [0.125, 0.25, 0.5], standard: [0.25, 0.5, 1], full: [0.25, 0.5, 1, 2] }, scale);
+  const widths = atScale({ quick: [0.25, 0.5], standard: [0.25, 0.5, 1], full: [0.25, 0.5, 1, 2] }, scale);
   let iep = preset.iep;
   const runs = widths.flatMap((w) => {
     const acc = accuracyStudy({ scale, overrides: { widthMultiplier: w } });
