@@ -6,6 +6,8 @@
  */
 export * from "./presets";
 export * from "./studies";
+export * from "./hyperparameter-studies";
+export * from "./method-studies";
 export * from "./runs";
 export * from "./record";
 export * from "./verdicts";

@@ -5,10 +5,17 @@
  * (one line per notebook, keyed by the notebook's file name without .ipynb).
  */
 import type { NotebookPlan } from "./published";
+import { hyperparameterSweep } from "./hyperparameter-studies";
+import { interventionStudy, probeStudy, rewindingStudy, widthStudy } from "./method-studies";
 import { accuracyStudy, dyingRatioStudy, softHardStudy } from "./studies";
 
 export const notebookPlans: Readonly<Record<string, NotebookPlan>> = {
   "01-dying-ratio-per-prune-rate": (scale) => dyingRatioStudy({ scale }).configs,
   "03-soft-vs-hard-iep": (scale) => softHardStudy({ scale }).configs,
   "04-accuracy-vs-prune-rate": (scale) => accuracyStudy({ scale }).configs,
+  "02-dr-vs-accuracy": (scale) => hyperparameterSweep({ scale }).configs,
+  "05-rewinding-variants": (scale) => rewindingStudy({ scale }).configs,
+  "06-probe-your-hypothesis": (scale) => probeStudy({ scale }).configs,
+  "07-accuracy-vs-parameters": (scale) => widthStudy({ scale }).configs,
+  "08-early-dr-vs-accuracy": (scale) => [...hyperparameterSweep({ scale }).configs, ...interventionStudy({ scale }).configs],
 };

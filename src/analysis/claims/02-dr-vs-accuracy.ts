@@ -5,13 +5,13 @@
  * only make its mean more precise), per model, with Holm's adjustment over the models.
  */
 import { fmtCorrelation } from "../figures";
+import { holm } from "../stats";
 import type { Verdict } from "../verdict";
 import {
   correlationOverSettings,
   directionalOutcome,
   fmtContrast,
   fmtPValue,
-  holmAdjust,
   type SettingRun,
   settingMeans,
   testContrasts,
@@ -44,7 +44,7 @@ const FINAL_DR: CorrelationClaim = {
 export function negativeCorrelationVerdicts(byModel: ModelRuns, claim: CorrelationClaim = FINAL_DR): Verdict[] {
   const models = Object.keys(byModel);
   const tests = models.map((m) => correlationOverSettings(byModel[m]!));
-  const adjusted = holmAdjust(tests.map((t) => t.p));
+  const adjusted = holm(tests.map((t) => t.p));
   return models.map((model, i) => {
     const c = tests[i]!;
     const pHolm = adjusted[i]!;

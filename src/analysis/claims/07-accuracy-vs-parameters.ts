@@ -4,7 +4,7 @@
  * beats hard pruning by about 1 point in every setting. Here a width sweep of one model at
  * one prune rate: EP and iEP runs of one width keep the same number of parameters.
  */
-import { mean } from "../stats";
+import { mean, slopeTest } from "../stats";
 import type { Verdict } from "../verdict";
 import {
   type ContrastInput,
@@ -13,7 +13,6 @@ import {
   directionalOutcome,
   fmtContrast,
   fmtPValue,
-  slopeTest,
   testContrasts,
 } from "./contrasts";
 

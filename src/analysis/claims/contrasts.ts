@@ -5,8 +5,15 @@
  * settings). Every function takes plain numbers, so a verdict can be unit-tested on
  * synthetic rows where the claim holds and where it does not.
  */
-import { type DifferenceTest, type CorrelationTest, correlationTest, welchTest } from "../figures";
-import { confidenceInterval, type GroupSummary, linearFit, studentTCdf, studentTQuantile } from "../stats";
+import {
+  type CorrelationTest,
+  type DifferenceTest,
+  type GroupSummary,
+  confidenceInterval,
+  correlationTest,
+  holm,
+  welchTest,
+} from "../stats";
 import type { VerdictOutcome } from "../verdict";
 
 /** The direction a claim expects: "higher" = the first sample above the second (or r > 0). */
@@ -14,23 +21,6 @@ export type Direction = "higher" | "lower";
 
 /** Significance level of every verdict (two-sided, after Holm's adjustment where several contrasts share a claim). */
 export const ALPHA = 0.05;
-
-/**
- * Holm's step-down adjustment (family-wise error rate) of a list of p-values, returned in the
- * input order. NaN p-values (a test that could not be computed) are left NaN and not counted.
- */
-export function holmAdjust(ps: readonly number[]): number[] {
-  const finite = ps.map((p, i) => ({ p, i })).filter((x) => Number.isFinite(x.p));
-  finite.sort((a, b) => a.p - b.p);
-  const m = finite.length;
-  const out = ps.map(() => NaN);
-  let running = 0;
-  finite.forEach((x, k) => {
-    running = Math.max(running, Math.min(1, (m - k) * x.p));
-    out[x.i] = running;
-  });
-  return out;
-}
 
 /** holds: the expected direction and significant; does not hold: the opposite direction and significant; else inconclusive. */
 export function directionalOutcome(estimate: number, p: number, direction: Direction, alpha = ALPHA): VerdictOutcome {
@@ -70,7 +60,7 @@ export interface ContrastResult extends DifferenceTest {
 /** Welch's t of a − b for each contrast, Holm-adjusted over the set, each with its directional outcome. */
 export function testContrasts(contrasts: readonly ContrastInput[], direction: Direction, alpha = ALPHA): ContrastResult[] {
   const tests = contrasts.map((c) => welchTest(c.a, c.b));
-  const adjusted = holmAdjust(tests.map((t) => t.p));
+  const adjusted = holm(tests.map((t) => t.p));
   return tests.map((t, i) => ({
     ...t,
     name: contrasts[i]!.name,
@@ -155,31 +145,4 @@ export function correlationOverSettings(runs: readonly SettingRun[]): Correlatio
     ),
     settings: means,
   };
-}
-
-// ---------------------------------------------------------------------------
-// A slope with its interval.
-
-export interface SlopeTest {
-  slope: number;
-  lo: number;
-  hi: number;
-  /** Two-sided p of slope = 0 (t with n − 2 df). */
-  p: number;
-  n: number;
-}
-
-/** Least-squares slope of y on x with its 95 % t interval and p-value. */
-export function slopeTest(xs: readonly number[], ys: readonly number[], level = 0.95): SlopeTest {
-  const n = xs.length;
-  const fit = linearFit(xs, ys);
-  const mx = xs.reduce((s, v) => s + v, 0) / n;
-  const sxx = xs.reduce((s, v) => s + (v - mx) ** 2, 0);
-  const ssRes = xs.reduce((s, x, i) => s + (ys[i]! - fit.predict(x)) ** 2, 0);
-  if (n < 3 || !(sxx > 0)) return { slope: fit.slope, lo: NaN, hi: NaN, p: NaN, n };
-  const se = Math.sqrt(ssRes / (n - 2) / sxx);
-  if (!(se > 0)) return { slope: fit.slope, lo: fit.slope, hi: fit.slope, p: fit.slope === 0 ? 1 : 0, n };
-  const q = studentTQuantile((1 + level) / 2, n - 2);
-  const t = fit.slope / se;
-  return { slope: fit.slope, lo: fit.slope - q * se, hi: fit.slope + q * se, p: 2 * (1 - studentTCdf(Math.abs(t), n - 2)), n };
 }

@@ -4,27 +4,11 @@ import {
   combineOutcomes,
   correlationOverSettings,
   directionalOutcome,
-  holmAdjust,
   settingMeans,
-  slopeTest,
   testContrasts,
 } from "../../../src/analysis/claims/contrasts";
 
 const close = (a: number, b: number, tol = 1e-12) => assert.ok(Math.abs(a - b) <= tol, `expected ${b}, got ${a}`);
-
-describe("holmAdjust", () => {
-  it("matches Holm's step-down values (R: p.adjust(c(0.01, 0.04, 0.03, 0.2), 'holm'))", () => {
-    const adj = holmAdjust([0.01, 0.04, 0.03, 0.2]);
-    [0.04, 0.09, 0.09, 0.2].forEach((v, i) => close(adj[i]!, v));
-  });
-  it("caps at 1 and leaves NaN out of the count", () => {
-    const adj = holmAdjust([0.5, Number.NaN, 0.6]);
-    close(adj[0]!, 1);
-    assert.ok(Number.isNaN(adj[1]!));
-    close(adj[2]!, 1);
-    close(holmAdjust([0.02, Number.NaN])[0]!, 0.02);
-  });
-});
 
 describe("outcomes", () => {
   it("directionalOutcome: holds, does not hold, inconclusive", () => {
@@ -67,17 +51,5 @@ describe("per-setting means", () => {
     const c = correlationOverSettings(runs);
     assert.equal(c.n, 5);
     assert.ok(c.r < -0.99);
-  });
-});
-
-describe("slopeTest", () => {
-  it("finds a clear slope and its interval", () => {
-    const xs = [0, 1, 2, 3, 4, 5];
-    const ys = xs.map((x, i) => 2 * x + (i % 2 ? 0.1 : -0.1));
-    const s = slopeTest(xs, ys);
-    assert.ok(Math.abs(s.slope - 2) < 0.05 && s.lo < s.slope && s.hi > s.slope && s.p < 0.001);
-  });
-  it("gives no interval for fewer than 3 points", () => {
-    assert.ok(Number.isNaN(slopeTest([1, 2], [1, 2]).p));
   });
 });
