@@ -5,16 +5,7 @@
  * one prune rate: EP and iEP runs of one width keep the same number of parameters.
  */
 import { mean, slopeTest } from "../stats";
-import type { Verdict } from "../verdict";
-import {
-  type ContrastInput,
-  combineOutcomes,
-  contrastNumbers,
-  directionalOutcome,
-  fmtContrast,
-  fmtPValue,
-  testContrasts,
-} from "./contrasts";
+import { type Contrast, type Verdict, differenceVerdict, judgeFamily } from "../verdict";
 
 /** One run of the width sweep. */
 export interface WidthRun {
@@ -38,50 +29,52 @@ export interface PairClaim {
   id: string;
   slide: string;
   claim: string;
-  /** The method expected to be more accurate, and the one it is compared with. */
+  /** The method claimed to be more accurate, and the one it is compared with. */
   better: string;
   worse: string;
-  /** The deck's size of the gain (e.g. 0.03), quoted beside the measured mean gain. */
-  deckGain?: number;
+  /** The size the deck claims (e.g. 0.03 for "+3 points"); 0 or absent: any gain. */
+  effect?: number;
 }
 
 /**
- * `better` − `worse` test accuracy at every width (equal kept parameters): Welch's t over
- * seeds, Holm-adjusted over the widths; holds if every width shows a gain with adjusted
- * p < 0.05, partly if some do and none shows a significant loss.
+ * `better` − `worse` test accuracy at every width (equal kept parameters): Welch's t over seeds,
+ * Holm-adjusted over the widths, against the claimed size; the mean gain over the widths is
+ * added to the numbers and the evidence.
  */
 export function gainAtEveryWidthVerdict(runs: readonly WidthRun[], claim: PairClaim): Verdict {
-  const ws = widths(runs);
-  const inputs: ContrastInput[] = ws.map((w) => ({
-    name: `width ${w}`,
+  const contrasts: Contrast[] = widths(runs).map((w) => ({
+    label: `width ${w}`,
     a: accuracies(runs, claim.better, w),
     b: accuracies(runs, claim.worse, w),
   }));
-  const results = testContrasts(inputs, "higher");
-  const meanGain = mean(results.map((r) => r.diff));
-  const deck = claim.deckGain !== undefined ? ` (deck: about ${(100 * claim.deckGain).toFixed(0)} points)` : "";
+  const v = differenceVerdict(
+    {
+      id: claim.id,
+      slide: claim.slide,
+      claim: claim.claim,
+      quantity: `test accuracy, ${claim.better} − ${claim.worse} at each width multiplier (the same kept parameters at one width)`,
+    },
+    contrasts,
+    { effect: claim.effect ?? 0 },
+  );
+  const meanGain = mean(contrasts.map((c) => mean(c.a) - mean(c.b)));
   return {
-    id: claim.id,
-    slide: claim.slide,
-    claim: claim.claim,
-    definition: `Test accuracy of ${claim.better} minus ${claim.worse} at each width multiplier (${ws.join(", ")}; same kept parameters at one width): Welch's t over seeds, Holm-adjusted over ${results.length} widths; holds if every width shows a gain with adjusted p < 0.05, partly if some do and none a significant loss.`,
-    outcome: combineOutcomes(results.map((r) => r.outcome)),
-    numbers: { meanGain, ...contrastNumbers(results) },
-    evidence: `mean gain ${(100 * meanGain).toFixed(1)} points${deck}; ${results.map((r) => `${r.name}: ${fmtContrast(r)}`).join("; ")}`,
+    ...v,
+    numbers: { ...v.numbers, "mean gain": meanGain },
+    evidence: `${v.evidence} Mean gain over the widths ${(100 * meanGain).toFixed(1)} points.`,
   };
 }
 
 /**
- * "More so for bigger models": the per-seed gain (`better` − `worse` of the same seed and
- * width) regressed on log2(kept parameters); holds if the slope is > 0 with p < 0.05, does
- * not hold if it is significantly < 0.
+ * "More so for bigger models": the per-seed gain (`better` − `worse` of the same seed and width)
+ * regressed on log2(kept parameters); holds if the slope is > 0 with p < 0.05, does not hold if it
+ * is significantly < 0, inconclusive otherwise.
  */
-export function gainGrowsWithSizeVerdict(runs: readonly WidthRun[], claim: Omit<PairClaim, "deckGain">): Verdict {
+export function gainGrowsWithSizeVerdict(runs: readonly WidthRun[], claim: Omit<PairClaim, "effect">): Verdict {
   const xs: number[] = [];
   const ys: number[] = [];
   for (const w of widths(runs)) {
-    const better = runs.filter((r) => r.method === claim.better && r.widthMultiplier === w);
-    for (const b of better) {
+    for (const b of runs.filter((r) => r.method === claim.better && r.widthMultiplier === w)) {
       const worse = runs.find((r) => r.method === claim.worse && r.widthMultiplier === w && r.seed === b.seed);
       if (!worse) continue;
       xs.push(Math.log2(b.keptParameters));
@@ -89,13 +82,17 @@ export function gainGrowsWithSizeVerdict(runs: readonly WidthRun[], claim: Omit<
     }
   }
   const s = slopeTest(xs, ys);
+  const [judged] = judgeFamily([{ label: "slope", estimate: s.slope, lo: s.lo, hi: s.hi, p: s.p, n: s.n }]);
+  const pts = (v: number) => `${v >= 0 ? "+" : ""}${(100 * v).toFixed(2)}`;
   return {
     id: claim.id,
     slide: claim.slide,
     claim: claim.claim,
-    definition: `Per-seed gain (${claim.better} − ${claim.worse}, same seed and width) regressed on log2(kept parameters), n = ${s.n} pairs: slope with 95 % t interval; holds if the slope is > 0 with p < 0.05, does not hold if it is significantly < 0.`,
-    outcome: directionalOutcome(s.slope, s.p, "higher"),
-    numbers: { slope: s.slope, lo: s.lo, hi: s.hi, p: s.p, pairs: s.n },
-    evidence: `gain per doubling of kept parameters ${s.slope >= 0 ? "+" : ""}${(100 * s.slope).toFixed(2)} points [${(100 * s.lo).toFixed(2)}, ${(100 * s.hi).toFixed(2)}], ${fmtPValue(s.p)}, n = ${s.n}`,
+    definition: `per-seed gain in test accuracy (${claim.better} − ${claim.worse}, same seed and width) regressed on log2(kept parameters): least-squares slope with its 95 % t interval (n − 2 df); holds if the slope is > 0 with p < 0.05, does not hold if it is significantly < 0`,
+    outcome: judged!.outcome,
+    numbers: { slope: s.slope, "slope lo": s.lo, "slope hi": s.hi, "slope p": s.p, pairs: s.n },
+    evidence: `gain per doubling of kept parameters ${pts(s.slope)} points [${pts(s.lo)}, ${pts(s.hi)}], ${
+      Number.isFinite(s.p) ? (s.p < 0.001 ? "p < 0.001" : `p = ${s.p.toFixed(3)}`) : "p n/a"
+    }, n = ${s.n} pairs → ${judged!.outcome}.`,
   };
 }

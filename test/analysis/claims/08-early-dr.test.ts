@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { earlyDrCorrelationVerdicts, interventionVerdict, type VariantValue } from "../../../src/analysis/claims/08-early-dr";
+import { type VariantValue, earlyDrCorrelationVerdict, interventionVerdict } from "../../../src/analysis/claims/08-early-dr";
 
 const NOISE = [-0.003, 0.0, 0.004];
 const values = (byVariant: Record<string, number>): VariantValue[] =>
@@ -13,14 +13,14 @@ const CLAIM = {
   quantity: "DR after epoch 1",
   interventions: ["soft iEP", "IteRand"],
   baseline: "EP",
-  direction: "lower" as const,
+  direction: "less" as const,
 };
 
 describe("08 claims: early DR and interventions", () => {
-  it("an intervention verdict holds, partly holds and does not hold", () => {
+  it("an intervention verdict holds, partly holds, does not hold and is inconclusive", () => {
     assert.equal(interventionVerdict(values({ EP: 0.6, "soft iEP": 0.3, IteRand: 0.5 }), CLAIM).outcome, "holds");
     assert.equal(interventionVerdict(values({ EP: 0.6, "soft iEP": 0.3, IteRand: 0.6 }), CLAIM).outcome, "partly holds");
-    const v = interventionVerdict(values({ EP: 0.6, "soft iEP": 0.3, IteRand: 0.7 }), CLAIM);
+    const v = interventionVerdict(values({ EP: 0.6, "soft iEP": 0.7, IteRand: 0.7 }), CLAIM);
     assert.equal(v.outcome, "does not hold");
     assert.match(v.evidence, /IteRand − EP: \+0\.100/);
     assert.equal(interventionVerdict(values({ EP: 0.6, "soft iEP": 0.6, IteRand: 0.6 }), CLAIM).outcome, "inconclusive");
@@ -29,12 +29,12 @@ describe("08 claims: early DR and interventions", () => {
   it("early-DR correlation over settings holds when accuracy falls with early DR and not when it rises", () => {
     const sweep = (slope: number) =>
       Array.from({ length: 8 }, (_, i) => 0.2 + 0.04 * i).flatMap((dr, i) =>
-        NOISE.map((e, k) => ({ setting: `s${i}`, x: dr + e, y: 0.7 + slope * dr + NOISE[(k + i) % 3]! })),
+        NOISE.map((e, k) => ({ model: "MLP", setting: `s${i}`, x: dr + e, y: 0.7 + slope * dr + NOISE[(k + i) % 3]! })),
       );
-    const [v] = earlyDrCorrelationVerdicts({ MLP: sweep(-1) });
-    assert.equal(v!.outcome, "holds");
-    assert.equal(v!.id, "08.early-dr-accuracy-negative.MLP");
-    assert.match(v!.definition, /DR after epoch 1/);
-    assert.equal(earlyDrCorrelationVerdicts({ MLP: sweep(1) })[0]!.outcome, "does not hold");
+    const v = earlyDrCorrelationVerdict(sweep(-1));
+    assert.equal(v.outcome, "holds");
+    assert.equal(v.id, "08.early-dr-accuracy-negative");
+    assert.match(v.definition, /DR after epoch 1/);
+    assert.equal(earlyDrCorrelationVerdict(sweep(1)).outcome, "does not hold");
   });
 });
