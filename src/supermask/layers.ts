@@ -8,6 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../engine/rng";
 import { type ConvGeometry, conv2d, dense, hasHeapAccess, heapBits, opWithGradient, ownsStorage } from "../engine/ops";
 import { type ScoreInitName, type WeightInitName, scoreInits, weightInits } from "./init";
+import { deviceFactors } from "./device-mask";
 import { type ThresholdHint, fusedTopKMask } from "./mask";
 
 export type LayerMode = "supermask" | "weights";
@@ -124,8 +125,9 @@ export class MaskedLayer {
   readonly initKeepFraction: number;
   /** Edges still available (hard pruning removes the rest for good); null = all. */
   alive: Uint8Array | null = null;
-  /** The current mask, as set by the Masker before each step. */
-  mask: Uint8Array | null = null;
+  private maskArray: Uint8Array | null = null;
+  /** The current mask as a device tensor, when the Masker took it on the device. */
+  private deviceMask: tf.Tensor | null = null;
   private factors: StepFactors | null = null;
   /** A JS copy of the frozen weight, re-read only when the variable is reassigned (IteRand, resume). */
   private weightCopy: { id: object; values: Float32Array } | null = null;
@@ -154,6 +156,37 @@ export class MaskedLayer {
     } else {
       this.scores = null;
     }
+  }
+
+  /** The current mask, as set by the Masker before each step (a device mask is read back on first use). */
+  get mask(): Uint8Array | null {
+    if (!this.maskArray && this.deviceMask) this.maskArray = Uint8Array.from(this.deviceMask.dataSync() as Uint8Array);
+    return this.maskArray;
+  }
+
+  set mask(m: Uint8Array | null) {
+    this.maskArray = m;
+    this.deviceMask?.dispose();
+    this.deviceMask = null;
+  }
+
+  /**
+   * Set a mask taken on the device (a flat bool tensor, which the layer now owns) and build
+   * W ⊙ M and W ⊙ sign(S) from it there: nothing is read back.
+   */
+  setDeviceMask(mask: tf.Tensor): void {
+    const scores = this.scores;
+    if (!scores) throw new Error(`layer ${this.name}: a weight-trained layer has no mask`);
+    this.mask = null;
+    this.deviceMask = tf.keep(mask);
+    const { value, gradFactor } = deviceFactors(this.weight, scores, mask);
+    this.disposeFactors();
+    this.factors = {
+      value: tf.keep(value),
+      gradFactor: tf.keep(gradFactor),
+      weightId: this.weight.dataId as object,
+      scoresId: scores.dataId as object,
+    };
   }
 
   get prunable(): boolean {
@@ -283,6 +316,7 @@ export class MaskedLayer {
     this.weight.dispose();
     this.scores?.dispose();
     this.disposeFactors();
+    this.mask = null;
     this.weightCopy = null;
     this.reusedBuffers = null;
   }

@@ -2,14 +2,29 @@
  * Takes the masks of all supermask layers from their current scores, once per step, at
  * the kept fraction it holds (iEP lowers it between cycles).
  */
+import * as tf from "@tensorflow/tfjs";
+import { DeviceSelectionRecord, deviceGlobalTopKMasks, deviceTopKMask } from "./device-mask";
 import type { MaskedLayer } from "./layers";
-import { ThresholdHint, globalTopKMasks, keptCount, topKMask } from "./mask";
+import { ThresholdHint, countOnes, globalTopKMasks, keptCount, topKMask } from "./mask";
+
+/** Backends whose tensors live on a GPU: there the masks are taken on the device by default. */
+const GPU_BACKENDS = new Set(["webgpu", "webgl", "tensorflow-gpu"]);
+
+/** Whether "auto" takes the masks on the device with the backend now running. */
+export function deviceMasksByDefault(): boolean {
+  return GPU_BACKENDS.has(tf.getBackend());
+}
 
 export interface MaskerOptions {
   /** One top-k across all prunable layers instead of one per layer. */
   globalTopK: boolean;
   /** Fraction of edges kept, per layer (or over all layers together with globalTopK). */
   keepFraction: number;
+  /**
+   * Take the masks on the device (scores never read back; device-mask.ts) or in JS (fused
+   * with the factors; mask.ts). Same masks either way. auto (default): on GPU backends.
+   */
+  deviceMasks?: boolean | "auto";
 }
 
 /**
@@ -55,6 +70,12 @@ export class Masker {
   /** Per layer: last step's threshold, the bracket for this step's (local top-k only). */
   private readonly hints: ThresholdHint[];
   private abs: Float32Array[] | null = null;
+  /** Device path: the alive edges as bool tensors (rebuilt when a layer's alive array changes). */
+  private aliveOnDevice: ({ of: Uint8Array; tensor: tf.Tensor; count: number } | null)[];
+  /** Whether masks are taken on the device. */
+  readonly onDevice: boolean;
+  /** Device path: which edges any mask so far selected (the ever-selected record, on the device). */
+  readonly deviceRecord: DeviceSelectionRecord | null;
 
   constructor(layers: MaskedLayer[], options: MaskerOptions) {
     this.layers = layers.filter((l) => l.prunable);
@@ -63,6 +84,10 @@ export class Masker {
     this.keep = options.keepFraction;
     this.masks = this.layers.map((l) => new Uint8Array(l.numel));
     this.hints = this.layers.map(() => new ThresholdHint());
+    const device = options.deviceMasks ?? "auto";
+    this.onDevice = device === "auto" ? deviceMasksByDefault() : device;
+    this.aliveOnDevice = this.layers.map(() => null);
+    this.deviceRecord = this.onDevice ? new DeviceSelectionRecord(this.layers.map((l) => l.numel)) : null;
   }
 
   /** The kept fraction the masks are taken at. */
@@ -75,6 +100,7 @@ export class Masker {
    * the Masker and overwritten on the next call: copy to keep).
    */
   refresh(): Uint8Array[] {
+    if (this.onDevice) return this.refreshOnDevice();
     if (this.globalTopK) {
       this.abs ??= this.layers.map((l) => new Float32Array(l.numel));
       const scoreValues = masksFromScores(this.layers, this.keep, true, this.abs, this.masks);
@@ -83,6 +109,57 @@ export class Masker {
       this.layers.forEach((layer, i) => layer.takeTopK(keptCount(this.keep, layer.numel), this.hints[i], this.masks[i]));
     }
     return this.masks;
+  }
+
+  /** A layer's alive edges on the device, uploaded once per alive array. */
+  private deviceAlive(i: number): { tensor: tf.Tensor; count: number } | null {
+    const alive = this.layers[i].alive;
+    const cached = this.aliveOnDevice[i];
+    if (!alive) {
+      cached?.tensor.dispose();
+      this.aliveOnDevice[i] = null;
+      return null;
+    }
+    if (cached && cached.of === alive) return cached;
+    cached?.tensor.dispose();
+    const tensor = tf.tidy(() => tf.cast(tf.tensor1d(alive, "int32"), "bool"));
+    this.aliveOnDevice[i] = { of: alive, tensor: tf.keep(tensor), count: countOnes(alive) };
+    return this.aliveOnDevice[i];
+  }
+
+  /**
+   * The device path: top-k, W ⊙ M, W ⊙ sign(S) and the ever-selected record as tensor ops.
+   * The masks (one byte per edge, not the scores) are read back for the caller's JS record.
+   */
+  private refreshOnDevice(): Uint8Array[] {
+    const alive = this.layers.map((_, i) => this.deviceAlive(i));
+    let masks: tf.Tensor1D[];
+    if (this.globalTopK) {
+      const total = this.layers.reduce((n, l) => n + l.numel, 0);
+      masks = deviceGlobalTopKMasks(
+        this.layers.map((l) => l.scores!),
+        keptCount(this.keep, total),
+        alive.map((a) => a?.tensor ?? null),
+        alive.map((a, i) => a?.count ?? this.layers[i].numel),
+      );
+    } else {
+      masks = this.layers.map((l, i) =>
+        deviceTopKMask(l.scores!, keptCount(this.keep, l.numel), alive[i]?.tensor ?? null, alive[i]?.count),
+      );
+    }
+    this.deviceRecord!.record(masks);
+    this.layers.forEach((layer, i) => {
+      layer.setDeviceMask(masks[i]);
+      this.masks[i].set(layer.mask!);
+    });
+    return this.masks;
+  }
+
+  /** Frees the device path's tensors (the record, the alive edges); the layers own the rest. */
+  dispose(): void {
+    this.deviceRecord?.dispose();
+    for (const a of this.aliveOnDevice) a?.tensor.dispose();
+    this.aliveOnDevice = this.layers.map(() => null);
   }
 
   setKeepFraction(keepFraction: number): void {
