@@ -59,14 +59,15 @@ export function maskedWeight(weight: tf.Tensor, mask: tf.Tensor, scores: tf.Tens
 /**
  * The same estimator with both of its factors precomputed: `value` = W ⊙ M (returned as is)
  * and `gradFactor` = W ⊙ sign(S) (the gradient is dy ⊙ gradFactor). One multiply per step
- * instead of three kernels (mul, mul, sign) plus the forward multiply. The output is a
- * same-shape reshape of `value`: it shares value's storage (a clone would copy it every
- * step), which is why the layer rewrites its factors in place only when nothing shares them.
+ * instead of three kernels (mul, mul, sign) plus the forward multiply. The output is a copy:
+ * a same-shape reshape would share value's storage, and on wasm training then went wrong
+ * (the shared storage is released with the step's tensors); the layer also rewrites its
+ * factors in place only when nothing else holds their storage.
  */
 export function maskedWeightFrom(value: tf.Tensor, gradFactor: tf.Tensor, scores: tf.Tensor): tf.Tensor {
   return opWithGradient(
     { s: scores },
-    () => tf.reshape(value, value.shape),
+    () => tf.clone(value),
     (dy) => ({ s: () => tf.mul(dy, gradFactor) }),
   );
 }
