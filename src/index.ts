@@ -3,6 +3,26 @@
  * Everything here is re-exported from the concept folders under src/.
  */
 export { SltError, isSltError } from "./errors";
+
+export { runConfigSchema, runId, totalEpochs, finetuneLrOf, canonicalJson, ConfigError, isConfigError, formatProblem } from "./config";
+export type {
+  RunConfig,
+  RunConfigInput,
+  ConfigProblem,
+  RunSettings,
+  ModelSettings,
+  MaskingSettings,
+  DataSettings,
+  TrainingSettings,
+  OptimizerSettings,
+  ScheduleSettings,
+  BackendSettings,
+  IepSettings,
+  IterandConfig,
+  PluginSettings,
+} from "./config";
+export { validateRunConfig, parseRunConfig, describeConfigFields, registryChoices, registryFields } from "./experiments/validate";
+export type { ConfigCheck } from "./experiments/validate";
 export { initBackend, activeBackend, availableBackends, versions } from "./engine/backend";
 export type { BackendInfo, BackendName, BackendPreference } from "./engine/backend";
 export { Rng } from "./engine/rng";
@@ -10,7 +30,7 @@ export { Rng } from "./engine/rng";
 export { MaskedLayer, maskedWeight } from "./supermask/layers";
 export { Masker } from "./supermask/masker";
 export { keptCount, topKMask, globalTopKMasks, kthLargest } from "./supermask/mask";
-export { weightInits, scoreInits } from "./supermask/init";
+export { weightInits, scoreInits, weightInitDescriptions, scoreInitDescriptions } from "./supermask/init";
 export type { WeightInitName, ScoreInitName } from "./supermask/init";
 
 export { SelectionTracker, dyingRatio, turnover } from "./metrics/dying";
@@ -18,20 +38,21 @@ export type { DyingSummary, LayerSelectionCounts } from "./metrics/dying";
 
 export { models, getModel } from "./models/registry";
 export { buildModel } from "./models/factory";
+export type { ModelRequest } from "./models/factory";
 export type { Model, ModelSpec, ModelContext } from "./models/types";
 
 export { datasets, getDataset, loadDataset } from "./data/registry";
 export type { DataSplits, ImageSet, DatasetSpec } from "./data/types";
 
 export { cycleKeepFractions, fixedShareCycles, planCycles } from "./iep/schedule";
-export { pruningStrategies } from "./iep/pruning";
-export { rewindStrategies } from "./iep/rewind";
+export { pruningStrategies, getPruning } from "./iep/pruning";
+export type { PruningStrategy } from "./iep/pruning";
+export { rewindStrategies, getRewind } from "./iep/rewind";
+export type { RewindStrategy } from "./iep/rewind";
 
 export { runProcedure } from "./train/procedure";
 export type { EpochMetrics, CycleMetrics, FinalMetrics, ProcedureResult, ProgressEvent } from "./train/procedure";
 
-export { runConfigSchema, parseRunConfig, runId, describeConfigFields, totalEpochs, finetuneLrOf } from "./experiments/config";
-export type { RunConfig, RunConfigInput } from "./experiments/config";
 export { RunStore, defaultStoreDir } from "./experiments/store";
 export type { StoredRun, RunListing } from "./experiments/store";
 export { executeRun, runExperiment, findRun } from "./experiments/run";
@@ -40,8 +61,11 @@ export type { ImportSummary } from "./experiments/exchange";
 export { writeExport, exportTable } from "./analysis/export";
 export { runSweep, expandSweep, planSweep, shardOf, parseSweepSpec } from "./experiments/sweep";
 export type { SweepSpecInput, SweepSummary, SweepEvent } from "./experiments/sweep";
-export { oneShotBaseline, computeMatchedBaseline, weightsBaseline } from "./iep/baselines";
-export { IterandPlugin } from "./supermask/iterand";
+export { oneShotBaseline, computeMatchedBaseline, weightsBaseline } from "./experiments/baselines";
+export { IterandPlugin } from "./train/iterand-plugin";
+export { plugins, pluginsFor } from "./train/plugins";
+export type { PluginSpec } from "./train/plugins";
+export type { TrainingPlugin, StepContext } from "./train/trainer";
 export { summaryRows, epochRows, cycleRows, layerRows, finalLayerRows, ensureRuns } from "./analysis/runs";
 export {
   confidenceInterval,

@@ -9,13 +9,14 @@
  * IteRand), so that grouping by them never splits runs by unused defaults.
  */
 import { SltError, type SltErrorKind } from "../errors";
-import { type RunConfig, type RunConfigInput, parseRunConfig, runId, totalEpochs } from "../experiments/config";
+import { ConfigError, type RunConfig, type RunConfigInput, runId, totalEpochs } from "../config";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import { exportFormat, readExportFile, pickRuns } from "../experiments/exchange";
 import { noteRunsInUse } from "../experiments/provenance";
 import { wasmThreadsInUse } from "../engine/backend";
-import { checkConfigAgainstRegistries, executeRun } from "../experiments/run";
+import { executeRun } from "../experiments/run";
+import { validateRunConfig } from "../experiments/validate";
 import { RunStore, type StoredRun } from "../experiments/store";
 import { type SweepEvent, runSweep, workerScript } from "../experiments/sweep";
 import type { EpochMetrics } from "../train/procedure";
@@ -463,21 +464,9 @@ export async function ensureRuns(configs: ReadonlyArray<RunConfigInput | RunConf
   const started = Date.now();
 
   const parsed = configs.map((input, i) => {
-    try {
-      const config = parseRunConfig(input);
-      checkConfigAgainstRegistries(config);
-      if (config.limitTrain > 0 && config.batchSize > config.limitTrain) {
-        throw new SltError(
-          "config",
-          `"batchSize" = ${config.batchSize} is larger than the training set (limitTrain = ${config.limitTrain}). Use a batch size of at most ${config.limitTrain}.`,
-          "batchSize",
-        );
-      }
-      return config;
-    } catch (e) {
-      if (e instanceof SltError) throw new SltError(e.kind, `ensureRuns: config #${i + 1} (of ${configs.length}): ${e.message}`, e.subject);
-      throw e;
-    }
+    const check = validateRunConfig(input);
+    if (!check.ok) throw new ConfigError(check.problems, `config #${i + 1} (of ${configs.length}) of ensureRuns`);
+    return check.config;
   });
   const ids = parsed.map(runId);
   const unique = new Map<string, RunConfig>();

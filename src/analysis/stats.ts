@@ -11,40 +11,10 @@
 import tCdf from "@stdlib/stats-base-dists-t-cdf";
 import tQuantile from "@stdlib/stats-base-dists-t-quantile";
 import stdNormalQuantile from "@stdlib/stats-base-dists-normal-quantile";
+import { type LinearFit, type ObjectsSource, linearFit, mean, pearson, standardError, std, variance } from "../stats/descriptive";
 
-/** Arithmetic mean; NaN for an empty sample. */
-export function mean(xs: readonly number[]): number {
-  if (xs.length === 0) return NaN;
-  let s = 0;
-  for (const x of xs) s += x;
-  return s / xs.length;
-}
-
-/** Unbiased sample variance (n − 1 denominator); NaN when n < 2. */
-export function variance(xs: readonly number[]): number {
-  const n = xs.length;
-  if (n < 2) return NaN;
-  const m = mean(xs);
-  // Two-pass with a correction term: stable for values with a large offset.
-  let ss = 0;
-  let comp = 0;
-  for (const x of xs) {
-    const d = x - m;
-    ss += d * d;
-    comp += d;
-  }
-  return (ss - (comp * comp) / n) / (n - 1);
-}
-
-/** Sample standard deviation (n − 1 denominator); NaN when n < 2. */
-export function std(xs: readonly number[]): number {
-  return Math.sqrt(variance(xs));
-}
-
-/** Standard error of the mean, s / √n; NaN when n < 2. */
-export function standardError(xs: readonly number[]): number {
-  return std(xs) / Math.sqrt(xs.length);
-}
+// The descriptive statistics live one floor down (src/stats/) so that plots can use them too.
+export { type LinearFit, type ObjectsSource, linearFit, mean, pearson, standardError, std, variance };
 
 // ---------------------------------------------------------------------------
 // Special functions behind the t distribution.
@@ -100,73 +70,8 @@ export function confidenceInterval(xs: readonly number[], level = 0.95): Confide
   return { mean: m, std: s, lo: m - halfWidth, hi: m + halfWidth, halfWidth, n };
 }
 
-function checkPaired(xs: readonly number[], ys: readonly number[]): void {
-  if (xs.length !== ys.length) {
-    throw new RangeError(`paired samples differ in length: ${xs.length} vs ${ys.length}`);
-  }
-}
-
-/** Pearson product-moment correlation; NaN when n < 2 or either side is constant. */
-export function pearson(xs: readonly number[], ys: readonly number[]): number {
-  checkPaired(xs, ys);
-  const n = xs.length;
-  if (n < 2) return NaN;
-  const mx = mean(xs);
-  const my = mean(ys);
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    const dx = xs[i]! - mx;
-    const dy = ys[i]! - my;
-    sxy += dx * dy;
-    sxx += dx * dx;
-    syy += dy * dy;
-  }
-  if (sxx === 0 || syy === 0) return NaN;
-  // Clamp: rounding can push |r| a hair above 1 for perfectly linear data.
-  return Math.max(-1, Math.min(1, sxy / Math.sqrt(sxx * syy)));
-}
-
-export interface LinearFit {
-  slope: number;
-  intercept: number;
-  /** Coefficient of determination (equals r² for simple regression). */
-  r2: number;
-  n: number;
-  /** Evaluates the fitted line. */
-  predict(x: number): number;
-}
-
-/** Ordinary least squares y = intercept + slope · x; NaN coefficients when x is constant or n < 2. */
-export function linearFit(xs: readonly number[], ys: readonly number[]): LinearFit {
-  checkPaired(xs, ys);
-  const n = xs.length;
-  const mx = mean(xs);
-  const my = mean(ys);
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    const dx = xs[i]! - mx;
-    const dy = ys[i]! - my;
-    sxy += dx * dy;
-    sxx += dx * dx;
-    syy += dy * dy;
-  }
-  const slope = n >= 2 && sxx > 0 ? sxy / sxx : NaN;
-  const intercept = my - slope * mx;
-  const r2 = sxx > 0 && syy > 0 ? (sxy * sxy) / (sxx * syy) : NaN;
-  return { slope, intercept, r2, n, predict: (x: number) => intercept + slope * x };
-}
-
 // ---------------------------------------------------------------------------
 // Group summaries.
-
-/** Anything with arquero's `objects()` (a Table), so this module needs no arquero import. */
-export interface ObjectsSource {
-  objects(): object[];
-}
 
 export interface GroupSummary {
   mean: number;

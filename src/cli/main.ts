@@ -10,8 +10,9 @@ import { availableBackends, initBackend } from "../engine/backend";
 import { SltError, isSltError } from "../errors";
 import { datasets } from "../data/registry";
 import { models } from "../models/registry";
-import { type RunConfig, parseRunConfig, runId, totalEpochs } from "../experiments/config";
-import { checkConfigAgainstRegistries, executeRun } from "../experiments/run";
+import { type RunConfig, runId, totalEpochs } from "../config";
+import { executeRun } from "../experiments/run";
+import { parseRunConfig } from "../experiments/validate";
 import { RunStore, type StoredRun, defaultStoreDir } from "../experiments/store";
 import { writeExport } from "../analysis/export";
 import { importRuns } from "../experiments/exchange";
@@ -129,8 +130,6 @@ export function buildProgram(): Command {
     const storeDir = (program.opts().store as string | undefined) ?? defaultStoreDir();
     const config = parseRunConfig(configFromOptions(opts, readConfigFile(opts.config as string | undefined)));
     if (opts.dryRun) {
-      // Validate model and data set names too, as a real run would before training.
-      checkConfigAgainstRegistries(config);
       process.stdout.write(`${JSON.stringify({ id: runId(config), config }, null, 2)}\n`);
       return;
     }

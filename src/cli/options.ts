@@ -4,7 +4,7 @@
  * Field `iep.cycles` becomes `--iep-cycles`; `keepFraction` becomes `--keep-fraction`.
  */
 import { type Command, Option } from "commander";
-import { describeConfigFields } from "../experiments/config";
+import { describeConfigFields, registryFields } from "../experiments/validate";
 import { SltError } from "../errors";
 
 export interface FieldOption {
@@ -53,14 +53,22 @@ export function addConfigOptions(cmd: Command): Command {
     }
     const flag = kebab(f.field);
     const dflt = f.default === undefined ? "" : ` (default: ${JSON.stringify(f.default)})`;
-    const help = `${f.description}${dflt}`;
+    const registry = registryFields[f.field];
+    // Registry fields list each choice with its description; a wrong name is the config's
+    // error (field + the known names), not commander's.
+    const choices = registry
+      ? ` Choices: ${Object.entries(registry.entries())
+          .map(([name, d]) => `${name} (${d})`)
+          .join("; ")}.`
+      : "";
+    const help = `${f.description}${dflt}${choices}`;
     if (f.type === "boolean") {
       cmd.addOption(grouped(new Option(`--${flag}`, help), f.field));
       cmd.addOption(new Option(`--no-${flag}`, `Turn off --${flag}`).hideHelp());
     } else {
       const isChoice = f.type.includes("|") && !f.type.split("|").includes("null");
       const opt = new Option(`--${flag} <${isChoice ? "choice" : f.type}>`, help);
-      if (isChoice) opt.choices(f.type.split("|"));
+      if (isChoice && !registry) opt.choices(f.type.split("|"));
       cmd.addOption(grouped(opt, f.field));
     }
   }

@@ -6,15 +6,14 @@
 import * as os from "node:os";
 import { type BackendInfo, initBackend, versions } from "../engine/backend";
 import { SltError } from "../errors";
-import { getDataset, loadDataset } from "../data/registry";
+import { loadDataset } from "../data/registry";
 import type { DataSplits } from "../data/types";
-import { getModel } from "../models/registry";
-import { widthMultiplierProblem } from "../models/types";
 import { type EpochMetrics, type ProgressEvent, runProcedure } from "../train/procedure";
 import { StoreWriteError } from "./atomic";
-import { type RunConfig, type RunConfigInput, parseRunConfig, runId } from "./config";
+import { type RunConfig, type RunConfigInput, runId } from "../config";
 import type { RunLock } from "./lock";
 import { RunStore, type StoredRun } from "./store";
+import { parseRunConfig } from "./validate";
 
 export interface RunOptions {
   /** The run store, or its folder. Default: $SLT_STORE or ./runs. */
@@ -96,17 +95,8 @@ function resolveStore(store: RunStore | string | undefined): RunStore {
   return store instanceof RunStore ? store : new RunStore(store);
 }
 
-/** Validate names and ranges that the schema alone cannot know; throws before anything is written. */
-export function checkConfigAgainstRegistries(config: RunConfig): void {
-  const model = getModel(config.model);
-  getDataset(config.dataset);
-  const width = widthMultiplierProblem(model, config.widthMultiplier);
-  if (width) throw new SltError("config", width, "widthMultiplier");
-}
-
 export async function executeRun(input: RunConfigInput | RunConfig, options: RunOptions = {}): Promise<RunOutcome> {
   const config = parseRunConfig(input);
-  checkConfigAgainstRegistries(config);
   const store = resolveStore(options.store);
   store.ensureWritable();
   const id = runId(config);
@@ -116,13 +106,8 @@ export async function executeRun(input: RunConfigInput | RunConfig, options: Run
   const started = Date.now();
   const data = await loadDataFor(config);
   const dataSeconds = (Date.now() - started) / 1000;
-  if (config.batchSize > data.train.count) {
-    throw new SltError(
-      "config",
-      `"batchSize" = ${config.batchSize} is larger than the training set (${data.train.count} images${config.limitTrain ? `, limitTrain = ${config.limitTrain}` : ""}). Use a batch size of at most ${data.train.count}.`,
-      "batchSize",
-    );
-  }
+  // The set's real size is known only now (validation split, a set smaller than limitTrain).
+  parseRunConfig(config, { trainImages: data.train.count });
   const backend = await initBackend(config.backend, { threads: options.threads });
 
   const lock = store.lock(id, options.staleLockMs);

@@ -14,7 +14,8 @@ import { SltError } from "../errors";
 import type { Checkpoint, ProcedureResult } from "../train/procedure";
 import { StoreWriteError, TEMP_PREFIX, sha256, storeWriteError, writeFileAtomic } from "./atomic";
 import { decodeBinary, encodeBinary } from "./binary";
-import { type RunConfig, canonicalJson, describeConfigFields } from "./config";
+import { type RunConfig, canonicalJson } from "../config";
+import { describeConfigFields } from "./validate";
 import { DEFAULT_STALE_MS, RunLock, lockFileHeld, readLock } from "./lock";
 
 export interface RunTimings {

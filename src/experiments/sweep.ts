@@ -12,13 +12,14 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { z } from "zod";
-import { SltError, isSltError } from "../errors";
-import { type RunConfig, type RunConfigInput, parseRunConfig, runId, totalEpochs } from "./config";
+import { SltError } from "../errors";
+import { type RunConfig, type RunConfigInput, formatProblem, runId, totalEpochs } from "../config";
 import { DEFAULT_STALE_MS } from "./lock";
-import { checkConfigAgainstRegistries, executeRun } from "./run";
+import { executeRun } from "./run";
 import { type RunStatus, RunStore } from "./store";
 import { type ParentMessage, type SerializedError, type WorkerMessage, serializeError } from "./worker";
 import type { EpochMetrics } from "../train/procedure";
+import { validateRunConfig } from "./validate";
 
 // ---------------------------------------------------------------------------------------
 // The spec
@@ -116,25 +117,6 @@ function combinations(grid: Record<string, unknown[]>): Record<string, unknown>[
   return out;
 }
 
-/** The lines of a config error, each starting with "- ", one per unknown field. */
-function issueLines(e: SltError): string[] {
-  const lines = e.message.split("\n").filter((l) => /^\s+- /.test(l));
-  if (!lines.length) return [`- ${e.message}`];
-  return lines
-    .map((l) => l.trim())
-    .flatMap((l) => {
-      // "unknown fields "a", "b". Known fields: …" → one line per field, so each is attributed to its source.
-      const m = /^- unknown fields? ((?:"[^"]+"(?:, )?)+)\. (.*)$/.exec(l);
-      if (!m) return [l];
-      return [...m[1].matchAll(/"([^"]+)"/g)].map((k) => `- unknown field "${k[1]}". ${m[2]}`);
-    });
-}
-
-/** The field an issue line is about: `"keepFraction" = …` or `unknown field "foo"`. */
-function issueField(line: string): string | null {
-  return /^- (?:unknown fields? )?"([^"]+)"/.exec(line)?.[1] ?? null;
-}
-
 /**
  * Every run of the sweep, validated, in a deterministic order (grid combinations with the
  * first grid key varying slowest, then the explicit runs), duplicates (same run id) kept
@@ -166,34 +148,29 @@ export function planRuns(input: SweepSpecInput | unknown, source?: string): { ru
     });
   });
 
-  const problems = new Set<string>();
+  /** Problem text → the field at fault. */
+  const problems = new Map<string, string>();
   const runs: SweepRunPlan[] = [];
   const seen = new Set<string>();
   let duplicates = 0;
   for (const c of candidates) {
-    let config: RunConfig;
-    try {
-      config = parseRunConfig(c.raw);
-      checkConfigAgainstRegistries(config);
-      if (config.limitTrain > 0 && config.batchSize > config.limitTrain) {
-        throw new SltError(
-          "config",
-          `"batchSize" = ${config.batchSize} is larger than the training set (limitTrain = ${config.limitTrain}). Use a batch size of at most ${config.limitTrain}.`,
-          "batchSize",
-        );
-      }
-    } catch (e) {
-      if (!isSltError(e)) throw e;
-      for (const line of issueLines(e)) {
-        const field = issueField(line) ?? e.subject ?? "";
+    const check = validateRunConfig(c.raw);
+    if (!check.ok) {
+      for (const p of check.problems) {
+        const field = p.path;
         const matches = (key: string) => key === field || field.startsWith(`${key}.`) || key.startsWith(`${field}.`);
         const gridKey = c.explicitKeys.length === 0 ? gridKeys.find(matches) : undefined;
-        if (gridKey) problems.add(`  - grid "${gridKey}" value ${JSON.stringify(c.assignment[gridKey])}: ${line.slice(2)}`);
-        else if (c.explicitKeys.some(matches)) problems.add(`  - ${c.where}: ${line.slice(2)}`);
-        else problems.add(`  - base: ${line.slice(2)}`);
+        const where = gridKey
+          ? `grid "${gridKey}" value ${JSON.stringify(c.assignment[gridKey])}`
+          : c.explicitKeys.some(matches)
+            ? c.where
+            : "base";
+        const text = `${where}: ${formatProblem(p)}`;
+        if (!problems.has(text)) problems.set(text, p.path);
       }
       continue;
     }
+    const config = check.config;
     const id = runId(config);
     if (seen.has(id)) {
       duplicates++;
@@ -204,12 +181,12 @@ export function planRuns(input: SweepSpecInput | unknown, source?: string): { ru
     runs.push({ index: runs.length, id, label: config.label, config, assignment: c.assignment });
   }
   if (problems.size > 0) {
-    const list = [...problems];
+    const list = [...problems.keys()].map((t) => `  - ${t}`);
     const shown = list.slice(0, 20);
     throw new SltError(
       "config",
       `Invalid sweep "${spec.name}"${source ? ` (${source})` : ""}: ${list.length} problem${list.length > 1 ? "s" : ""}; no run was started.\n${shown.join("\n")}${list.length > shown.length ? `\n  … and ${list.length - shown.length} more` : ""}\nSee 'slt run --help' for every config field.`,
-      issueField(list[0].trim()) ?? undefined,
+      [...problems.values()][0],
     );
   }
   return { runs, duplicates };

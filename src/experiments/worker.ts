@@ -7,7 +7,7 @@
  */
 import { isSltError } from "../errors";
 import { StoreWriteError } from "./atomic";
-import type { RunConfig } from "./config";
+import type { RunConfig } from "../config";
 import type { EpochMetrics } from "../train/procedure";
 import { RunStoppedError, executeRun } from "./run";
 import { pidAlive } from "./lock";

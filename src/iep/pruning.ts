@@ -1,8 +1,13 @@
 /**
- * What happens to the edges outside a cycle's final mask when the next cycle starts.
- * A new pruning style is one entry here.
+ * The pruning registry of iEP: what happens to the edges outside a cycle's final mask when
+ * the next cycle starts. A new pruning style is one file exporting a PruningStrategy plus
+ * one line in `pruningStrategies`; the config's choices, `slt run --help` and the tests
+ * read the names from here.
  */
+import { SltError } from "../errors";
 import type { MaskedLayer } from "../supermask/layers";
+import { hardPruning } from "./pruning-hard";
+import { softPruning } from "./pruning-soft";
 
 export interface PruningStrategy {
   description: string;
@@ -10,20 +15,16 @@ export interface PruningStrategy {
   atCycleEnd(layers: MaskedLayer[]): void;
 }
 
-export const pruningStrategies = {
-  soft: {
-    description: "remove nothing: the scores carry over and every original edge stays selectable",
-    atCycleEnd: () => undefined,
-  },
-  hard: {
-    description: "remove the edges outside the cycle's final mask for good",
-    atCycleEnd(layers: MaskedLayer[]) {
-      for (const l of layers) {
-        if (!l.mask) throw new Error(`hard pruning: layer ${l.name} has no mask yet`);
-        l.alive = Uint8Array.from(l.mask);
-      }
-    },
-  },
-} satisfies Record<string, PruningStrategy>;
+export const pruningStrategies: Readonly<Record<string, PruningStrategy>> = {
+  soft: softPruning,
+  hard: hardPruning,
+};
 
-export type PruningName = keyof typeof pruningStrategies;
+export type PruningName = string;
+
+/** The strategy named `name`; SltError("config") listing the known ones otherwise. */
+export function getPruning(name: string): PruningStrategy {
+  if (!Object.hasOwn(pruningStrategies, name))
+    throw new SltError("config", `Unknown iEP pruning "${name}". Known: ${Object.keys(pruningStrategies).join(", ")}.`, "iep.pruning");
+  return pruningStrategies[name];
+}

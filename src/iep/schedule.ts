@@ -5,7 +5,7 @@
  * remaining edges, K follows from it).
  */
 import { SltError } from "../errors";
-import type { IepConfig } from "../experiments/config";
+import type { IepSettings, Method } from "../config";
 
 export interface CyclePlan {
   /** 1-based cycle number. */
@@ -24,7 +24,7 @@ export function fixedShareCycles(finalKeep: number, share: number): number {
 }
 
 /** The iep settings a schedule reads; `pruneShare` only matters (and is only required) for fixed-share. */
-export type CycleScheduleSettings = Pick<IepConfig, "cycles" | "schedule" | "keepFractions"> & Partial<Pick<IepConfig, "pruneShare">>;
+export type CycleScheduleSettings = Pick<IepSettings, "cycles" | "schedule" | "keepFractions"> & Partial<Pick<IepSettings, "pruneShare">>;
 
 export function cycleKeepFractions(finalKeep: number, iep: CycleScheduleSettings): number[] {
   const K = iep.cycles;
@@ -49,12 +49,7 @@ export function cycleKeepFractions(finalKeep: number, iep: CycleScheduleSettings
   }
 }
 
-export function planCycles(config: {
-  method: "ep" | "iep" | "weights";
-  keepFraction: number;
-  epochs: number;
-  iep: IepConfig;
-}): CyclePlan[] {
+export function planCycles(config: { method: Method; keepFraction: number; epochs: number; iep: IepSettings }): CyclePlan[] {
   if (config.method === "weights") return [{ cycle: 1, keepFraction: 1, epochs: config.epochs }];
   if (config.method === "ep") return [{ cycle: 1, keepFraction: config.keepFraction, epochs: config.epochs }];
   return cycleKeepFractions(config.keepFraction, config.iep).map((k, i) => ({

@@ -1,22 +1,13 @@
-/** Builds a registered model with the layers a run config asks for. */
+/** Builds a registered model with the layers its settings ask for (the model and masking sections). */
+import type { MaskingSettings, Method, ModelSettings, RunSettings } from "../config";
 import { Rng } from "../engine/rng";
-import type { RunConfig } from "../experiments/config";
 import { MaskedLayer } from "../supermask/layers";
 import type { ScoreInitName, WeightInitName } from "../supermask/init";
 import { getModel } from "./registry";
 import type { LayerRole, Model, ModelContext } from "./types";
 
-export interface ModelRequest {
-  model: string;
-  widthMultiplier: number;
-  method: RunConfig["method"];
-  keepFraction: number;
-  weightInit: string;
-  scoreInit: string;
-  firstLayerDense: boolean;
-  lastLayerDense: boolean;
-  seed: number;
-}
+/** What building a model needs: the model section, the kept fraction, the method and the seed. */
+export type ModelRequest = ModelSettings & Pick<MaskingSettings, "keepFraction"> & Pick<RunSettings, "seed"> & { method: Method };
 
 /**
  * Every random draw of the network comes from one stream seeded by the run's seed, in

@@ -50,7 +50,10 @@ function scaled(base: number, widthMultiplier: number): number {
  * Why `widthMultiplier` cannot be used with this model, or null: a width that rounds to 0
  * units would leave a layer with nothing in it (the network outputs a constant).
  */
-export function widthMultiplierProblem(spec: ModelSpec, widthMultiplier: number): string | null {
+export function widthMultiplierProblem(
+  spec: ModelSpec,
+  widthMultiplier: number,
+): { message: string; fix: string; leastMultiplier: number } | null {
   const empty = spec.hiddenWidths.filter((w) => scaled(w, widthMultiplier) < 1);
   if (empty.length === 0) return null;
   const narrowest = Math.min(...spec.hiddenWidths);
@@ -60,11 +63,13 @@ export function widthMultiplierProblem(spec: ModelSpec, widthMultiplier: number)
   let shown = Number((Math.ceil(exact / unit - 1e-9) * unit).toPrecision(2));
   while (scaled(narrowest, shown) < 1) shown = Number((shown + unit).toPrecision(2));
   const list = [...new Set(empty)].sort((a, b) => b - a);
-  return (
-    `"widthMultiplier" = ${widthMultiplier} leaves ${spec.name}'s layer${list.length > 1 ? "s" : ""} of width ${list.join(", ")} with 0 units ` +
-    `(round(${narrowest} × ${widthMultiplier}) = ${scaled(narrowest, widthMultiplier)}), so the network would output a constant. ` +
-    `Use widthMultiplier ≥ ${shown} (one unit in the narrowest layer; much more for a useful network).`
-  );
+  return {
+    message:
+      `leaves ${spec.name}'s layer${list.length > 1 ? "s" : ""} of width ${list.join(", ")} with 0 units ` +
+      `(round(${narrowest} × ${widthMultiplier}) = ${scaled(narrowest, widthMultiplier)}), so the network would output a constant`,
+    fix: `Use widthMultiplier ≥ ${shown} (one unit in the narrowest layer; much more for a useful network).`,
+    leastMultiplier: shown,
+  };
 }
 
 /** Width after the multiplier. A width of 0 is refused (widthMultiplierProblem checks configs before this). */

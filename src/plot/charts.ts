@@ -3,7 +3,7 @@
  * an arquero table, e.g. the output of `summarise`) plus the column names to
  * use, and returns a plain `Figure` for `show` or `figureToHtmlPage`.
  */
-import { linearFit, mean, pearson, type ObjectsSource } from "../analysis/stats";
+import { linearFit, mean, pearson, type ObjectsSource } from "../stats/descriptive";
 import type { Axis, BarTrace, Datum, ErrorBars, Figure, HeatmapTrace, Layout, ScatterTrace } from "./plotly";
 
 /** Plotly's default qualitative colours (D3 category10), so charts match Plotly's look. */

@@ -6,7 +6,7 @@
  * the library loads (and `show` degrades to a text line) in plain Node.
  */
 import * as path from "node:path";
-import type { ObjectsSource } from "../analysis/stats";
+import type { ObjectsSource } from "../stats/descriptive";
 import { type RunsInUse, runsInUse } from "../experiments/provenance";
 import type { StoredRun } from "../experiments/store";
 import { type Figure, escapeAttr, escapeHtml, figureToHtml } from "./plotly";

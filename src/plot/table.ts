@@ -2,7 +2,7 @@
  * Rows (plain objects or an arquero table) as a compact HTML table. Kept free
  * of arquero imports: anything with `objects()` is accepted structurally.
  */
-import type { ObjectsSource } from "../analysis/stats";
+import type { ObjectsSource } from "../stats/descriptive";
 import { escapeAttr, escapeHtml, fileSlug } from "./plotly";
 
 export interface TableHtmlOptions {

@@ -1,6 +1,8 @@
 /**
- * Initialisers for the frozen weights and the learnable scores, as registries so that a
- * new scheme is one entry. All draw from the run's seeded Rng (not tfjs's generator), so a
+ * Initialisers for the frozen weights and the learnable scores, as registries: a new
+ * scheme is one entry in its record plus its one-line description (the description
+ * records are typed by the names, so a missing one does not compile). The config's
+ * choices and `slt run --help` read the names from here. All draw from the run's seeded Rng (not tfjs's generator), so a
  * network is bit-identical on every backend.
  */
 import type { Rng } from "../engine/rng";
@@ -66,6 +68,15 @@ export const weightInits = {
 
 export type WeightInitName = keyof typeof weightInits;
 
+export const weightInitDescriptions: Readonly<Record<WeightInitName, string>> = {
+  "signed-constant": "±σ, σ the kaiming std √(2/fan_in), sign at random (EP's best init)",
+  "scaled-signed-constant": "signed-constant with fan_in × keepFraction",
+  "unsigned-constant": "+σ everywhere (an ablation: only the mask can make features)",
+  "kaiming-normal": "N(0, 2/fan_in)",
+  "scaled-kaiming-normal": "kaiming-normal with fan_in × keepFraction",
+  "kaiming-uniform": "U(−b, b), b = √3 · kaiming std (same variance as kaiming-normal)",
+};
+
 export const scoreInits = {
   /** PyTorch's default for nn.Linear/Conv (a = √5): U(−1/√fan, 1/√fan); the EP reference. */
   "kaiming-uniform": (n: number, ctx: InitContext) => {
@@ -83,3 +94,10 @@ export const scoreInits = {
 } satisfies Record<string, Initialiser>;
 
 export type ScoreInitName = keyof typeof scoreInits;
+
+export const scoreInitDescriptions: Readonly<Record<ScoreInitName, string>> = {
+  "kaiming-uniform": "U(−1/√fan_in, 1/√fan_in), PyTorch's default (a = √5); the EP reference",
+  "kaiming-normal": "N(0, 2/fan_in)",
+  uniform: "U(0, 1): the initial mask is uniform at random",
+  normal: "N(0, 1)",
+};

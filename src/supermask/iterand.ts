@@ -4,24 +4,15 @@
  * `rate`; selected weights are never touched. Partially re-randomising the unused weights
  * lets a supermask reach weights the first draw did not offer, without growing the network.
  *
- * A TrainingPlugin only: it works for EP and every iEP variant without touching them.
+ * The re-draw itself lives here (a supermask operation); the training plug-in that calls it
+ * every `period` steps is src/train/iterand-plugin.ts, so it works for EP and every iEP
+ * variant without touching them.
  */
 import * as tf from "@tensorflow/tfjs";
-import { Rng } from "../engine/rng";
-import type { RunConfig } from "../experiments/config";
-import type { StepContext, TrainingPlugin } from "../train/trainer";
+import type { Rng } from "../engine/rng";
 import { weightInits } from "./init";
 import type { MaskedLayer } from "./layers";
 import { masksFromScores } from "./masker";
-
-export interface IterandSettings {
-  /** Re-randomise after every `period`-th optimiser step of the run. */
-  period: number;
-  /** Probability that one unselected weight is re-drawn. */
-  rate: number;
-  /** One top-k over all layers (must match the run's masks). */
-  globalTopK: boolean;
-}
 
 /**
  * The masks of the layers' *current* scores. The plug-in runs after the optimiser step,
@@ -68,30 +59,4 @@ export function rerandomizeUnselected(layers: MaskedLayer[], masks: Uint8Array[]
     }
     return redrawn;
   });
-}
-
-export class IterandPlugin implements TrainingPlugin {
-  readonly name = "iterand";
-  readonly settings: IterandSettings;
-  /** Weights re-drawn so far, all layers together (for diagnostics). */
-  redrawnTotal = 0;
-
-  constructor(settings: IterandSettings) {
-    this.settings = settings;
-  }
-
-  afterStep(ctx: StepContext): void {
-    const { period, rate, globalTopK } = this.settings;
-    if (ctx.globalStep % period !== 0 || rate === 0 || ctx.layers.length === 0) return;
-    // Seeded by the step number, not a running stream, so a resumed run re-draws exactly the same.
-    const rng = Rng.derive(ctx.seed, `iterand-${ctx.globalStep}`);
-    const counts = rerandomizeUnselected(ctx.layers, currentMasks(ctx.layers, ctx.keepFraction, globalTopK), rate, rng);
-    this.redrawnTotal += counts.reduce((a, b) => a + b, 0);
-  }
-}
-
-/** The plug-in factory: IteRand is on when `config.iterand` is set, for supermask runs. */
-export function iterandPlugin(config: RunConfig): TrainingPlugin | null {
-  if (!config.iterand || config.method === "weights") return null;
-  return new IterandPlugin({ period: config.iterand.period, rate: config.iterand.rate, globalTopK: config.globalTopK });
 }

@@ -4,11 +4,11 @@
  * let an interrupted run resume exactly.
  */
 import * as tf from "@tensorflow/tfjs";
+import { type RunConfig, finetuneLrOf } from "../config";
 import type { DataSplits } from "../data/types";
-import { type RunConfig, finetuneLrOf } from "../experiments/config";
+import { getPruning } from "../iep/pruning";
+import { getRewind } from "../iep/rewind";
 import { type CyclePlan, planCycles } from "../iep/schedule";
-import { pruningStrategies } from "../iep/pruning";
-import { rewindStrategies } from "../iep/rewind";
 import { SelectionTracker, type SelectionTrackerState, type LayerSelectionCounts } from "../metrics/dying";
 import { buildModel } from "../models/factory";
 import type { Model } from "../models/types";
@@ -17,7 +17,7 @@ import { Masker } from "../supermask/masker";
 import { Optimizer, type OptimizerState } from "./optimizer";
 import { pluginsFor } from "./plugins";
 import { learningRate } from "./schedule";
-import { type StepProgress, Trainer } from "./trainer";
+import { type StepProgress, type TrainingPlugin, Trainer } from "./trainer";
 
 export interface EpochMetrics {
   /** 1-based over the whole run. */
@@ -101,6 +101,8 @@ export interface ProcedureHooks {
   saveCheckpoint?(c: Checkpoint): void;
   /** A checkpoint to resume from, if any. */
   resumeFrom?: Checkpoint | null;
+  /** Extra plug-ins after the ones the config switches on (tests use it to watch every step). */
+  plugins?: TrainingPlugin[];
 }
 
 export interface ProcedureResult {
@@ -173,7 +175,7 @@ function runWithModel(
     },
     optimizer,
     masker,
-    pluginsFor(config),
+    [...pluginsFor(config), ...(hooks.plugins ?? [])],
     variables,
   );
   const initialScores = prunable.map((l) => Float32Array.from(l.scores!.dataSync() as Float32Array));
@@ -230,8 +232,8 @@ function runWithModel(
 
     if (cyclePlan.cycle > 1 && !resumingInside && masker) {
       // Cycle boundary: prune, then rewind. The previous cycle's final mask is on the layers.
-      pruningStrategies[config.iep.pruning].atCycleEnd(prunable);
-      const decision = rewindStrategies[config.iep.rewind].atCycleStart({
+      getPruning(config.iep.pruning).atCycleEnd(prunable);
+      const decision = getRewind(config.iep.rewind).atCycleStart({
         layers: prunable,
         initialScores,
         scoreInit: config.scoreInit as ScoreInitName,

@@ -6,6 +6,7 @@
  * runs at its prune rate, 08's soft iEP and compute-matched EP too, and 06's EP runs are 01's.
  */
 import type { RunConfig, RunConfigInput } from "../experiments/config";
+import { rewindStrategies } from "../iep/rewind";
 import { type Preset, type Scale, atScale, currentScale, mlpPreset } from "./presets";
 import { type AccuracyMethod, accuracyStudy, dyingRatioStudy } from "./studies";
 
@@ -14,8 +15,9 @@ type Config = RunConfigInput | RunConfig;
 // ---------------------------------------------------------------------------
 // 05 · rewinding variants.
 
-export const REWINDS = ["lr", "scores", "reinit", "finetune"] as const;
-export type Rewind = (typeof REWINDS)[number];
+/** Every rewinding variant of the registry: a new variant joins notebook 05's figure. */
+export const REWINDS: readonly string[] = Object.keys(rewindStrategies);
+export type Rewind = string;
 
 export interface RewindingRun {
   /** "iEP rewind lr" … or "EP" / "compute-matched EP". */

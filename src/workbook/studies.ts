@@ -9,7 +9,7 @@
  * 30 epochs, 03 36 and 04 126, about 18 minutes of wall time with SLT_JOBS=2.
  */
 import type { RunConfig, RunConfigInput } from "../experiments/config";
-import { computeMatchedBaseline, oneShotBaseline, weightsBaseline } from "../iep/baselines";
+import { computeMatchedBaseline, oneShotBaseline, weightsBaseline } from "../experiments/baselines";
 import { cycleKeepFractions } from "../iep/schedule";
 import { type Preset, type Scale, atScale, currentScale, keepOf, mlpPreset } from "./presets";
 

@@ -11,6 +11,7 @@ import * as path from "node:path";
 import { SltError } from "../../src/errors";
 import { atomicFs, resetAtomicFs } from "../../src/experiments/atomic";
 import { parseRunConfig, runId } from "../../src/experiments/config";
+import { pruningStrategies } from "../../src/iep/pruning";
 import { RunStore } from "../../src/experiments/store";
 import {
   type SweepEvent,
@@ -102,7 +103,7 @@ test("a bad spec or grid value is one clear error naming the field and value, be
     { spec: { name: "x", base: tiny, grid: { epochs: [0, -1] } }, mention: ['grid "epochs" value 0', 'grid "epochs" value -1'] },
     {
       spec: { name: "x", base: tiny, grid: { "iep.pruning": ["medium"] } },
-      mention: ['grid "iep.pruning" value "medium"', "soft", "hard"],
+      mention: ['grid "iep.pruning" value "medium"', ...Object.keys(pruningStrategies)],
     },
     { spec: { name: "x", base: tiny, grid: { kepFraction: [0.5] } }, mention: ['unknown field "kepFraction"', "keepFraction"] },
     { spec: { name: "x", base: { ...tiny, lr: "fast" } }, mention: ['base: "lr" = "fast"', "number"] },

@@ -8,6 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { main } from "../../src/cli/main";
+import { pruningStrategies } from "../../src/iep/pruning";
+import { rewindStrategies } from "../../src/iep/rewind";
 import { type RunConfig, parseRunConfig, runId } from "../../src/experiments/config";
 
 async function slt(...args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -49,8 +51,8 @@ const schedules: Record<string, string[]> = {
 };
 
 test("every pruning × rewind × schedule variant is reachable from the command line", async () => {
-  for (const pruning of ["soft", "hard"] as const)
-    for (const rewind of ["lr", "scores", "reinit", "finetune"] as const)
+  for (const pruning of Object.keys(pruningStrategies))
+    for (const rewind of Object.keys(rewindStrategies))
       for (const [schedule, flags] of Object.entries(schedules)) {
         const c = await dryRun(
           "--method",
@@ -95,7 +97,7 @@ test("IteRand from the command line: --iterand alone takes the defaults, --itera
   assert.deepEqual((await dryRun("--method", "ep", "--iterand-rate", "0.25")).iterand, { period: 300, rate: 0.25 });
   const bad = await slt("run", "--dry-run", "--method", "weights", "--iterand");
   assert.equal(bad.code, 2);
-  assert.match(bad.err, /"iterand" applies to supermask training only/);
+  assert.match(bad.err, /"iterand" = \{.*\}: applies to supermask training only\. Set it to null/);
 });
 
 test("a JSON config file reaches every field; command-line options override it", async () => {

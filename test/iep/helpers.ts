@@ -11,7 +11,6 @@ import { type RunConfig, type RunConfigInput, parseRunConfig } from "../../src/e
 import { type PruningStrategy, pruningStrategies } from "../../src/iep/pruning";
 import { type RewindContext, type RewindStrategy, rewindStrategies } from "../../src/iep/rewind";
 import type { MaskedLayer } from "../../src/supermask/layers";
-import { pluginFactories } from "../../src/train/plugins";
 import { type Checkpoint, type ProcedureResult, runProcedure } from "../../src/train/procedure";
 import type { StepContext, TrainingPlugin } from "../../src/train/trainer";
 
@@ -89,28 +88,23 @@ export class Recorder implements TrainingPlugin {
     });
   }
 
-  /** Run `config` with this recorder plugged in (it is unplugged afterwards). */
+  /** Run `config` with this recorder plugged in after the config's own plug-ins. */
   run(config: RunConfig, splits: DataSplits, resumeFrom: Checkpoint | null = null): ProcedureResult {
-    const factory = () => this;
-    pluginFactories.push(factory);
-    try {
-      return runProcedure(config, splits, {
-        resumeFrom,
-        onStep: (e) => {
-          const last = this.steps[this.steps.length - 1];
-          last.cycle = e.cycle;
-          last.lr = e.lr;
-        },
-        onEpoch: (m) => {
-          const masks = this.layers.map((l) => Uint8Array.from(l.mask!));
-          this.epochEndMasks.push({ cycle: m.cycle, masks });
-          if (m.epochInCycle === (config.method === "iep" ? config.iep.epochsPerCycle : config.epochs)) this.finalMasks.set(m.cycle, masks);
-        },
-        saveCheckpoint: (c) => this.checkpoints.push(structuredClone(c)),
-      });
-    } finally {
-      pluginFactories.splice(pluginFactories.indexOf(factory), 1);
-    }
+    return runProcedure(config, splits, {
+      plugins: [this],
+      resumeFrom,
+      onStep: (e) => {
+        const last = this.steps[this.steps.length - 1];
+        last.cycle = e.cycle;
+        last.lr = e.lr;
+      },
+      onEpoch: (m) => {
+        const masks = this.layers.map((l) => Uint8Array.from(l.mask!));
+        this.epochEndMasks.push({ cycle: m.cycle, masks });
+        if (m.epochInCycle === (config.method === "iep" ? config.iep.epochsPerCycle : config.epochs)) this.finalMasks.set(m.cycle, masks);
+      },
+      saveCheckpoint: (c) => this.checkpoints.push(structuredClone(c)),
+    });
   }
 
   stepsOf(cycle: number): StepRecord[] {

@@ -8,7 +8,8 @@ import { initBackend } from "../../src/engine/backend";
 import { Rng } from "../../src/engine/rng";
 import { parseRunConfig } from "../../src/experiments/config";
 import type { WeightInitName } from "../../src/supermask/init";
-import { IterandPlugin, currentMasks, iterandPlugin } from "../../src/supermask/iterand";
+import { currentMasks } from "../../src/supermask/iterand";
+import { IterandPlugin, iterandPlugin } from "../../src/train/iterand-plugin";
 import { MaskedLayer } from "../../src/supermask/layers";
 import { pluginsFor } from "../../src/train/plugins";
 import { Recorder, sameArrays, tinyConfig, tinyData } from "./helpers";
@@ -120,7 +121,8 @@ test("the plug-in registry turns IteRand on exactly when config.iterand is set",
   assert.deepEqual(names({ method: "ep" }), []);
   assert.deepEqual(names({ method: "ep", iterand: {} }), ["iterand"]);
   assert.deepEqual(names({ method: "iep", iterand: { period: 10, rate: 0.5 } }), ["iterand"]);
-  const p = iterandPlugin(parseRunConfig({ method: "iep", globalTopK: true, iterand: { period: 10, rate: 0.5 } })) as IterandPlugin;
+  const c = parseRunConfig({ method: "iep", globalTopK: true, iterand: { period: 10, rate: 0.5 } });
+  const p = iterandPlugin(c.iterand, c) as IterandPlugin;
   assert.deepEqual(p.settings, { period: 10, rate: 0.5, globalTopK: true });
 });
 

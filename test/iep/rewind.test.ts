@@ -9,6 +9,7 @@ import { Rng } from "../../src/engine/rng";
 import type { RunConfig } from "../../src/experiments/config";
 import { buildModel } from "../../src/models/factory";
 import { type ScoreInitName, scoreInits } from "../../src/supermask/init";
+import { rewindStrategies } from "../../src/iep/rewind";
 import { learningRate } from "../../src/train/schedule";
 import { type BoundaryRecord, Recorder, liveTensors, ones, probeBoundaries, sameArrays, tinyConfig, tinyData } from "./helpers";
 
@@ -164,7 +165,7 @@ test("cycle boundaries free what they allocate: an iEP run leaves no more tensor
   const ep = tinyConfig({ method: "ep", epochs: 3 });
   leftBehind(ep); // warm-up: kernels allocate once
   const baseline = leftBehind(ep);
-  for (const rewind of ["lr", "scores", "reinit", "finetune"] as const) {
+  for (const rewind of Object.keys(rewindStrategies)) {
     assert.equal(leftBehind(tinyConfig({ iep: { pruning: "hard", rewind } })), baseline, `rewind ${rewind}`);
   }
 });

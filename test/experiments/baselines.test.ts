@@ -1,10 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { SltError } from "../../src/errors";
-import { parseRunConfig, runId, totalEpochs } from "../../src/experiments/config";
-import { computeMatchedBaseline, oneShotBaseline, weightsBaseline } from "../../src/iep/baselines";
+import { runId, totalEpochs } from "../../src/config";
+import { parseRunConfig } from "../../src/experiments/validate";
+import { computeMatchedBaseline, oneShotBaseline, weightsBaseline } from "../../src/experiments/baselines";
 import { runProcedure } from "../../src/train/procedure";
-import { tinyConfig, tinyData } from "./helpers";
+import { tinyConfig, tinyData } from "../iep/helpers";
 
 const iep = () =>
   tinyConfig({

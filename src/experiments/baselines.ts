@@ -9,11 +9,13 @@
  * - weightsBaseline: the dense network trained on its weights for as many epochs.
  *
  * Each returns a validated RunConfig; `runExperiment` stores and deduplicates them like
- * any other run.
+ * any other run. They sit on the experiments floor because they derive and validate whole
+ * run configs (the iEP floor below knows only its own settings).
  */
+import { type RunConfig, type RunConfigInput, runConfigSchema, totalEpochs } from "../config";
 import { SltError } from "../errors";
-import { type RunConfig, type RunConfigInput, parseRunConfig, totalEpochs } from "../experiments/config";
 import type { WeightInitName } from "../supermask/init";
+import { parseRunConfig } from "./validate";
 
 function requireIep(config: RunConfigInput | RunConfig, what: string): RunConfig {
   const c = parseRunConfig(config);
@@ -71,7 +73,6 @@ export interface WeightsBaselineOptions {
  */
 export function weightsBaseline(config: RunConfigInput | RunConfig, options: WeightsBaselineOptions = {}): RunConfig {
   const c = parseRunConfig(config);
-  const defaults = parseRunConfig({});
   return parseRunConfig({
     ...c,
     method: "weights",
@@ -82,7 +83,7 @@ export function weightsBaseline(config: RunConfigInput | RunConfig, options: Wei
     firstLayerDense: false,
     lastLayerDense: false,
     iterand: null,
-    scoreInit: defaults.scoreInit,
+    scoreInit: runConfigSchema.shape.scoreInit.parse(undefined),
     weightInit: options.weightInit ?? "kaiming-normal",
     label: withLabel(c.label, "weights baseline"),
   });
