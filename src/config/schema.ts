@@ -147,7 +147,7 @@ export const iepSchema = z
   })
   .strict();
 
-/** The IteRand plug-in (supermask/iterand). */
+/** The IteRand plug-in (train/iterand-plugin.ts). */
 export const iterandSchema = z
   .object({
     period: z.number().int().min(1).default(300).describe("IteRand: re-randomise every N optimiser steps"),

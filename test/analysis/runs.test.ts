@@ -40,7 +40,7 @@ import {
 import { summarise } from "../../src/analysis/stats";
 import { lineWithCI, setDisplay } from "../../src/plot";
 import { SltError } from "../../src/errors";
-import { type RunConfigInput, parseRunConfig, runId } from "../../src/experiments/config";
+import { ConfigError, type RunConfigInput, parseRunConfig, runId } from "../../src/experiments/config";
 import { RunStore, type StoredRun } from "../../src/experiments/store";
 
 /** LeNet-300-100 at width 0.1 on 128 synthetic images: 4 steps an epoch. */
@@ -227,11 +227,20 @@ describe("ensureRuns and the row helpers", () => {
     await assert.rejects(ensureRuns([tiny()], { store, jobs: 0, onEvent: () => {} }), /jobs/);
     await assert.rejects(
       ensureRuns([tiny({ model: "lenet5" })], { store, onEvent: () => {} }),
-      (e: unknown) => e instanceof SltError && /config #1/.test(e.message) && /Unknown model "lenet5"/.test(e.message),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        /config #1/.test(e.message) &&
+        e.problems[0].path === "model" &&
+        e.problems[0].value === "lenet5" &&
+        e.problems[0].fix.includes("lenet300"),
     );
     await assert.rejects(
       ensureRuns([tiny({ batchSize: 500 })], { store, onEvent: () => {} }),
-      /"batchSize" = 500 is larger than the training set/,
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        e.problems[0].path === "batchSize" &&
+        /larger than the training set/.test(e.problems[0].message) &&
+        /at most \d+/.test(e.problems[0].fix),
     );
     assert.equal(new RunStore(store).ids().length, before, "nothing trained");
   });
