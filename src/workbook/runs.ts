@@ -10,7 +10,7 @@
 import * as path from "node:path";
 import type { RunConfig, RunConfigInput } from "../experiments/config";
 import type { StoredRun } from "../experiments/store";
-import { type EnsureEvent, defaultJobs, ensureRuns, printEnsureEvent } from "../analysis/runs";
+import { type EnsureEvent, defaultJobs, ensureRuns, printEnsureEvent } from "../experiments/ensure";
 import { transient } from "../plot/notebook";
 import { recordRunIds } from "./record";
 
