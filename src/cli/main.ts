@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import { Command, CommanderError } from "commander";
-import { availableBackends, initBackend } from "../engine/backend";
+import { availableBackends, initBackend, probeWebgpu } from "../engine/backend";
 import { SltError, isSltError } from "../errors";
 import { datasets } from "../data/registry";
 import { models } from "../models/registry";
@@ -264,10 +264,12 @@ export function buildProgram(): Command {
     .option("--backend <name>", "Backend to try (default: auto)", "auto")
     .option("--threads <n>", "Threads of the wasm backend to try (default: all cores)", parseThreads)
     .action(async (opts: { backend: string; threads?: number }) => {
+      const webgpu = await probeWebgpu();
       const available = availableBackends();
       const info = await initBackend(opts.backend as RunConfig["backend"], { threads: opts.threads ?? os.cpus().length });
       const lines = [
         `backends available: ${available.join(", ")}`,
+        `webgpu:             ${webgpu.available ? "available" : "not available"}: ${webgpu.reason}`,
         `backend that runs:  ${info.name} (tfjs ${info.tfjsVersion}, package ${info.backendVersion})`,
         `threads:            ${info.threads}`,
         `SIMD:               ${info.simd === null ? "n/a" : info.simd ? "yes" : "no"}`,

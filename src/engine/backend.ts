@@ -1,9 +1,11 @@
 /**
  * Chooses the TensorFlow.js backend at run time and says which one ran.
  *
- * Order: tfjs-node-gpu, tfjs-node (optional native packages a user may install; their
- * installs download a native library, so nothing here requires them), then the
- * WebAssembly backend (the default), then the plain JS `cpu` backend.
+ * Order: tfjs-node-gpu (an optional native package a user may install; its install
+ * downloads a native library, so nothing here requires it), then WebGPU (the optional npm
+ * packages `@tensorflow/tfjs-backend-webgpu` over `webgpu`, Dawn for Node, when it finds a
+ * GPU adapter), then tfjs-node (optional, native CPU), then the WebAssembly backend (the
+ * default), then the plain JS `cpu` backend.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -11,10 +13,10 @@ import * as tf from "@tensorflow/tfjs";
 import { SltError } from "../errors";
 import { registerThreadedWasm, threadedWasmUnavailable } from "./wasm-threads";
 
-export type BackendName = "tensorflow-gpu" | "tensorflow" | "wasm" | "cpu";
+export type BackendName = "tensorflow-gpu" | "webgpu" | "tensorflow" | "wasm" | "cpu";
 export type BackendPreference = "auto" | BackendName;
 
-export const BACKEND_ORDER: readonly BackendName[] = ["tensorflow-gpu", "tensorflow", "wasm", "cpu"];
+export const BACKEND_ORDER: readonly BackendName[] = ["tensorflow-gpu", "webgpu", "tensorflow", "wasm", "cpu"];
 
 export interface BackendInfo {
   /** The backend that runs (tfjs's name for it). */
@@ -52,12 +54,104 @@ function packageVersion(name: string): string {
 
 const PACKAGE_OF: Record<BackendName, string> = {
   "tensorflow-gpu": "@tensorflow/tfjs-node-gpu",
+  webgpu: "@tensorflow/tfjs-backend-webgpu",
   tensorflow: "@tensorflow/tfjs-node",
   wasm: "@tensorflow/tfjs-backend-wasm",
   cpu: "@tensorflow/tfjs-backend-cpu",
 };
 
-/** Which backends this process can load, without switching to any of them. */
+/** Whether WebGPU can run here, and why (or why not), in words for `slt info`. */
+export interface WebgpuStatus {
+  available: boolean;
+  reason: string;
+}
+
+let webgpuProbe: WebgpuStatus | null = null;
+
+interface GpuAdapterLike {
+  info?: { vendor?: string; architecture?: string; description?: string };
+}
+interface GpuLike {
+  requestAdapter(): Promise<GpuAdapterLike | null>;
+}
+interface WebgpuPackage {
+  create(options: string[]): GpuLike;
+  globals: Record<string, unknown>;
+}
+
+/**
+ * Look for a WebGPU adapter through the npm `webgpu` package (Dawn), once per process; makes
+ * `navigator.gpu` the tfjs WebGPU backend needs. Never throws: the status says what is missing.
+ */
+export async function probeWebgpu(): Promise<WebgpuStatus> {
+  if (webgpuProbe) return webgpuProbe;
+  const noLoader = process.platform === "linux" && !vulkanLoaderPresent();
+  // Checked first: without a loader Dawn only prints a warning and finds no adapter.
+  const dawn = noLoader ? null : (tryRequire("webgpu") as WebgpuPackage | null);
+  if (noLoader) {
+    webgpuProbe = {
+      available: false,
+      reason: "no Vulkan loader (libvulkan.so.1, Debian package libvulkan1), which Dawn (npm webgpu) needs on Linux to reach a GPU",
+    };
+  } else if (!dawn || typeof dawn.create !== "function") {
+    webgpuProbe = { available: false, reason: "the optional npm package `webgpu` is not installed (npm install webgpu)" };
+  } else if (!tryResolve(PACKAGE_OF.webgpu)) {
+    webgpuProbe = { available: false, reason: `the optional npm package ${PACKAGE_OF.webgpu} is not installed` };
+  } else {
+    try {
+      const gpu = dawn.create([]);
+      const adapter = await gpu.requestAdapter();
+      if (!adapter) {
+        webgpuProbe = {
+          available: false,
+          reason:
+            "no GPU adapter: Dawn (npm webgpu) found no usable GPU (on Linux it needs the Vulkan loader libvulkan.so.1, e.g. Debian's libvulkan1, and a GPU driver)",
+        };
+      } else {
+        Object.assign(globalThis, dawn.globals);
+        const g = globalThis as { navigator?: { gpu?: GpuLike } };
+        if (!g.navigator) Object.defineProperty(globalThis, "navigator", { value: { gpu }, configurable: true });
+        else if (!g.navigator.gpu) Object.defineProperty(g.navigator, "gpu", { value: gpu, configurable: true });
+        const i = adapter.info ?? {};
+        webgpuProbe = {
+          available: true,
+          reason: `adapter ${[i.vendor, i.architecture, i.description].filter(Boolean).join(" ") || "found"}`,
+        };
+      }
+    } catch (e) {
+      webgpuProbe = { available: false, reason: `Dawn (npm webgpu) failed to start: ${(e as Error).message}` };
+    }
+  }
+  return webgpuProbe;
+}
+
+/** Whether the dynamic linker can find libvulkan.so.1: in its cache or in LD_LIBRARY_PATH. */
+function vulkanLoaderPresent(): boolean {
+  const lib = "libvulkan.so.1";
+  try {
+    if (fs.readFileSync("/etc/ld.so.cache").includes(lib)) return true;
+  } catch {
+    /* no cache: look in LD_LIBRARY_PATH only */
+  }
+  return (process.env.LD_LIBRARY_PATH ?? "")
+    .split(":")
+    .filter(Boolean)
+    .some((dir) => fs.existsSync(path.join(dir, lib)));
+}
+
+function tryResolve(name: string): boolean {
+  try {
+    require.resolve(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Which backends this process can load, without switching to any of them. WebGPU counts
+ * once probeWebgpu() has found an adapter (initBackend probes first).
+ */
 export function availableBackends(): BackendName[] {
   const out: BackendName[] = [];
   // Native bindings are probed by resolving, not loading: loading registers them globally.
@@ -69,6 +163,7 @@ export function availableBackends(): BackendName[] {
       /* not installed */
     }
   }
+  if (webgpuProbe?.available) out.splice(out.includes("tensorflow-gpu") ? 1 : 0, 0, "webgpu");
   if (tryRequire("@tensorflow/tfjs-backend-wasm")) out.push("wasm");
   out.push("cpu");
   return out;
@@ -105,16 +200,20 @@ export async function initBackend(preference: BackendPreference = "auto", option
     );
   }
   if (active && (preference === "auto" || preference === active.name)) return active;
+  if (preference === "auto" || preference === "webgpu") await probeWebgpu();
   const available = availableBackends();
   const candidates = preference === "auto" ? BACKEND_ORDER.filter((b) => available.includes(b)) : [preference];
   let lastError = "";
   for (const name of candidates) {
     if (!available.includes(name)) {
-      lastError = `backend "${name}" is not installed (npm install ${PACKAGE_OF[name]})`;
+      lastError =
+        name === "webgpu"
+          ? `backend "webgpu" is not available: ${webgpuProbe?.reason ?? "not probed"}`
+          : `backend "${name}" is not installed (npm install ${PACKAGE_OF[name]})`;
       continue;
     }
     try {
-      if (name === "tensorflow-gpu" || name === "tensorflow") {
+      if (name === "tensorflow-gpu" || name === "tensorflow" || name === "webgpu") {
         tryRequire(PACKAGE_OF[name]);
       } else if (name === "wasm" && wasmStartedWith === null && threads > 1) {
         const why = threadedWasmUnavailable();
@@ -142,6 +241,7 @@ async function describe(name: BackendName, available: BackendName[]): Promise<Ba
     threads = wasm?.getThreadsCount ? wasm.getThreadsCount() : 1;
     simd = Boolean(await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT"));
   } else if (name !== "cpu") {
+    // Native TF's own pool; on WebGPU the GPU's.
     threads = "native";
   }
   return {
@@ -152,6 +252,11 @@ async function describe(name: BackendName, available: BackendName[]): Promise<Ba
     tfjsVersion: tf.version.tfjs,
     backendVersion: packageVersion(PACKAGE_OF[name]),
   };
+}
+
+/** Whether the backend now running keeps tensors on a GPU (tfjs-node-gpu, WebGPU). */
+export function onGpuBackend(): boolean {
+  return active?.name === "tensorflow-gpu" || active?.name === "webgpu";
 }
 
 /** Threads the wasm backend started with in this process, or null if it has not started. */

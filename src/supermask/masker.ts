@@ -3,16 +3,14 @@
  * the kept fraction it holds (iEP lowers it between cycles).
  */
 import * as tf from "@tensorflow/tfjs";
+import { onGpuBackend } from "../engine/backend";
 import { DeviceSelectionRecord, deviceGlobalTopKMasks, deviceTopKMask } from "./device-mask";
 import type { MaskedLayer } from "./layers";
 import { ThresholdHint, countOnes, globalTopKMasks, keptCount, topKMask } from "./mask";
 
-/** Backends whose tensors live on a GPU: there the masks are taken on the device by default. */
-const GPU_BACKENDS = new Set(["webgpu", "webgl", "tensorflow-gpu"]);
-
-/** Whether "auto" takes the masks on the device with the backend now running. */
+/** Whether "auto" takes the masks on the device: on GPU backends (tfjs-node-gpu, WebGPU). */
 export function deviceMasksByDefault(): boolean {
-  return GPU_BACKENDS.has(tf.getBackend());
+  return onGpuBackend();
 }
 
 export interface MaskerOptions {
