@@ -19,6 +19,7 @@ export type {
   BackendSettings,
   IepSettings,
   IterandConfig,
+  SignFlipConfig,
   PluginSettings,
 } from "./config";
 export { validateRunConfig, parseRunConfig, describeConfigFields, registryChoices, registryFields } from "./experiments/validate";
@@ -63,6 +64,7 @@ export { runSweep, expandSweep, planSweep, shardOf, parseSweepSpec } from "./exp
 export type { SweepSpecInput, SweepSummary, SweepEvent } from "./experiments/sweep";
 export { oneShotBaseline, computeMatchedBaseline, weightsBaseline } from "./experiments/baselines";
 export { IterandPlugin } from "./train/iterand-plugin";
+export { SignFlipPlugin } from "./train/signflip-plugin";
 export { plugins, pluginsFor } from "./train/plugins";
 export type { PluginSpec } from "./train/plugins";
 export type { TrainingPlugin, StepContext } from "./train/trainer";

@@ -4,9 +4,10 @@
  * Rows carry the config fields a figure groups or filters by (flattened: `iep.cycles` →
  * `iepCycles`), so `aq.from(rows).filter(...)` needs no lookups. Fields that do not apply
  * to a run are null (the iep.* columns of an EP run, the iterand.* columns without
- * IteRand), so that grouping by them never splits runs by unused defaults.
+ * IteRand, signFlip.* without sign flips), so that grouping by them never splits runs by
+ * unused defaults.
  */
-import { type RunConfig, totalEpochs } from "../config";
+import { type RunConfig, finetuneLrOf, totalEpochs } from "../config";
 import { RunStore, type StoredRun } from "../experiments/store";
 import type { EpochMetrics } from "../train/procedure";
 
@@ -65,8 +66,14 @@ export interface ConfigColumns {
   iepEpochsPerCycle: number | null;
   iepPruning: string | null;
   iepRewind: string | null;
+  /** schedule = fixed-share only. */
+  iepPruneShare: number | null;
+  /** rewind = finetune only: the LR it trains at (iep.finetuneLr, or lr / 10). */
+  iepFinetuneLr: number | null;
   iterandPeriod: number | null;
   iterandRate: number | null;
+  signFlipPeriod: number | null;
+  signFlipRate: number | null;
 }
 
 /** One row per run: its config and final results. */
@@ -184,8 +191,12 @@ export function configColumns(run: StoredRun): ConfigColumns {
     iepEpochsPerCycle: iep ? iep.epochsPerCycle : null,
     iepPruning: iep ? iep.pruning : null,
     iepRewind: iep ? iep.rewind : null,
+    iepPruneShare: iep && iep.schedule === "fixed-share" ? iep.pruneShare : null,
+    iepFinetuneLr: iep && iep.rewind === "finetune" ? finetuneLrOf(c) : null,
     iterandPeriod: c.iterand ? c.iterand.period : null,
     iterandRate: c.iterand ? c.iterand.rate : null,
+    signFlipPeriod: c.signFlip ? c.signFlip.period : null,
+    signFlipRate: c.signFlip ? c.signFlip.rate : null,
   };
 }
 

@@ -42,13 +42,14 @@ export function addConfigOptions(cmd: Command): Command {
   for (const f of describeConfigFields()) {
     if (f.type === "object") {
       sectionHeadings.set(f.field, `${f.field}: ${f.description}:`);
-      if (f.field === "iterand")
-        cmd.addOption(
-          grouped(
-            new Option("--iterand", "Turn on IteRand with its default period and rate (see --iterand-period, --iterand-rate)"),
-            f.field,
-          ),
-        );
+      // A plug-in section that is off by default (null) gets a flag that turns it on with its defaults.
+      if (f.default === null) {
+        const flag = kebab(f.field);
+        const settings = configFieldOptions()
+          .filter((o) => o.field.startsWith(`${f.field}.`))
+          .map((o) => `--${o.flag}`);
+        cmd.addOption(grouped(new Option(`--${flag}`, `Turn on ${f.field} with its defaults (see ${settings.join(", ")})`), f.field));
+      }
       continue;
     }
     const flag = kebab(f.field);
@@ -110,6 +111,9 @@ export function configFromOptions(opts: Record<string, unknown>, base: Record<st
     }
     target[path[path.length - 1]] = value;
   }
-  if (opts.iterand === true && (config.iterand === null || config.iterand === undefined)) config.iterand = {};
+  for (const section of describeConfigFields().filter((f) => f.type === "object" && f.default === null)) {
+    const on = opts[camelFromKebab(kebab(section.field))] === true;
+    if (on && (config[section.field] === null || config[section.field] === undefined)) config[section.field] = {};
+  }
   return config;
 }

@@ -39,6 +39,8 @@ function iepIdentity(config: RunConfig): Record<string, unknown> {
 export function runId(config: RunConfig): string {
   const { label: _label, ...rest } = config;
   const identity: Record<string, unknown> = { ...rest };
+  // A plug-in that is off (null) counts as absent, so configs from before it existed keep their ids.
+  if (config.signFlip === null) delete identity.signFlip;
   if (config.method !== "iep") delete identity.iep;
   else {
     delete identity.epochs;

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { SltError } from "../errors";
-import { type RunConfig, runConfigSchema } from "./schema";
+import { type RunConfig, pluginsSection, runConfigSchema } from "./schema";
 
 export interface ConfigProblem {
   /** Dotted path of the field at fault ("keepFraction", "iep.keepFractions.0"). */
@@ -113,12 +113,13 @@ export function crossFieldProblems(c: RunConfig): ConfigProblem[] {
           break;
         }
   }
-  if (c.method === "weights" && c.iterand)
-    out.push({
-      path: "iterand",
-      value: c.iterand,
-      message: "applies to supermask training only",
-      fix: 'Set it to null for method = "weights".',
-    });
+  for (const plugin of Object.keys(pluginsSection) as (keyof typeof pluginsSection)[])
+    if (c.method === "weights" && c[plugin])
+      out.push({
+        path: plugin,
+        value: c[plugin],
+        message: "applies to supermask training only",
+        fix: 'Set it to null for method = "weights".',
+      });
   return out;
 }

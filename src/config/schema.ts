@@ -7,8 +7,8 @@
  * are plain strings here: the registries sit on higher floors, and the one validating
  * function (`src/experiments/validate.ts`) checks them against the registries.
  *
- * The stored shape is flat (each section's fields side by side) plus the `iep` and
- * `iterand` objects; that shape is what a run id hashes, so it must not change.
+ * The stored shape is flat (each section's fields side by side) plus the `iep`, `iterand`
+ * and `signFlip` objects; that shape is what a run id hashes, so it must not change.
  *
  * Naming: `keepFraction` is always the fraction of edges KEPT; the prune rate is
  * 1 − keepFraction. (The reference EP code calls both `prune_rate`.)
@@ -160,9 +160,31 @@ export const iterandSchema = z
   })
   .strict();
 
-/** Settings of the training plug-ins (train/plugins): each plug-in's own section, null = off. */
+/** The sign-flip plug-in (train/signflip-plugin.ts). */
+export const signFlipSchema = z
+  .object({
+    period: z.number().int().min(1).default(300).describe("Sign flips: flip every N optimiser steps"),
+    rate: z
+      .number()
+      .gte(0)
+      .lte(1)
+      .default(0.1)
+      .describe("Sign flips: probability that an unselected, still-available weight flips its sign (its magnitude stays)"),
+  })
+  .strict();
+
+/**
+ * Settings of the training plug-ins (train/plugins): each plug-in's own section, null = off.
+ * A section added after `iterand` enters the run id only when on (config/identity.ts).
+ */
 export const pluginsSection = {
   iterand: iterandSchema.nullable().default(null).describe("IteRand re-randomisation of unselected weights (null = off)"),
+  signFlip: signFlipSchema
+    .nullable()
+    .default(null)
+    .describe(
+      "PaB-like sign flips of unselected weights: only their signs may change, never their magnitudes; a DR-related variant beside IteRand (null = off)",
+    ),
 };
 
 export const runConfigSchema = z
@@ -197,4 +219,5 @@ export type IepSettings = z.infer<typeof iepSchema>;
 /** Kept as the old name: `IepConfig` = the iep section. */
 export type IepConfig = IepSettings;
 export type IterandConfig = z.infer<typeof iterandSchema>;
+export type SignFlipConfig = z.infer<typeof signFlipSchema>;
 export type PluginSettings = Section<typeof pluginsSection>;

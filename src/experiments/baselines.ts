@@ -68,7 +68,7 @@ export interface WeightsBaselineOptions {
 /**
  * The dense network trained on its weights, same model, data, seed and optimiser settings,
  * for as many epochs as `config` trains in total. Mask-only fields are set to their
- * neutral values (keepFraction 1, default scoreInit, no IteRand, no global top-k, no
+ * neutral values (keepFraction 1, default scoreInit, no IteRand or sign flips, no global top-k, no
  * dense first/last layer) so that every EP/iEP config of one model shares a single weights run.
  */
 export function weightsBaseline(config: RunConfigInput | RunConfig, options: WeightsBaselineOptions = {}): RunConfig {
@@ -83,6 +83,7 @@ export function weightsBaseline(config: RunConfigInput | RunConfig, options: Wei
     firstLayerDense: false,
     lastLayerDense: false,
     iterand: null,
+    signFlip: null,
     scoreInit: runConfigSchema.shape.scoreInit.parse(undefined),
     weightInit: options.weightInit ?? "kaiming-normal",
     label: withLabel(c.label, "weights baseline"),

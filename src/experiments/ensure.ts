@@ -59,7 +59,10 @@ function resolveStore(store: RunStore | string | undefined): RunStore {
 export function describeConfig(c: RunConfig): string {
   const model = c.widthMultiplier === 1 ? c.model : `${c.model}×${c.widthMultiplier}`;
   const method = c.method === "iep" ? `iep(${c.iep.pruning},${c.iep.rewind},K=${c.iep.cycles})` : c.method;
-  const extras = [c.iterand ? `iterand=${c.iterand.period}/${c.iterand.rate}` : ""].filter(Boolean);
+  const extras = [
+    c.iterand ? `iterand=${c.iterand.period}/${c.iterand.rate}` : "",
+    c.signFlip ? `signflip=${c.signFlip.period}/${c.signFlip.rate}` : "",
+  ].filter(Boolean);
   return [
     c.label ? `"${c.label}"` : "",
     method,

@@ -1,11 +1,12 @@
 /**
- * The training plug-in registry (IteRand, …). A plug-in hooks into the step loop through
+ * The training plug-in registry (IteRand, sign flips, …). A plug-in hooks into the step loop through
  * TrainingPlugin.afterStep. A new plug-in is one file exporting a PluginSpec plus one line
  * in `plugins` below, and — because every setting's schema lives on the ground floor — its
  * settings section (one schema line) in `pluginsSection` of src/config/schema.ts.
  */
 import type { MaskingSettings, Method, PluginSettings } from "../config";
 import { iterandPluginSpec } from "./iterand-plugin";
+import { signFlipPluginSpec } from "./signflip-plugin";
 import type { TrainingPlugin } from "./trainer";
 
 /** What every plug-in may know about the run besides its own settings. */
@@ -22,6 +23,7 @@ export interface PluginSpec<F extends keyof PluginSettings = keyof PluginSetting
 
 export const plugins: Readonly<Record<string, PluginSpec>> = {
   iterand: iterandPluginSpec,
+  signFlip: signFlipPluginSpec,
 };
 
 /** The plug-ins a run's settings switch on, in registry order. */

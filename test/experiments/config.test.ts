@@ -60,6 +60,7 @@ const DEFAULTS: RunConfig = {
     finetuneLr: null,
   },
   iterand: null,
+  signFlip: null,
 };
 
 test("defaults: {} and undefined give the documented defaults", () => {
@@ -205,6 +206,9 @@ const ALTERNATIVES: Record<string, unknown> = {
   iterand: { period: 300, rate: 0.1 },
   "iterand.period": 100,
   "iterand.rate": 0.2,
+  signFlip: { period: 300, rate: 0.1 },
+  "signFlip.period": 100,
+  "signFlip.rate": 0.2,
   "iep.cycles": 5,
   "iep.schedule": "linear",
   "iep.keepFractions": [0.5, 0.5, 0.5, 0.5],
@@ -245,6 +249,7 @@ test("runId changes with every result-affecting field", () => {
     let base: Record<string, unknown> = {};
     if (field.startsWith("iep.")) base = { method: "iep" };
     if (field.startsWith("iterand.")) base = { iterand: {} };
+    if (field.startsWith("signFlip.")) base = { signFlip: {} };
     base = BASES[field] ?? base;
     const before = runId(parseRunConfig(base));
     const after = runId(parseRunConfig(withField(base, field, ALTERNATIVES[field])));
@@ -288,6 +293,13 @@ test("iep.finetuneLr enters the id by its value: null (= lr / 10) and lr / 10 ar
   assert.equal(finetuneLrOf(parseRunConfig({ lr: 0.3, iep: { finetuneLr: 0.007 } })), 0.007);
 });
 
+test("sign flips off (null) leave the id as before they existed; on, they change it; method = weights refuses them", () => {
+  assert.equal(runId(parseRunConfig({ signFlip: null })), "298a2a255b6fe703");
+  assert.notEqual(runId(parseRunConfig({ signFlip: {} })), "298a2a255b6fe703");
+  const e = configError({ method: "weights", signFlip: {} });
+  assert.equal(e.subject, "signFlip");
+});
+
 test("fixed-share: iep.cycles must be the K the share needs; the error names that K", () => {
   const fixed = (keepFraction: number, cycles: number, pruneShare = 0.2) =>
     parseRunConfig({ method: "iep", keepFraction, iep: { schedule: "fixed-share", cycles, pruneShare } });
@@ -313,7 +325,14 @@ test("iep settings do not change an EP run's id; epochs do not change an iep run
 test("describeConfigFields: every field, nested ones included, with a non-empty description", () => {
   const fields = describeConfigFields();
   const names = fields.map((f) => f.field);
-  const expected = [...Object.keys(DEFAULTS), ...Object.keys(DEFAULTS.iep).map((k) => `iep.${k}`), "iterand.period", "iterand.rate"];
+  const expected = [
+    ...Object.keys(DEFAULTS),
+    ...Object.keys(DEFAULTS.iep).map((k) => `iep.${k}`),
+    "iterand.period",
+    "iterand.rate",
+    "signFlip.period",
+    "signFlip.rate",
+  ];
   assert.deepEqual([...names].sort(), [...expected].sort());
   for (const f of fields) {
     assert.ok(f.description.trim().length > 10, `field ${f.field} has no useful description`);

@@ -100,6 +100,17 @@ test("IteRand from the command line: --iterand alone takes the defaults, --itera
   assert.match(bad.err, /"iterand" = \{.*\}: applies to supermask training only\. Set it to null/);
 });
 
+test("sign flips from the command line: --sign-flip alone takes the defaults, --sign-flip-period/--sign-flip-rate set it; with IteRand too", async () => {
+  assert.equal((await dryRun("--method", "ep")).signFlip, null);
+  assert.deepEqual((await dryRun("--method", "ep", "--sign-flip")).signFlip, { period: 300, rate: 0.1 });
+  const both = await dryRun("--method", "iep", "--iterand", "--sign-flip-period", "20", "--sign-flip-rate", "0.05");
+  assert.deepEqual(both.signFlip, { period: 20, rate: 0.05 });
+  assert.deepEqual(both.iterand, { period: 300, rate: 0.1 });
+  const bad = await slt("run", "--dry-run", "--method", "weights", "--sign-flip");
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /"signFlip" = \{.*\}: applies to supermask training only\. Set it to null/);
+});
+
 test("a JSON config file reaches every field; command-line options override it", async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "slt-iep-cli-"));
   try {
