@@ -1,19 +1,17 @@
 /**
- * A whole training run: one cycle for EP and weight training, K cycles for iEP. Keeps the
- * dying-edge bookkeeping, the per-epoch and per-cycle metrics, and the checkpoints that
- * let an interrupted run resume exactly.
+ * A whole training run: one cycle for EP and weight training, K cycles for iEP. The loop
+ * is here; restoring, cycle boundaries, epoch metrics and checkpoints are callbacks
+ * (./callbacks.ts). Keeps the dying-edge bookkeeping, the per-epoch and per-cycle metrics,
+ * and the checkpoints that let an interrupted run resume exactly.
  */
-import * as tf from "@tensorflow/tfjs";
-import { type RunConfig, finetuneLrOf } from "../config";
+import type * as tf from "@tensorflow/tfjs";
+import type { RunConfig } from "../config";
 import type { DataSplits } from "../data/types";
-import { getPruning } from "../iep/pruning";
-import { getRewind } from "../iep/rewind";
-import { type CyclePlan, planCycles } from "../iep/schedule";
-import { SelectionTracker, type SelectionTrackerState, type LayerSelectionCounts } from "../metrics/dying";
+import type { LayerSelectionCounts, SelectionTrackerState } from "../metrics/dying";
 import { buildModel } from "../models/factory";
 import type { Model } from "../models/types";
-import type { ScoreInitName } from "../supermask/init";
 import { Masker } from "../supermask/masker";
+import { type EpochEnd, finalMetrics, newRunState, standardCallbacks } from "./callbacks";
 import { Optimizer, type OptimizerState } from "./optimizer";
 import { pluginsFor } from "./plugins";
 import { learningRate } from "./schedule";
@@ -111,29 +109,6 @@ export interface ProcedureResult {
   final: FinalMetrics;
 }
 
-function snapshotVariables(model: Model): Record<string, Float32Array> {
-  const out: Record<string, Float32Array> = {};
-  for (const l of model.layers) {
-    out[`${l.name}.weight`] = Float32Array.from(l.weight.dataSync() as Float32Array);
-    if (l.scores) out[`${l.name}.scores`] = Float32Array.from(l.scores.dataSync() as Float32Array);
-  }
-  for (const [k, v] of Object.entries(model.buffers())) out[`buffer.${k}`] = Float32Array.from(v.dataSync() as Float32Array);
-  return out;
-}
-
-function restoreVariables(model: Model, vars: Record<string, Float32Array>): void {
-  const put = (key: string, v: tf.Variable) => {
-    const values = vars[key];
-    if (!values || values.length !== v.size) throw new Error(`checkpoint does not match the model: ${key}`);
-    v.assign(tf.tensor(values, v.shape));
-  };
-  for (const l of model.layers) {
-    put(`${l.name}.weight`, l.weight);
-    if (l.scores) put(`${l.name}.scores`, l.scores);
-  }
-  for (const [k, v] of Object.entries(model.buffers())) put(`buffer.${k}`, v);
-}
-
 export function runProcedure(config: RunConfig, data: DataSplits, hooks: ProcedureHooks = {}): ProcedureResult {
   const { train } = data;
   const model = buildModel(config, [train.height, train.width, train.channels], data.numClasses);
@@ -153,6 +128,12 @@ export function runProcedure(config: RunConfig, data: DataSplits, hooks: Procedu
   }
 }
 
+/**
+ * The run's loop: cycles of epochs of steps. Everything else happens in callbacks at fixed
+ * points of it (./callbacks.ts), in the manner of open_lth's standard callbacks: restore a
+ * checkpoint at the start, prune and rewind at a cycle boundary, and at each epoch's end
+ * evaluate, report and checkpoint, in that order.
+ */
 function runWithModel(
   config: RunConfig,
   data: DataSplits,
@@ -178,75 +159,19 @@ function runWithModel(
     [...pluginsFor(config), ...(hooks.plugins ?? [])],
     variables,
   );
-  const initialScores = prunable.map((l) => Float32Array.from(l.scores!.dataSync() as Float32Array));
-  const plan: CyclePlan[] = planCycles(config);
-  const totalEpochs = plan.reduce((s, c) => s + c.epochs, 0);
-  const layerInfo = prunable.map((l) => ({ name: l.name, numel: l.numel }));
-  const totalEdges = prunable.reduce((s, l) => s + l.numel, 0);
-  const runTracker = masker ? new SelectionTracker(layerInfo) : null;
-  let cycleTracker = masker ? new SelectionTracker(layerInfo) : null;
-  const epochs: EpochMetrics[] = [];
-  const cycles: CycleMetrics[] = [];
-  let lastLr = config.lr;
-  let constantLr: number | null = null;
-  let epochsDone = 0;
+  const state = newRunState(config, data, model, optimizer, trainer, masker, prunable);
+  const callbacks = standardCallbacks(config, hooks);
+  for (const c of callbacks) c.atStart?.(state);
 
-  const resume = hooks.resumeFrom;
-  if (resume) {
-    restoreVariables(model, resume.variables);
-    optimizer.setState(resume.optimizer);
-    if (runTracker && resume.runTracker) runTracker.setState(resume.runTracker);
-    if (cycleTracker && resume.cycleTracker) cycleTracker.setState(resume.cycleTracker);
-    prunable.forEach((l, i) => (l.alive = resume.alive[i] ?? null));
-    // The last mask recorded is the one a cycle boundary prunes with.
-    runTracker?.lastMasks().forEach((m, i) => m && prunable[i].setMask(Uint8Array.from(m)));
-    runTracker?.setAlive(prunable.map((l) => l.alive));
-    cycleTracker?.setAlive(prunable.map((l) => l.alive));
-    epochs.push(...resume.epochs);
-    cycles.push(...resume.cycles);
-    epochsDone = resume.epochsDone;
-    trainer.globalStep = resume.globalStep;
-    lastLr = resume.lastLr;
-    constantLr = resume.constantLr;
-  }
-
-  const record = (masks: Uint8Array[]) => {
-    runTracker!.record(masks);
-    cycleTracker!.record(masks);
-  };
-  const removedEdges = () => prunable.reduce((s, l) => s + (l.alive ? l.numel - count(l.alive) : 0), 0);
-  const runDyingRatio = () => {
-    if (!runTracker) return null;
-    const s = runTracker.summary();
-    const dying = s.perLayer.reduce((a, c) => a + c.dying, 0);
-    return (dying + removedEdges()) / totalEdges;
-  };
-
+  const { plan } = state;
   let epochCursor = 0;
   for (const cyclePlan of plan) {
     const cycleStart = epochCursor;
     epochCursor += cyclePlan.epochs;
-    if (epochsDone >= epochCursor) continue; // finished before the resume point
-    const resumingInside = epochsDone > cycleStart;
+    if (state.epochsDone >= epochCursor) continue; // finished before the resume point
+    const resumingInside = state.epochsDone > cycleStart;
     masker?.setKeepFraction(cyclePlan.keepFraction);
-
-    if (cyclePlan.cycle > 1 && !resumingInside && masker) {
-      // Cycle boundary: prune, then rewind. The previous cycle's final mask is on the layers.
-      getPruning(config.iep.pruning).atCycleEnd(prunable);
-      const decision = getRewind(config.iep.rewind).atCycleStart({
-        layers: prunable,
-        initialScores,
-        scoreInit: config.scoreInit as ScoreInitName,
-        seed: config.seed,
-        nextCycle: cyclePlan.cycle,
-        finetuneLr: finetuneLrOf(config),
-      });
-      if (decision.resetOptimizer) optimizer.reset();
-      constantLr = decision.constantLr;
-      cycleTracker = new SelectionTracker(layerInfo);
-      cycleTracker.setAlive(prunable.map((l) => l.alive));
-      runTracker!.setAlive(prunable.map((l) => l.alive));
-    }
+    if (cyclePlan.cycle > 1 && !resumingInside) for (const c of callbacks) c.atCycleStart?.(state, cyclePlan);
 
     const schedule = {
       kind: config.lrSchedule,
@@ -256,104 +181,27 @@ function runWithModel(
       stepMilestones: config.stepMilestones,
       stepGamma: config.stepGamma,
     };
-    for (let e = Math.max(0, epochsDone - cycleStart); e < cyclePlan.epochs; e++) {
+    for (let e = Math.max(0, state.epochsDone - cycleStart); e < cyclePlan.epochs; e++) {
       const epochIndex = cycleStart + e;
       const started = Date.now();
       const totals = trainer.trainEpoch(
         epochIndex,
-        (frac) => constantLr ?? learningRate(schedule, e + frac),
-        (masks) => record(masks),
+        (frac) => state.constantLr ?? learningRate(schedule, e + frac),
+        (masks) => state.record(masks),
         (p) =>
-          hooks.onStep?.({ ...p, kind: "step", cycle: cyclePlan.cycle, cycles: plan.length, epoch: epochIndex + 1, epochs: totalEpochs }),
+          hooks.onStep?.({
+            ...p,
+            kind: "step",
+            cycle: cyclePlan.cycle,
+            cycles: plan.length,
+            epoch: epochIndex + 1,
+            epochs: state.totalEpochs,
+          }),
       );
-      lastLr = totals.lastLr;
-      const test = trainer.evaluate(data.test, masker ? record : undefined);
-      // Same scores as for the test pass: reuse its masks.
-      const val = data.validation ? trainer.evaluate(data.validation, undefined, false) : null;
-      const runSummary = runTracker?.summary();
-      const cycleSummary = cycleTracker?.summary();
-      const metrics: EpochMetrics = {
-        epoch: epochIndex + 1,
-        cycle: cyclePlan.cycle,
-        epochInCycle: e + 1,
-        keepFraction: cyclePlan.keepFraction,
-        lr: totals.lastLr,
-        trainLoss: totals.loss,
-        trainAccuracy: totals.accuracy,
-        testLoss: test.loss,
-        testAccuracy: test.accuracy,
-        valLoss: val?.loss ?? null,
-        valAccuracy: val?.accuracy ?? null,
-        dyingRatio: runDyingRatio(),
-        cycleDyingRatio: cycleSummary?.dyingRatio ?? null,
-        turnover: cycleSummary?.turnover ?? null,
-        layerDyingRatio: Object.fromEntries(
-          (runSummary?.perLayer ?? []).map((c) => [c.layer, (c.dying + (c.total - c.available)) / c.total]),
-        ),
-        steps: totals.steps,
-        seconds: (Date.now() - started) / 1000,
-      };
-      epochs.push(metrics);
-      epochsDone = epochIndex + 1;
-      if (e === cyclePlan.epochs - 1) cycles.push(cycleMetrics(cyclePlan, metrics, cycleTracker, removedEdges(), totalEdges));
-      hooks.onEpoch?.(metrics);
-      hooks.saveCheckpoint?.({
-        epochsDone,
-        globalStep: trainer.globalStep,
-        lastLr,
-        constantLr,
-        variables: snapshotVariables(model),
-        optimizer: optimizer.getState(),
-        runTracker: runTracker?.getState() ?? null,
-        cycleTracker: cycleTracker?.getState() ?? null,
-        alive: prunable.map((l) => l.alive),
-        epochs,
-        cycles,
-      });
+      state.lastLr = totals.lastLr;
+      const end: EpochEnd = { cycle: cyclePlan, epochIndex, epochInCycle: e + 1, totals, started };
+      for (const c of callbacks) c.atEpochEnd?.(state, end);
     }
   }
-
-  const last = epochs[epochs.length - 1];
-  const runSummary = runTracker?.summary();
-  const final: FinalMetrics = {
-    testAccuracy: last.testAccuracy,
-    testLoss: last.testLoss,
-    valAccuracy: last.valAccuracy,
-    dyingRatio: runDyingRatio(),
-    turnover: runSummary?.turnover ?? null,
-    keptFraction: runSummary ? runSummary.perLayer.reduce((s, c) => s + c.lastKept, 0) / totalEdges : null,
-    layers: runSummary?.perLayer ?? [],
-  };
-  return { epochs, cycles, final };
-}
-
-function count(a: Uint8Array): number {
-  let c = 0;
-  for (let i = 0; i < a.length; i++) c += a[i];
-  return c;
-}
-
-function cycleMetrics(
-  plan: CyclePlan,
-  last: EpochMetrics,
-  tracker: SelectionTracker | null,
-  removed: number,
-  totalEdges: number,
-): CycleMetrics {
-  const s = tracker?.summary();
-  const dying = s ? s.perLayer.reduce((a, c) => a + c.dying, 0) : 0;
-  const kept = s ? s.perLayer.reduce((a, c) => a + c.lastKept, 0) : 0;
-  return {
-    cycle: plan.cycle,
-    keepFraction: plan.keepFraction,
-    reachedKeepFraction: s ? kept / totalEdges : null,
-    epochs: plan.epochs,
-    cycleDyingRatio: s ? s.dyingRatio : null,
-    cycleDyingRatioWithRemoved: s ? (dying + removed) / totalEdges : null,
-    dyingRatio: last.dyingRatio,
-    turnover: s ? s.turnover : null,
-    removedFraction: s ? removed / totalEdges : null,
-    testAccuracy: last.testAccuracy,
-    testLoss: last.testLoss,
-  };
+  return { epochs: state.epochs, cycles: state.cycles, final: finalMetrics(state) };
 }
