@@ -5,9 +5,14 @@
  * notebook builds cannot drift apart unnoticed.
  *
  * Standard-scale sizes come from a measured epoch of full-width LeNet-300-100 on all of MNIST
- * at batch 128 (about 11 s of one core on this 2-core machine; see docs/workbook.md): 01 trains
- * 30 epochs, 03 36 and 04 126, about 18 minutes of wall time with SLT_JOBS=2.
+ * at batch 128 (about 10.5 s of one core on this 2-core machine, see `mlpPreset`): 01 trains
+ * 30 epochs, 03 36 and 04 126 (the weights runs included), 192 epochs or about 17 minutes of
+ * wall time with SLT_JOBS=2, within the 22 minutes these three notebooks may take of the
+ * standard workbook's 45.
  */
+import type { AccuracyMethod } from "../analysis/claims/04-accuracy";
+
+export { ACCURACY_METHODS, type AccuracyMethod } from "../analysis/claims/04-accuracy";
 import type { RunConfig, RunConfigInput } from "../experiments/config";
 import { computeMatchedBaseline, oneShotBaseline, weightsBaseline } from "../experiments/baselines";
 import { cycleKeepFractions } from "../iep/schedule";
@@ -128,9 +133,6 @@ export function softHardStudy(options: StudyOptions = {}): SoftHardStudy {
 // ---------------------------------------------------------------------------
 // 04 · accuracy vs prune rate.
 
-export const ACCURACY_METHODS = ["weights (dense)", "EP", "compute-matched EP", "EP + K LR restarts", "hard iEP", "soft iEP"] as const;
-export type AccuracyMethod = (typeof ACCURACY_METHODS)[number];
-
 export interface AccuracyRun {
   method: AccuracyMethod;
   pruneRate: number;
@@ -156,7 +158,7 @@ export interface AccuracyStudy {
 export function accuracyStudy(options: StudyOptions = {}): AccuracyStudy {
   const { scale, preset, base } = resolve(options);
   const pruneRates = atScale({ quick: [0.5, 0.9, 0.95], standard: [0.5, 0.9, 0.95], full: [0.5, 0.7, 0.8, 0.9, 0.95, 0.98] }, scale);
-  const iep = { ...preset.iep, cycles: atScale({ quick: preset.iep.cycles, standard: 3, full: preset.iep.cycles }, scale) };
+  const iep = preset.iep;
   const runs = pruneRates.flatMap((pruneRate) =>
     preset.seeds.flatMap((seed): AccuracyRun[] => {
       const keepFraction = keepOf(pruneRate);

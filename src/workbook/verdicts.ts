@@ -52,21 +52,20 @@ export function verdictsHtml(verdicts: readonly Verdict[], context: VerdictConte
 
 /**
  * Shows verdicts in the notebook (text lines elsewhere) and records them for the workbook's
- * claims index. Returns the text lines.
+ * claims index. Returns nothing, so the cell shows the verdicts once (tslab would print a
+ * returned value).
  */
-export function showVerdicts(verdicts: readonly Verdict[], context: VerdictContext, title = "Deck claims at this scale"): string[] {
-  const lines = verdictLines(verdicts);
-  showHtml(verdictsHtml(verdicts, context, title), [title, ...lines].join("\n"));
+export function showVerdicts(verdicts: readonly Verdict[], context: VerdictContext, title = "Deck claims at this scale"): void {
+  showHtml(verdictsHtml(verdicts, context, title), [title, ...verdictLines(verdicts)].join("\n"));
   recordVerdicts(verdicts, context);
-  return lines;
 }
 
 /**
  * Keeps a figure's summarised data (the rows it plots: means, intervals, n) as a CSV beside the
- * published page. Rows can be plain objects or anything with `objects()` (an arquero table).
- * Returns the CSV's file name.
+ * published page (`NAME/<name>.csv`, see `csvFileName`). Rows can be plain objects or anything
+ * with `objects()` (an arquero table).
  */
-export function publishData(name: string, rows: ReadonlyArray<object> | { objects(): object[] }): string {
+export function publishData(name: string, rows: ReadonlyArray<object> | { objects(): object[] }): void {
   const list = (Array.isArray(rows) ? rows : (rows as { objects(): object[] }).objects()) as ReadonlyArray<Record<string, unknown>>;
-  return recordCsv(name, list);
+  recordCsv(name, list);
 }

@@ -10,6 +10,9 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { IndexEntry } from "../../scripts/workbook";
 import { type Run, findChromium, notebookToolsMissing, probePage, repoRoot, runProcess } from "../plot/chromium";
+import { TRANSIENT_START } from "../../src/plot/notebook";
+import { notebookPlans } from "../../src/workbook/plans";
+import { type NotebookPlan, checkPublished, isStale, readPublished, stalenessReport } from "../../src/workbook/published";
 
 const skip = notebookToolsMissing();
 const runner = path.join(repoRoot, "dist", "scripts", "workbook.js");
@@ -40,6 +43,42 @@ describe("quick workbook", { skip, timeout: 30 * 60_000 }, () => {
     for (const name of notebooks) {
       const entry = index.notebooks.find((e) => e.name === name);
       assert.equal(entry?.status, "ok", `${name}: ${JSON.stringify(entry?.error)}`);
+    }
+  });
+
+  it("publishes run ids, verdicts and CSVs that match what each notebook builds at this scale", () => {
+    const wb = path.join(out, "wb");
+    const results = checkPublished(wb, notebookPlans);
+    assert.deepEqual(stalenessReport(results), []);
+    const pages = readPublished(wb);
+    for (const name of Object.keys(notebookPlans)) {
+      const page = pages.find((p) => p.name === name);
+      assert.ok(page && page.runIds.length > 0, `${name} recorded its runs`);
+      assert.ok(page.verdicts.length > 0, `${name} recorded its verdicts`);
+      assert.ok(page.csv.length > 0, `${name} published its figures' data`);
+      for (const c of page.csv) assert.ok(fs.statSync(path.join(wb, c.file)).size > 0, c.file);
+    }
+    assert.match(fs.readFileSync(path.join(wb, "index.html"), "utf8"), /<h2>Deck claims<\/h2>/);
+    // The same pages are stale for a notebook whose configs changed.
+    const [name, plan] = Object.entries(notebookPlans)[0]!;
+    const changed: Record<string, NotebookPlan> = { ...notebookPlans, [name]: (scale) => plan(scale).map((c) => ({ ...c, lr: 0.05 })) };
+    assert.ok(checkPublished(wb, changed).some(isStale));
+  });
+
+  it("a rendered page keeps one line per batch of runs, not a line per run and epoch", () => {
+    // Notebooks that train through getRuns (every notebook with a registered plan).
+    for (const name of notebooks.filter((n) => n in notebookPlans)) {
+      const nb = JSON.parse(fs.readFileSync(path.join(out, "wb", `${name}.ipynb`), "utf8")) as {
+        cells: Array<{ outputs?: Array<{ output_type: string; text?: string | string[] }> }>;
+      };
+      const text = nb.cells
+        .flatMap((c) => c.outputs ?? [])
+        .filter((o) => o.output_type === "stream")
+        .map((o) => (Array.isArray(o.text) ? o.text.join("") : (o.text ?? "")))
+        .join("");
+      assert.doesNotMatch(text, /\[run \d+\/\d+\]/, `${name} keeps per-run progress lines`);
+      assert.ok(!text.includes(TRANSIENT_START), `${name} keeps transient lines`);
+      assert.match(text, /^\[runs\] \d+ configs?, \d+ distinct runs/m, `${name} keeps the summary line`);
     }
   });
 
