@@ -133,9 +133,23 @@ export interface InterventionStudy {
   configs: Config[];
 }
 
-/** IteRand's period (optimiser steps between re-randomisations) at each scale; rate 0.1. */
-export function iterandSettings(scale: Scale): { period: number; rate: number } {
+/**
+ * Period (optimiser steps between two rounds) and rate of the re-drawing plug-ins (IteRand, sign
+ * flips) at each scale: a few rounds per epoch at quick (about 30 steps an epoch), a few per
+ * epoch at standard (469 steps an epoch at batch 128), the published default at full.
+ */
+function pluginSchedule(scale: Scale): { period: number; rate: number } {
   return { period: atScale({ quick: 16, standard: 100, full: 300 }, scale), rate: 0.1 };
+}
+
+/** IteRand's settings at each scale. */
+export function iterandSettings(scale: Scale): { period: number; rate: number } {
+  return pluginSchedule(scale);
+}
+
+/** The sign-flip (PaB-like) plug-in's settings at each scale, as IteRand's. */
+export function signFlipSettings(scale: Scale): { period: number; rate: number } {
+  return pluginSchedule(scale);
 }
 
 /**
@@ -175,9 +189,12 @@ export interface ProbeVariant {
   overrides: RunConfigInput;
 }
 
-/** The variants the probe notebook ships with: IteRand (and, once registered, more DR-related plug-ins). */
+/** The variants the probe notebook ships with: the DR-related plug-ins of deck slide 19, IteRand and sign flips (PaB-like). */
 export function defaultProbeVariants(scale: Scale = currentScale()): ProbeVariant[] {
-  return [{ name: "IteRand", overrides: { iterand: iterandSettings(scale) } }];
+  return [
+    { name: "IteRand", overrides: { iterand: iterandSettings(scale) } },
+    { name: "sign flips", overrides: { signFlip: signFlipSettings(scale) } },
+  ];
 }
 
 export interface ProbeRun {

@@ -49,8 +49,18 @@ describe("nb2 studies share runs with notebooks 01 and 04", () => {
       iterand.forEach((c, i) => assert.deepEqual({ ...c, iterand: null }, ref[i]));
     });
 
-    it(`${scale}: 06's EP runs and context are 01's runs`, () => {
+    it(`${scale}: 06's EP runs and context are 01's runs; each shipped variant is EP plus one plug-in`, () => {
       const s = probeStudy({ scale });
+      assert.deepEqual(
+        s.variants.map((v) => v.name),
+        ["IteRand", "sign flips"],
+      );
+      const ep = s.compared.filter((r) => r.variant === "EP").map((r) => parseRunConfig(r.config));
+      for (const v of s.variants) {
+        const own = s.compared.filter((r) => r.variant === v.name).map((r) => parseRunConfig(r.config));
+        assert.equal(own.length, ep.length);
+        own.forEach((c, i) => assert.deepEqual({ ...c, iterand: null, signFlip: null }, ep[i]));
+      }
       const drIds = ids(dyingRatioStudy({ scale }).configs);
       for (const r of [...s.compared, ...s.context])
         assert.equal(drIds.has(id(r.config)), r.variant === "EP" || r.variant === "EP (all prune rates)", r.variant);
