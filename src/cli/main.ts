@@ -296,7 +296,8 @@ export function buildProgram(): Command {
 export async function main(argv: string[]): Promise<number> {
   try {
     await buildProgram().parseAsync(argv);
-    return 0;
+    // A command may end with a non-error outcome of its own (slt sweep: runs busy elsewhere).
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (e) {
     // Commander has already printed its message; --help and --version are not errors.
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;

@@ -9,6 +9,7 @@ import { Command, Option } from "commander";
 import { SltError } from "../errors";
 import { defaultStoreDir } from "../experiments/store";
 import {
+  type RunEndStatus,
   type SweepEvent,
   type SweepPlan,
   type SweepSummary,
@@ -17,6 +18,7 @@ import {
   runSweep,
   sweepFailureError,
 } from "../experiments/sweep";
+import { describeHolder } from "../experiments/wait";
 import { epochLine, formatPercent, table } from "./progress";
 
 /** The example of --help, as a user would write it (a test checks that it expands to 13 runs). */
@@ -26,6 +28,9 @@ export const SWEEP_EXAMPLE_TEXT = `{
   "grid": { "keepFraction": [0.05, 0.1, 0.3, 0.5], "seed": [0, 1, 2] },
   "runs": [ { "method": "iep", "keepFraction": 0.05, "iep": { "cycles": 4, "pruning": "hard" } } ]
 }`;
+
+/** Exit code of a sweep that failed nothing but left runs held by other processes (busy). */
+export const EXIT_BUSY = 3;
 
 export const SWEEP_HELP = `
 Spec format (JSON):
@@ -45,8 +50,14 @@ ${SWEEP_EXAMPLE_TEXT.split("\n")
 
 Every run is validated before any starts; a bad value is one error naming the grid field.
 Finished runs are skipped, interrupted ones resume from their last checkpoint, runs that
-another process is training are skipped and reported, a failed run (e.g. diverged) is
-recorded and the others go on; the exit code is 2 if any run failed.
+another process is training are skipped and reported (pid, host, heartbeat age), a failed
+run (e.g. diverged) is recorded and the others go on. With --wait the sweep waits for the
+runs held elsewhere and then reports them (finished there, or resumed here if their holder
+left them unfinished).
+
+Exit codes: 0 every run of this share is finished; 2 a run failed or the input is bad;
+${EXIT_BUSY} no run failed but some are held by other processes and not finished yet (0 with
+--allow-busy; none with --wait); 130 / 143 stopped by Ctrl-C / SIGTERM (rerun to continue).
 
 Several processes (terminals, cluster tasks) may share one store: each run is trained
 once. Split a sweep across machines with --shard i/n (see docs/cluster.md for Slurm and
@@ -113,11 +124,15 @@ export function formatSummary(s: SweepSummary): string {
     lines.push(
       `  trained  ${r.id}  test ${formatPercent(r.testAccuracy)}  DR ${r.dyingRatio == null ? "–" : r.dyingRatio.toFixed(4)}${r.resumedFromEpoch ? `  (resumed after epoch ${r.resumedFromEpoch})` : ""}  ${r.label}`,
     );
-  for (const r of s.busy) lines.push(`  busy     ${r.id}  held by another process; not run here  ${r.label}`);
+  for (const r of s.busy)
+    lines.push(`  busy     ${r.id}  held by ${r.holder ? describeHolder(r.holder) : "another process"}; not run here  ${r.label}`);
   for (const r of s.stopped) lines.push(`  stopped  ${r.id}  ${r.error ?? ""}  ${r.label}`);
   for (const r of s.failed) lines.push(`  failed   ${r.id}  ${(r.error ?? "").split("\n")[0]}  ${r.label}`);
   return `${lines.join("\n")}\n`;
 }
+
+/** How often --wait repeats an unchanged "waiting for …" line. */
+const WAIT_REPORT_MS = 30_000;
 
 /** Progress of all workers: a cli-progress MultiBar on a TTY, plain lines otherwise. */
 export class SweepProgress {
@@ -128,8 +143,9 @@ export class SweepProgress {
   private readonly dr = new Map<number, number | null>();
   private readonly labels = new Map<number, string>();
   private readonly cycles = new Map<number, number>();
-  private done = 0;
-  private counts = { trained: 0, cached: 0, busy: 0, failed: 0, stopped: 0 };
+  /** Each run's latest outcome: a busy run waited for (--wait) ends a second time. */
+  private readonly outcomes = new Map<string, RunEndStatus>();
+  private lastWait: { ids: string; at: number } | null = null;
   private readonly write: (line: string) => void;
 
   constructor(options: { tty?: boolean; write?: (line: string) => void } = {}) {
@@ -143,7 +159,8 @@ export class SweepProgress {
   }
 
   private countsText(): string {
-    const c = this.counts;
+    const c = { trained: 0, cached: 0, busy: 0, failed: 0, stopped: 0 };
+    for (const status of this.outcomes.values()) c[status]++;
     return `${c.trained} trained, ${c.cached} cached, ${c.busy} busy, ${c.failed} failed${c.stopped ? `, ${c.stopped} stopped` : ""}`;
   }
 
@@ -227,16 +244,16 @@ export class SweepProgress {
         return;
       case "run-end": {
         const r = e.result;
-        this.counts[r.status]++;
-        this.done++;
-        this.total?.update(this.done, { counts: this.countsText() });
+        this.outcomes.set(r.id, r.status);
+        const done = [...this.outcomes.values()].filter((s) => s !== "busy").length;
+        this.total?.update(done, { counts: this.countsText() });
         const what =
           r.status === "trained"
             ? `finished: test ${formatPercent(r.testAccuracy)}, DR ${r.dyingRatio == null ? "–" : r.dyingRatio.toFixed(4)}`
             : r.status === "failed"
               ? `FAILED: ${(r.error ?? "").split("\n")[0]}`
               : r.status === "busy"
-                ? "busy: another process is training it"
+                ? `busy: held by ${r.holder ? describeHolder(r.holder) : "another process"}`
                 : r.status === "stopped"
                   ? `stopped: ${r.error ?? ""}`
                   : "already finished";
@@ -253,6 +270,22 @@ export class SweepProgress {
         return;
       case "worker-start":
         return;
+      case "waiting": {
+        // A line when the set of held runs changes, and every 30 s while it does not.
+        const ids = e.runs.map((r) => r.id).join(",");
+        const now = Date.now();
+        if (this.lastWait && this.lastWait.ids === ids && now - this.lastWait.at < WAIT_REPORT_MS) return;
+        this.lastWait = { ids, at: now };
+        if (e.runs.length === 0) {
+          this.log(`no run is held elsewhere any more (waited ${e.seconds.toFixed(0)} s)`);
+          return;
+        }
+        this.log(
+          `waiting for ${e.runs.length} run${e.runs.length > 1 ? "s" : ""} held by other processes (${e.seconds.toFixed(0)} s so far): ` +
+            e.runs.map((r) => `${r.id} ${describeHolder(r.holder)}`).join("; "),
+        );
+        return;
+      }
     }
   }
 
@@ -274,6 +307,11 @@ export function sweepCommand(parent: Command): Command {
     .option("--jobs <n>", "parallel runs (worker processes); default: one per core")
     .option("--shard <i/n>", "run only shard i of n (0-based), chosen by run id: for cluster array jobs")
     .option("--dry-run", "list the runs with their ids and status in the store; train nothing")
+    .option(
+      "--wait",
+      "wait for runs held by other processes (polling their locks, with progress), then report them; resume those left unfinished",
+    )
+    .option("--allow-busy", `exit 0 even if runs are held by other processes (default: exit code ${EXIT_BUSY})`)
     .option("--json", "print the plan (--dry-run) or the summary as JSON on stdout")
     .option("--store <dir>", "run store folder (default: $SLT_STORE or ./runs)")
     .addOption(
@@ -283,7 +321,16 @@ export function sweepCommand(parent: Command): Command {
   cmd.action(
     async (
       file: string,
-      opts: { jobs?: string; shard?: string; dryRun?: boolean; json?: boolean; store?: string; staleLockMinutes?: string },
+      opts: {
+        jobs?: string;
+        shard?: string;
+        dryRun?: boolean;
+        json?: boolean;
+        store?: string;
+        staleLockMinutes?: string;
+        wait?: boolean;
+        allowBusy?: boolean;
+      },
     ) => {
       const storeDir = opts.store ?? globalStore() ?? defaultStoreDir();
       const spec = readSpecFile(file);
@@ -325,6 +372,7 @@ export function sweepCommand(parent: Command): Command {
           shard,
           inProcess,
           staleLockMs,
+          wait: opts.wait ?? false,
           signal: controller.signal,
           source: file,
           onEvent: (e) => progress.handle(e),
@@ -341,6 +389,15 @@ export function sweepCommand(parent: Command): Command {
       }
       const failure = sweepFailureError(summary);
       if (failure) throw failure;
+      if (summary.busy.length > 0 && !opts.allowBusy) {
+        const n = summary.busy.length;
+        process.stderr.write(
+          `${n} run${n > 1 ? "s are" : " is"} held by other processes and not finished:\n` +
+            summary.busy.map((r) => `  - run ${r.id} (${r.label}): ${r.holder ? describeHolder(r.holder) : "held elsewhere"}\n`).join("") +
+            `Exit code ${EXIT_BUSY}. Run again with --wait to wait for them, or --allow-busy to exit 0 (see docs/cluster.md).\n`,
+        );
+        process.exitCode = EXIT_BUSY;
+      }
     },
   );
   return cmd;

@@ -190,9 +190,27 @@ export function lockIsStale(info: LockInfo | null, staleMs = DEFAULT_STALE_MS, f
 
 /** Whether the lock file `file` exists and belongs to a live holder. */
 export function lockFileHeld(file: string, staleMs = DEFAULT_STALE_MS): boolean {
+  return lockHolder(file, staleMs) !== null;
+}
+
+/** Who holds a lock, as a sweep reports it. */
+export interface LockHolder {
+  /** Absent while the lock file is being written by a writer without atomic creation. */
+  pid?: number;
+  host?: string;
+  /** Seconds since the holder's last sign of life (the newer of its heartbeat and the file's modification time). */
+  heartbeatAgeSeconds: number;
+}
+
+/** The live holder of the lock file `file`, or null if there is none (no lock, or a stale one). */
+export function lockHolder(file: string, staleMs = DEFAULT_STALE_MS): LockHolder | null {
   const m = mtimeMs(file);
-  if (m === null) return false;
-  return !lockIsStale(readLock(file), staleMs, m);
+  if (m === null) return null;
+  const info = readLock(file);
+  if (lockIsStale(info, staleMs, m)) return null;
+  const beat = Math.max(info ? Date.parse(info.heartbeatAt) || 0 : 0, m);
+  const heartbeatAgeSeconds = Math.max(0, Math.round((Date.now() - beat) / 100) / 10);
+  return info ? { pid: info.pid, host: info.host, heartbeatAgeSeconds } : { heartbeatAgeSeconds };
 }
 
 /** Create `file` holding `content`, only if it does not exist. Returns false if it exists. */

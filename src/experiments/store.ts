@@ -16,7 +16,7 @@ import { StoreWriteError, TEMP_PREFIX, sha256, storeWriteError, writeFileAtomic 
 import { decodeBinary, encodeBinary } from "./binary";
 import { type RunConfig, canonicalJson } from "../config";
 import { describeConfigFields } from "./validate";
-import { DEFAULT_STALE_MS, RunLock, lockFileHeld, readLock } from "./lock";
+import { DEFAULT_STALE_MS, type LockHolder, RunLock, lockFileHeld, lockHolder, readLock } from "./lock";
 
 export interface RunTimings {
   startedAt: string;
@@ -290,6 +290,11 @@ export class RunStore {
   /** Whether a live process holds the run's lock right now. */
   isLocked(id: string, staleMs = DEFAULT_STALE_MS): boolean {
     return lockFileHeld(this.file(id, "lock"), staleMs);
+  }
+
+  /** The live process that holds the run's lock (pid, host, heartbeat age), or null. */
+  holder(id: string, staleMs = DEFAULT_STALE_MS): LockHolder | null {
+    return lockHolder(this.file(id, "lock"), staleMs);
   }
 
   ids(): string[] {

@@ -9,11 +9,12 @@
 import * as os from "node:os";
 import { SltError } from "../errors";
 import type { EpochMetrics } from "../train/procedure";
-import { DEFAULT_STALE_MS } from "./lock";
+import { DEFAULT_STALE_MS, type LockHolder } from "./lock";
 import { type Pending, errorFields, runInProcess, runInWorkers } from "./pool";
 import type { Shard } from "./shards";
 import type { RunStore } from "./store";
 import { type SweepPlan, planSweep, resolveStore } from "./sweep-status";
+import { type HeldRun, waitForRelease } from "./wait";
 import type { SweepSpecInput } from "./sweep-spec";
 
 // The sweep by concern: the spec and its runs (sweep-spec.ts), shards (shards.ts), the
@@ -68,7 +69,9 @@ export type SweepEvent =
   | { type: "epoch"; worker: number; index: number; id: string; metrics: EpochMetrics }
   | { type: "run-end"; worker: number; result: SweepRunResult }
   /** A line a worker process printed (warnings of libraries); never results. */
-  | { type: "log"; worker: number; line: string };
+  | { type: "log"; worker: number; line: string }
+  /** --wait: the runs still held by other processes, after `seconds` of waiting. */
+  | { type: "waiting"; runs: HeldRun[]; seconds: number };
 
 export interface SweepRunResult {
   index: number;
@@ -83,6 +86,8 @@ export interface SweepRunResult {
   dyingRatio?: number | null;
   resumedFromEpoch?: number;
   seconds?: number;
+  /** For busy runs: the process that holds the run. */
+  holder?: LockHolder;
 }
 
 export interface SweepSummary {
@@ -92,7 +97,7 @@ export interface SweepSummary {
   total: number;
   trained: SweepRunResult[];
   cached: SweepRunResult[];
-  /** Held by another live process (another shard, another terminal): skipped, not run. */
+  /** Held by another live process (another shard, another terminal): skipped, not run (not finished either). */
   busy: SweepRunResult[];
   failed: SweepRunResult[];
   /** Not finished because the sweep was stopped (signal) or the store stopped taking writes. */
@@ -110,11 +115,21 @@ export interface SweepOptions {
   /** Train in this process instead of workers; default when jobs = 1. */
   inProcess?: boolean;
   staleLockMs?: number;
+  /**
+   * Wait for runs held by other processes until their locks are released or go stale, then
+   * take them up again (finished elsewhere: cached; left unfinished: resumed here), so that
+   * the sweep ends with no run busy.
+   */
+  wait?: boolean;
+  /** With `wait`: milliseconds between two looks at the locks (default 2000). */
+  waitPollMs?: number;
   /** Stop: start no more runs and stop the workers; their runs stay resumable. */
   signal?: AbortSignal;
   /** Quoted in error messages (the spec's file name). */
   source?: string;
 }
+
+const DEFAULT_WAIT_POLL_MS = 2000;
 
 /**
  * Run a sweep (or one shard of it) to the end and summarise. Throws SltError before
@@ -125,9 +140,44 @@ export interface SweepOptions {
 export async function runSweep(input: SweepSpecInput | unknown, options: SweepOptions = {}): Promise<SweepSummary> {
   const started = Date.now();
   const store = resolveStore(options.store);
+  const summary = await runPass(input, store, options, null);
+  // --wait: runs held elsewhere are waited for, then taken up again: finished by their
+  // holder (cached), or left unfinished (the holder died or stopped) and resumed here.
+  while (options.wait && summary.busy.length > 0 && !options.signal?.aborted) {
+    const waitedFor = summary.busy;
+    const still = await waitForRelease(store, waitedFor, {
+      staleLockMs: options.staleLockMs ?? DEFAULT_STALE_MS,
+      pollMs: options.waitPollMs ?? DEFAULT_WAIT_POLL_MS,
+      signal: options.signal,
+      onPoll: (held, seconds) => options.onEvent?.({ type: "waiting", runs: held, seconds }),
+    });
+    if (still.length > 0) break; // stopped (signal) while waiting: they stay busy
+    const again = await runPass(
+      input,
+      store,
+      { ...options, onEvent: (e) => e.type !== "plan" && options.onEvent?.(e) },
+      new Set(waitedFor.map((r) => r.id)),
+    );
+    summary.busy = [];
+    for (const list of ["trained", "cached", "busy", "failed", "stopped"] as const) summary[list].push(...again[list]);
+  }
+  for (const list of [summary.trained, summary.cached, summary.busy, summary.failed, summary.stopped])
+    list.sort((a, b) => a.index - b.index);
+  summary.seconds = (Date.now() - started) / 1000;
+  return summary;
+}
+
+/** One pass over the sweep's runs (only those in `only`, when given). */
+async function runPass(
+  input: SweepSpecInput | unknown,
+  store: RunStore,
+  options: SweepOptions,
+  only: ReadonlySet<string> | null,
+): Promise<SweepSummary> {
   const jobs = options.jobs ?? os.availableParallelism();
   if (!Number.isInteger(jobs) || jobs < 1) throw new SltError("usage", `--jobs must be a whole number ≥ 1, got ${jobs}.`, "jobs");
   const plan = planSweep(input, { store, shard: options.shard, source: options.source, quick: true });
+  if (only) plan.runs = plan.runs.filter((r) => only.has(r.id));
   store.ensureWritable();
   const staleLockMs = options.staleLockMs ?? DEFAULT_STALE_MS;
   const emit = (e: SweepEvent) => options.onEvent?.(e);
@@ -144,7 +194,11 @@ export async function runSweep(input: SweepSpecInput | unknown, options: SweepOp
     seconds: 0,
   };
   const record = (worker: number, r: SweepRunResult) => {
-    summary[r.status === "busy" ? "busy" : r.status].push(r);
+    if (r.status === "busy" && !r.holder) {
+      const holder = store.holder(r.id, staleLockMs);
+      if (holder) r.holder = holder;
+    }
+    summary[r.status].push(r);
     emit({ type: "run-end", worker, result: r });
   };
 
@@ -167,8 +221,11 @@ export async function runSweep(input: SweepSpecInput | unknown, options: SweepOp
         testAccuracy: finished.result.final.testAccuracy,
         dyingRatio: finished.result.final.dyingRatio,
       });
-    else if (store.isLocked(p.id, staleLockMs)) settled.push({ ...base, status: "busy", error: "another process is training it" });
-    else queue.push({ plan: p });
+    else {
+      const holder = store.holder(p.id, staleLockMs);
+      if (holder) settled.push({ ...base, status: "busy", error: "another process is training it", holder });
+      else queue.push({ plan: p });
+    }
   }
   const inProcess = options.inProcess ?? jobs === 1;
   emit({ type: "plan", plan, jobs: Math.min(jobs, Math.max(1, queue.length)), inProcess });
@@ -178,9 +235,6 @@ export async function runSweep(input: SweepSpecInput | unknown, options: SweepOp
     if (inProcess) await runInProcess(queue, store, staleLockMs, options, emit, record);
     else await runInWorkers(queue, store, staleLockMs, Math.min(jobs, queue.length), options, emit, record);
   }
-  for (const list of [summary.trained, summary.cached, summary.busy, summary.failed, summary.stopped])
-    list.sort((a, b) => a.index - b.index);
-  summary.seconds = (Date.now() - started) / 1000;
   return summary;
 }
 

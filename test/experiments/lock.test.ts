@@ -10,7 +10,16 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { type LockInfo, RunLock, holderState, lockIsStale, ownProcessIdentity, pidAlive, readLock } from "../../src/experiments/lock";
+import {
+  type LockInfo,
+  RunLock,
+  holderState,
+  lockHolder,
+  lockIsStale,
+  ownProcessIdentity,
+  pidAlive,
+  readLock,
+} from "../../src/experiments/lock";
 
 const linux = process.platform === "linux" && fs.existsSync(`/proc/${process.pid}/stat`);
 const skip = linux ? false : "needs Linux /proc";
@@ -146,4 +155,21 @@ test("lock: a take-over lock left by a process killed while taking over does not
   fs.writeFileSync(`${file}.steal`, JSON.stringify({ pid: process.pid, host: os.hostname(), at: new Date().toISOString() }));
   assert.equal(RunLock.acquire(file), null);
   assert.ok(fs.existsSync(`${file}.steal`));
+});
+
+test("lockHolder: the live holder's pid, host and heartbeat age (the newer of heartbeat and file time); null when free or stale", () => {
+  const file = lockFile();
+  assert.equal(lockHolder(file), null, "no lock");
+  const beat = new Date(Date.now() - 42_000);
+  writeLock(file, { pid: process.pid, heartbeatAt: beat.toISOString() });
+  fs.utimesSync(file, beat, beat);
+  const h = lockHolder(file);
+  assert.equal(h?.pid, process.pid);
+  assert.equal(h?.host, os.hostname());
+  assert.ok(h && h.heartbeatAgeSeconds >= 42 && h.heartbeatAgeSeconds < 60, String(h?.heartbeatAgeSeconds));
+  const newer = new Date(Date.now() - 5_000);
+  fs.utimesSync(file, newer, newer);
+  const h2 = lockHolder(file);
+  assert.ok(h2 && h2.heartbeatAgeSeconds >= 5 && h2.heartbeatAgeSeconds < 20, String(h2?.heartbeatAgeSeconds));
+  assert.equal(lockHolder(file, 1_000), null, "older than the stale time: no holder");
 });
