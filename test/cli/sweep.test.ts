@@ -11,7 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { SWEEP_EXAMPLE_TEXT } from "../../src/cli/sweep";
 import { type RunConfigInput, parseRunConfig, runId } from "../../src/experiments/config";
-import { RunLock } from "../../src/experiments/lock";
+import { RunLock, pidAlive } from "../../src/experiments/lock";
 import { RunStoppedError, executeRun } from "../../src/experiments/run";
 import { RunStore, type StoredRun } from "../../src/experiments/store";
 import { type SweepSummary, planRuns, runSweep, shardOf } from "../../src/experiments/sweep";
@@ -235,14 +235,8 @@ function childrenOf(pid: number): number[] {
   return out;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** Whether the process still runs: a killed one that init has not reaped yet (a zombie) does not. */
+const alive = pidAlive;
 
 /** A run folder with a checkpoint written after `since` and no result yet: killing now interrupts a run in progress. */
 function freshCheckpoint(store: string, since: number): boolean {
