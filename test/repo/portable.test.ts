@@ -39,7 +39,8 @@ test("the path check finds a checkout, a home folder and a Windows profile, and 
 });
 
 test("no tracked file names an absolute path of one machine", () => {
-  const files = trackedFiles().filter((f) => f !== "package-lock.json");
+  // This file's own examples above are meant to match.
+  const files = trackedFiles().filter((f) => f !== "package-lock.json" && f !== "test/repo/portable.test.ts");
   const offenders: string[] = [];
   for (const f of files) {
     const full = path.join(ROOT, f);
