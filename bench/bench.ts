@@ -205,7 +205,7 @@ async function workerMain(specJson: string): Promise<void> {
   }
 }
 
-interface SweepResult {
+export interface SweepResult {
   procs: number;
   steps: number;
   /** Engine of the workers, as they reported it. */
@@ -255,7 +255,7 @@ async function runWorkers(procs: number, spec: Omit<WorkerSpec, "seed">): Promis
 // The bench itself.
 // ---------------------------------------------------------------------------------------
 
-interface ModelRow {
+export interface ModelRow {
   model: BenchModel;
   engine: string;
   warmup: number;
@@ -273,7 +273,7 @@ interface ModelRow {
   threaded?: { engine: string; imgPerS: number } | { error: string };
 }
 
-interface SweepRow {
+export interface SweepRow {
   model: BenchModel;
   procs: number;
   steps: number;
@@ -282,7 +282,7 @@ interface SweepRow {
   pytorchError: string | null;
 }
 
-interface MemoryCheck {
+export interface MemoryCheck {
   model: BenchModel;
   steps: number;
   tensorsFirst: number;
@@ -294,7 +294,7 @@ interface MemoryCheck {
   rssMaxMB: number;
 }
 
-interface BenchReport {
+export interface BenchReport {
   command: string;
   date: string;
   machine: { cpus: number; cpuModel: string; loadAverage: number[]; loadAverageEnd?: number[] };
