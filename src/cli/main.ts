@@ -123,8 +123,7 @@ export function buildProgram(): Command {
     .description("Train one run (or fetch it from the store if it is finished; resume it if it was interrupted)")
     .option("--config <file>", "JSON file with config fields; command-line options override it")
     .option("--json", "Print the stored run as JSON on stdout")
-    .option("--dry-run", "Validate the config and print it with its run id, without training")
-    .option("--threads <n>", "Threads of the wasm backend (default: all cores); results do not depend on it", parseThreads);
+    .option("--dry-run", "Validate the config and print it with its run id, without training");
   addConfigOptions(run);
   run.action(async (opts: Record<string, unknown>) => {
     const storeDir = (program.opts().store as string | undefined) ?? defaultStoreDir();
@@ -137,7 +136,8 @@ export function buildProgram(): Command {
     const cycles = planCycles(config).length;
     const outcome = await executeRun(config, {
       store: storeDir,
-      threads: (opts.threads as number | undefined) ?? os.cpus().length,
+      // A single run: every core unless the config's threads says otherwise.
+      threads: os.cpus().length,
       onStart: (info) => {
         process.stderr.write(
           `run ${info.id}: ${config.method} ${config.model} on ${config.dataset}, keepFraction ${config.keepFraction}, backend ${info.backend.name} (${info.backend.threads} thread${info.backend.threads === 1 ? "" : "s"})${info.resumedFromEpoch ? `, resuming after epoch ${info.resumedFromEpoch}` : ""}\n`,

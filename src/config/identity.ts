@@ -37,7 +37,8 @@ function iepIdentity(config: RunConfig): Record<string, unknown> {
  * unused iep defaults are set.
  */
 export function runId(config: RunConfig): string {
-  const { label: _label, ...rest } = config;
+  // Execution settings that change no result (tested: threads, device masks) are not identity.
+  const { label: _label, threads: _threads, deviceMasks: _deviceMasks, ...rest } = config;
   const identity: Record<string, unknown> = { ...rest };
   // A plug-in that is off (null) counts as absent, so configs from before it existed keep their ids.
   if (config.signFlip === null) delete identity.signFlip;

@@ -93,9 +93,20 @@ export const scheduleSection = {
 /** The compute backend (engine/backend). */
 export const backendSection = {
   backend: z
-    .enum(["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"])
+    .enum(["auto", "tensorflow-gpu", "webgpu", "tensorflow", "wasm", "cpu"])
     .default("auto")
-    .describe("Compute backend; auto takes tfjs-node-gpu, tfjs-node, wasm, cpu in that order"),
+    .describe("Compute backend; auto takes tfjs-node-gpu, webgpu (with a GPU adapter), tfjs-node, wasm, cpu in that order"),
+  threads: z
+    .number()
+    .int()
+    .gte(1)
+    .nullable()
+    .default(null)
+    .describe("Threads of the wasm backend; null = all cores for a single run, 1 per sweep worker (results do not depend on it)"),
+  deviceMasks: z
+    .enum(["auto", "on", "off"])
+    .default("auto")
+    .describe("Take the masks on the device (scores stay there): auto = on GPU backends; the same masks either way"),
 };
 
 /** Iterative Edge-Popup (iep/). `pruning` and `rewind` name entries of their registries. */

@@ -23,7 +23,7 @@ export interface RunOptions {
   /** Called once the run starts training (after data and backend are ready). */
   onStart?(info: { id: string; config: RunConfig; backend: BackendInfo; resumedFromEpoch: number; stepsPerEpoch: number }): void;
   /**
-   * Threads of the wasm backend (default 1). Not part of the run's identity: threaded runs
+   * Threads of the wasm backend when the config's `threads` is null (default 1). Not part of the run's identity: threaded runs
    * give bit-identical metrics (test/engine/threads.test.ts); the count is stored in the
    * run's backend info.
    */
@@ -108,7 +108,7 @@ export async function executeRun(input: RunConfigInput | RunConfig, options: Run
   const dataSeconds = (Date.now() - started) / 1000;
   // The set's real size is known only now (validation split, a set smaller than limitTrain).
   parseRunConfig(config, { trainImages: data.train.count });
-  const backend = await initBackend(config.backend, { threads: options.threads });
+  const backend = await initBackend(config.backend, { threads: config.threads ?? options.threads });
 
   const lock = store.lock(id, options.staleLockMs);
   if (!lock) return { status: "busy", id };

@@ -143,7 +143,13 @@ function runWithModel(
   hooks: ProcedureHooks,
 ): ProcedureResult {
   const prunable = model.layers.filter((l) => l.prunable);
-  const masker = prunable.length ? new Masker(model.layers, { globalTopK: config.globalTopK, keepFraction: config.keepFraction }) : null;
+  const masker = prunable.length
+    ? new Masker(model.layers, {
+        globalTopK: config.globalTopK,
+        keepFraction: config.keepFraction,
+        deviceMasks: config.deviceMasks === "auto" ? "auto" : config.deviceMasks === "on",
+      })
+    : null;
   const trainer = new Trainer(
     model,
     data,

@@ -49,6 +49,8 @@ const DEFAULTS: RunConfig = {
   stepGamma: 0.1,
   seed: 0,
   backend: "auto",
+  threads: null,
+  deviceMasks: "auto",
   iep: {
     cycles: 4,
     schedule: "geometric",
@@ -235,10 +237,21 @@ function withField(base: Record<string, unknown>, field: string, value: unknown)
   return out;
 }
 
+/** Settings that change how a run executes, not its results (threads: test/engine/threads.test.ts; device masks: test/supermask/device-mask.test.ts). */
+const EXECUTION_ONLY = ["threads", "deviceMasks"];
+
+test("execution-only settings (threads, deviceMasks) keep the run id: a threaded run is the same run", () => {
+  const before = runId(parseRunConfig({}));
+  assert.equal(runId(parseRunConfig({ threads: 2 })), before);
+  assert.equal(runId(parseRunConfig({ threads: 1 })), before);
+  assert.equal(runId(parseRunConfig({ deviceMasks: "on" })), before);
+  assert.equal(runId(parseRunConfig({ deviceMasks: "off", threads: 4 })), before);
+});
+
 test("runId changes with every result-affecting field", () => {
   const fields = describeConfigFields()
     .map((f) => f.field)
-    .filter((f) => f !== "label" && f !== "iep");
+    .filter((f) => f !== "label" && f !== "iep" && !EXECUTION_ONLY.includes(f));
   // Every field must have an alternative here, so that a new field cannot slip through.
   assert.deepEqual(
     fields.filter((f) => !(f in ALTERNATIVES)),
