@@ -52,7 +52,8 @@ export { rewindStrategies, getRewind } from "./iep/rewind";
 export type { RewindStrategy } from "./iep/rewind";
 
 export { runProcedure } from "./train/procedure";
-export type { EpochMetrics, CycleMetrics, FinalMetrics, ProcedureResult, ProgressEvent } from "./train/procedure";
+export type { EpochMetrics, CycleMetrics, FinalMetrics, ProcedureResult } from "./train/procedure";
+export type { RunEvent, RunError } from "./train/events";
 
 export { RunStore, defaultStoreDir } from "./experiments/store";
 export type { StoredRun, RunListing } from "./experiments/store";

@@ -10,13 +10,12 @@ import { availableBackends, initBackend, probeWebgpu } from "../engine/backend";
 import { SltError, isSltError } from "../errors";
 import { datasets } from "../data/registry";
 import { models } from "../models/registry";
-import { type RunConfig, runId, totalEpochs } from "../config";
+import { type RunConfig, runId } from "../config";
 import { executeRun } from "../experiments/run";
 import { parseRunConfig } from "../experiments/validate";
 import { RunStore, type StoredRun, defaultStoreDir } from "../experiments/store";
 import { writeExport } from "../analysis/export";
 import { importRuns } from "../experiments/exchange";
-import { planCycles } from "../iep/schedule";
 import { addConfigOptions, configFromOptions } from "./options";
 import { RunProgress, epochLine, formatPercent, table } from "./progress";
 import { sweepCommand } from "./sweep";
@@ -133,19 +132,17 @@ export function buildProgram(): Command {
       return;
     }
     const progress = new RunProgress({ logEverySteps: 100 });
-    const cycles = planCycles(config).length;
     const outcome = await executeRun(config, {
       store: storeDir,
       // A single run: every core unless the config's threads says otherwise.
       threads: os.cpus().length,
-      onStart: (info) => {
-        process.stderr.write(
-          `run ${info.id}: ${config.method} ${config.model} on ${config.dataset}, keepFraction ${config.keepFraction}, backend ${info.backend.name} (${info.backend.threads} thread${info.backend.threads === 1 ? "" : "s"})${info.resumedFromEpoch ? `, resuming after epoch ${info.resumedFromEpoch}` : ""}\n`,
-        );
-        progress.start(totalEpochs(config) * info.stepsPerEpoch, info.resumedFromEpoch * info.stepsPerEpoch, cycles);
+      onEvent: (e) => {
+        if (e.type === "run-start")
+          process.stderr.write(
+            `run ${e.id}: ${config.method} ${config.model} on ${config.dataset}, keepFraction ${config.keepFraction}, backend ${e.backend} (${e.threads} thread${e.threads === 1 ? "" : "s"})${e.resumedFromEpoch ? `, resuming after epoch ${e.resumedFromEpoch}` : ""}\n`,
+          );
+        progress.handle(e);
       },
-      onStep: (e) => progress.step(e),
-      onEpoch: (m) => progress.epoch(m),
     }).finally(() => progress.stop());
     if (outcome.status === "busy")
       throw new SltError(

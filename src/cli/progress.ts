@@ -4,7 +4,8 @@
  * the per-epoch lines are printed, plus a line every `logEverySteps` steps.
  */
 import cliProgress from "cli-progress";
-import type { EpochMetrics, ProgressEvent } from "../train/procedure";
+import type { RunEvent } from "../train/events";
+import type { EpochMetrics } from "../train/procedure";
 
 /** A plain-text table with padded columns, header first. */
 export function table(rows: Record<string, string>[]): string {
@@ -48,7 +49,14 @@ export class RunProgress {
   private stepsAtStart = 0;
   private startedAt = Date.now();
 
-  start(totalSteps: number, doneSteps: number, cycles: number): void {
+  /** Show a run's event: the bar starts at run-start, moves at each step, prints a line per epoch. */
+  handle(e: RunEvent): void {
+    if (e.type === "run-start") this.start(e.epochs * e.stepsPerEpoch, e.resumedFromEpoch * e.stepsPerEpoch, e.cycles);
+    else if (e.type === "step") this.step(e);
+    else if (e.type === "epoch") this.epoch(e.metrics);
+  }
+
+  private start(totalSteps: number, doneSteps: number, cycles: number): void {
     this.cycles = cycles;
     this.totalSteps = totalSteps;
     this.stepsDone = doneSteps;
@@ -74,7 +82,7 @@ export class RunProgress {
 
   private lastPayload: Record<string, string | number> = {};
 
-  step(e: ProgressEvent): void {
+  private step(e: Extract<RunEvent, { type: "step" }>): void {
     const payload = {
       epoch: e.epoch,
       epochs: e.epochs,
@@ -95,7 +103,7 @@ export class RunProgress {
     }
   }
 
-  epoch(m: EpochMetrics): void {
+  private epoch(m: EpochMetrics): void {
     this.lastDr = m.dyingRatio;
     const line = epochLine(m, this.cycles);
     if (this.bar) {

@@ -20,6 +20,7 @@ import {
 } from "../experiments/sweep";
 import { describeHolder } from "../experiments/wait";
 import { epochLine, formatPercent, table } from "./progress";
+import type { RunEvent } from "../train/events";
 
 /** The example of --help, as a user would write it (a test checks that it expands to 13 runs). */
 export const SWEEP_EXAMPLE_TEXT = `{
@@ -142,6 +143,8 @@ export class SweepProgress {
   private readonly bars = new Map<number, cliProgress.SingleBar>();
   private readonly dr = new Map<number, number | null>();
   private readonly labels = new Map<number, string>();
+  /** Each planned run's label, by its index in the plan. */
+  private readonly planLabels = new Map<number, string>();
   private readonly cycles = new Map<number, number>();
   /** Each run's latest outcome: a busy run waited for (--wait) ends a second time. */
   private readonly outcomes = new Map<string, RunEndStatus>();
@@ -167,6 +170,7 @@ export class SweepProgress {
   handle(e: SweepEvent): void {
     switch (e.type) {
       case "plan": {
+        for (const r of e.plan.runs) this.planLabels.set(r.index, r.label);
         const settled = e.plan.runs.length;
         this.log(
           `sweep "${e.plan.name}": ${settled} runs${e.plan.shard ? ` (shard ${e.plan.shard.index}/${e.plan.shard.count} of ${e.plan.total})` : ""}, ${e.jobs} ${e.inProcess ? "in this process" : `worker process${e.jobs > 1 ? "es" : ""}`}`,
@@ -188,59 +192,8 @@ export class SweepProgress {
         }
         return;
       }
-      case "run-start": {
-        this.labels.set(e.worker, e.label);
-        this.dr.set(e.worker, null);
-        if (!this.multibar) {
-          this.log(
-            `[w${e.worker}] run ${e.id} ${e.label}${e.resumedFromEpoch ? `: resuming after epoch ${e.resumedFromEpoch}` : ""} (${e.backend})`,
-          );
-          return;
-        }
-        const payload = {
-          name: short(`w${e.worker} ${e.label}`, 34),
-          epoch: e.resumedFromEpoch,
-          epochs: e.epochs,
-          step: 0,
-          spe: e.stepsPerEpoch,
-          loss: "–",
-          acc: "–",
-          dr: "–",
-        };
-        const total = e.epochs * e.stepsPerEpoch;
-        const bar = this.bars.get(e.worker);
-        if (bar) bar.start(total, e.resumedFromEpoch * e.stepsPerEpoch, payload);
-        else {
-          this.bars.set(
-            e.worker,
-            this.multibar.create(total, e.resumedFromEpoch * e.stepsPerEpoch, payload, {
-              format: "{name} |{bar}| epoch {epoch}/{epochs} step {step}/{spe}  loss {loss}  acc {acc}  DR {dr}  left {eta_formatted}",
-            }),
-          );
-        }
-        return;
-      }
-      case "step": {
-        this.cycles.set(e.worker, e.cycles);
-        const bar = this.bars.get(e.worker);
-        if (!bar) return;
-        const dr = this.dr.get(e.worker);
-        bar.update((e.epoch - 1) * e.stepsPerEpoch + e.step, {
-          epoch: e.epoch,
-          epochs: e.epochs,
-          step: e.step,
-          spe: e.stepsPerEpoch,
-          loss: e.loss.toFixed(4),
-          acc: formatPercent(e.accuracy, 1),
-          dr: dr == null ? "–" : dr.toFixed(3),
-        });
-        return;
-      }
-      case "epoch":
-        this.dr.set(e.worker, e.metrics.dyingRatio);
-        this.log(
-          `[w${e.worker}] ${short(this.labels.get(e.worker) ?? e.id, 30).trimEnd()}  ${epochLine(e.metrics, this.cycles.get(e.worker) ?? 1)}`,
-        );
+      case "run":
+        this.handleRun(e.worker, e.index, e.event);
         return;
       case "run-end": {
         const r = e.result;
@@ -286,6 +239,70 @@ export class SweepProgress {
         );
         return;
       }
+    }
+  }
+
+  /** A run's own event, on the bar of the worker training it. */
+  private handleRun(worker: number, index: number, e: RunEvent): void {
+    switch (e.type) {
+      case "run-start": {
+        const label = this.planLabels.get(index) ?? "";
+        this.labels.set(worker, label);
+        this.dr.set(worker, null);
+        this.cycles.set(worker, e.cycles);
+        if (!this.multibar) {
+          this.log(
+            `[w${worker}] run ${e.id} ${label}${e.resumedFromEpoch ? `: resuming after epoch ${e.resumedFromEpoch}` : ""} (${e.backend})`,
+          );
+          return;
+        }
+        const payload = {
+          name: short(`w${worker} ${label}`, 34),
+          epoch: e.resumedFromEpoch,
+          epochs: e.epochs,
+          step: 0,
+          spe: e.stepsPerEpoch,
+          loss: "–",
+          acc: "–",
+          dr: "–",
+        };
+        const total = e.epochs * e.stepsPerEpoch;
+        const bar = this.bars.get(worker);
+        if (bar) bar.start(total, e.resumedFromEpoch * e.stepsPerEpoch, payload);
+        else {
+          this.bars.set(
+            worker,
+            this.multibar.create(total, e.resumedFromEpoch * e.stepsPerEpoch, payload, {
+              format: "{name} |{bar}| epoch {epoch}/{epochs} step {step}/{spe}  loss {loss}  acc {acc}  DR {dr}  left {eta_formatted}",
+            }),
+          );
+        }
+        return;
+      }
+      case "step": {
+        this.cycles.set(worker, e.cycles);
+        const bar = this.bars.get(worker);
+        if (!bar) return;
+        const dr = this.dr.get(worker);
+        bar.update((e.epoch - 1) * e.stepsPerEpoch + e.step, {
+          epoch: e.epoch,
+          epochs: e.epochs,
+          step: e.step,
+          spe: e.stepsPerEpoch,
+          loss: e.loss.toFixed(4),
+          acc: formatPercent(e.accuracy, 1),
+          dr: dr == null ? "–" : dr.toFixed(3),
+        });
+        return;
+      }
+      case "epoch":
+        this.dr.set(worker, e.metrics.dyingRatio);
+        this.log(
+          `[w${worker}] ${short(this.labels.get(worker) ?? e.id, 30).trimEnd()}  ${epochLine(e.metrics, this.cycles.get(worker) ?? 1)}`,
+        );
+        return;
+      default:
+        return; // the run's end is shown from the sweep's result (run-end), which settled runs have too
     }
   }
 

@@ -8,7 +8,7 @@ import * as os from "node:os";
 import { ConfigError, type RunConfig, type RunConfigInput, runId, totalEpochs } from "../config";
 import { wasmThreadsInUse } from "../engine/backend";
 import { SltError, type SltErrorKind } from "../errors";
-import type { EpochMetrics } from "../train/procedure";
+import type { RunEvent } from "../train/events";
 import { exportFormat, pickRuns, readExportFile } from "./exchange";
 import { noteRunsInUse } from "./provenance";
 import { executeRun } from "./run";
@@ -25,8 +25,8 @@ export { loadRuns } from "./exchange";
 /** What `ensureRuns` reports as it goes; `index`/`of` count the runs it trains. */
 export type EnsureEvent =
   | { kind: "plan"; configs: number; unique: number; cached: number; toTrain: number; store: string }
-  | { kind: "start"; index: number; of: number; id: string; config: RunConfig; resumedFromEpoch: number }
-  | { kind: "epoch"; index: number; of: number; id: string; config: RunConfig; epochs: number; metrics: EpochMetrics }
+  /** An event of the `index`-th of the `of` runs to train, as the run emitted it. */
+  | { kind: "run"; index: number; of: number; config: RunConfig; event: RunEvent }
   | { kind: "waiting"; index: number; of: number; id: string; config: RunConfig }
   | { kind: "done"; index: number; of: number; id: string; config: RunConfig; run: StoredRun; cached: boolean; seconds: number }
   | { kind: "failed"; index: number; of: number; id: string; config: RunConfig; error: Error }
@@ -88,16 +88,19 @@ export function printEnsureEvent(e: EnsureEvent, write: (line: string) => void =
         `[runs] ${e.configs} config${e.configs === 1 ? "" : "s"} (${e.unique} distinct): ${e.cached} in the store, ${e.toTrain} to train · store ${e.store}`,
       );
       break;
-    case "start":
-      write(
-        `[run ${e.index}/${e.of}] ${describeConfig(e.config)}${e.resumedFromEpoch ? ` · resuming after epoch ${e.resumedFromEpoch}` : ""}`,
-      );
-      break;
-    case "epoch": {
-      const m = e.metrics;
-      write(
-        `[run ${e.index}/${e.of}] epoch ${m.epoch}/${e.epochs} acc=${fmt(m.testAccuracy)} DR=${fmt(m.dyingRatio)} turnover=${fmt(m.turnover)} · ${m.seconds.toFixed(1)}s`,
-      );
+    case "run": {
+      // One line when a run starts and per epoch; its steps are the notebook's transient bar's business.
+      const r = e.event;
+      if (r.type === "run-start")
+        write(
+          `[run ${e.index}/${e.of}] ${describeConfig(e.config)}${r.resumedFromEpoch ? ` · resuming after epoch ${r.resumedFromEpoch}` : ""}`,
+        );
+      else if (r.type === "epoch") {
+        const m = r.metrics;
+        write(
+          `[run ${e.index}/${e.of}] epoch ${m.epoch}/${totalEpochs(e.config)} acc=${fmt(m.testAccuracy)} DR=${fmt(m.dyingRatio)} turnover=${fmt(m.turnover)} · ${m.seconds.toFixed(1)}s`,
+        );
+      }
       break;
     }
     case "waiting":
@@ -189,7 +192,6 @@ export async function ensureRuns(configs: ReadonlyArray<RunConfigInput | RunConf
   for (const [k, [id, config]] of remaining.entries()) {
     const index = of - remaining.length + k + 1;
     const t0 = Date.now();
-    const epochs = totalEpochs(config);
     try {
       let waited = false;
       for (;;) {
@@ -197,8 +199,7 @@ export async function ensureRuns(configs: ReadonlyArray<RunConfigInput | RunConf
           store,
           // Training here, one run at a time: every core (or what the running backend has).
           threads: wasmThreadsInUse() ?? os.cpus().length,
-          onStart: (info) => onEvent({ kind: "start", index, of, id, config, resumedFromEpoch: info.resumedFromEpoch }),
-          onEpoch: (metrics) => onEvent({ kind: "epoch", index, of, id, config, epochs, metrics }),
+          onEvent: (event) => onEvent({ kind: "run", index, of, config, event }),
         });
         if (outcome.status !== "busy") {
           found.set(id, outcome.run);
@@ -274,17 +275,12 @@ async function trainInWorkers(
   };
   const onSweepEvent = (e: SweepEvent) => {
     switch (e.type) {
-      case "run-start": {
-        const config = configOf.get(e.id);
+      case "run": {
+        const id = e.event.id;
+        const config = configOf.get(id);
         if (!config) return;
-        startedAt.set(e.id, Date.now());
-        onEvent({ kind: "start", index: numberOf(e.id), of, id: e.id, config, resumedFromEpoch: e.resumedFromEpoch });
-        return;
-      }
-      case "epoch": {
-        const config = configOf.get(e.id);
-        if (config)
-          onEvent({ kind: "epoch", index: numberOf(e.id), of, id: e.id, config, epochs: totalEpochs(config), metrics: e.metrics });
+        if (e.event.type === "run-start") startedAt.set(id, Date.now());
+        onEvent({ kind: "run", index: numberOf(id), of, config, event: e.event });
         return;
       }
       case "run-end": {
@@ -309,7 +305,7 @@ async function trainInWorkers(
         return;
       }
       default:
-        return; // worker start/exit, steps and library log lines: not worth a line each
+        return; // worker start/exit and library log lines: not worth a line each
     }
   };
   await runSweep(

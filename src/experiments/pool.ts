@@ -7,13 +7,13 @@
 import { type ChildProcess, fork } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { totalEpochs } from "../config";
 import { SltError } from "../errors";
-import { executeRun } from "./run";
+import type { RunError } from "../train/events";
+import { executeRun, serializeError } from "./run";
 import type { RunStore } from "./store";
 import type { SweepEvent, SweepOptions, SweepRunResult } from "./sweep";
 import type { PlannedRun } from "./sweep-status";
-import { type ParentMessage, type SerializedError, type WorkerMessage, serializeError } from "./worker";
+import type { ParentMessage, WorkerMessage } from "./worker";
 
 /** Store errors after which no other run can succeed either: stop starting runs. */
 const FATAL_STORE_CODES = new Set(["ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM", "ENOTDIR"]);
@@ -32,7 +32,7 @@ export function errorFields(e: unknown): { error: string; kind: string } {
   return { error: s.message, kind: s.kind };
 }
 
-function fatalForStore(err: SerializedError): boolean {
+function fatalForStore(err: RunError): boolean {
   return err.code !== undefined && FATAL_STORE_CODES.has(err.code);
 }
 
@@ -59,35 +59,7 @@ export async function runInProcess(
         store,
         staleLockMs,
         shouldStop: () => options.signal?.aborted ?? false,
-        onStart: (info) =>
-          emit({
-            type: "run-start",
-            worker: 0,
-            index: p.index,
-            id: p.id,
-            label: p.label,
-            resumedFromEpoch: info.resumedFromEpoch,
-            stepsPerEpoch: info.stepsPerEpoch,
-            epochs: totalEpochs(p.config),
-            backend: info.backend.name,
-          }),
-        onStep: (e) =>
-          emit({
-            type: "step",
-            worker: 0,
-            index: p.index,
-            id: p.id,
-            epoch: e.epoch,
-            epochs: e.epochs,
-            cycle: e.cycle,
-            cycles: e.cycles,
-            step: e.step,
-            stepsPerEpoch: e.stepsPerEpoch,
-            loss: e.loss,
-            accuracy: e.accuracy,
-            lr: e.lr,
-          }),
-        onEpoch: (m) => emit({ type: "epoch", worker: 0, index: p.index, id: p.id, metrics: m }),
+        onEvent: (event) => emit({ type: "run", worker: 0, index: p.index, event }),
       });
       const seconds = (Date.now() - t0) / 1000;
       if (outcome.status === "busy") record(0, { ...base, status: "busy", error: "another process is training it", seconds });
@@ -221,34 +193,27 @@ export function runInWorkers(
           emit({ type: "worker-start", worker: slot.id, pid: m.pid });
           dispatch(slot);
           return;
-        case "run-start":
-          emit({ ...m, worker: slot.id, label: slot.current?.label ?? "", epochs: slot.current ? totalEpochs(slot.current.config) : 0 });
-          return;
-        case "step":
-          emit({ ...m, worker: slot.id });
-          return;
-        case "epoch":
-          emit({ ...m, worker: slot.id });
-          return;
-        case "run-end": {
+        case "event": {
+          emit({ type: "run", worker: slot.id, index: m.index, event: m.event });
+          const e = m.event;
           const p = slot.current;
-          if (!p || p.index !== m.index) return;
+          if (!p || p.index !== m.index || (e.type !== "run-end" && e.type !== "run-busy" && e.type !== "run-failed")) return;
           const base = { index: p.index, id: p.id, label: p.label, seconds: (Date.now() - slot.currentStarted) / 1000 };
           slot.current = null;
-          if (m.error) {
-            if (m.error.kind === "stopped") record(slot.id, { ...base, status: "stopped", error: m.error.message });
+          if (e.type === "run-failed") {
+            if (e.error.kind === "stopped") record(slot.id, { ...base, status: "stopped", error: e.error.message });
             else {
-              record(slot.id, { ...base, status: "failed", error: m.error.message, kind: m.error.kind });
-              if (fatalForStore(m.error)) stopAll(`not started: ${m.error.message}`);
+              record(slot.id, { ...base, status: "failed", error: e.error.message, kind: e.error.kind });
+              if (fatalForStore(e.error)) stopAll(`not started: ${e.error.message}`);
             }
-          } else if (m.outcome === "busy") record(slot.id, { ...base, status: "busy", error: "another process is training it" });
+          } else if (e.type === "run-busy") record(slot.id, { ...base, status: "busy", error: "another process is training it" });
           else
             record(slot.id, {
               ...base,
-              status: m.outcome === "trained" ? "trained" : "cached",
-              testAccuracy: m.testAccuracy,
-              dyingRatio: m.dyingRatio,
-              resumedFromEpoch: m.resumedFromEpoch,
+              status: e.outcome,
+              testAccuracy: e.testAccuracy,
+              dyingRatio: e.dyingRatio,
+              resumedFromEpoch: e.resumedFromEpoch,
             });
           dispatch(slot);
           return;

@@ -5,12 +5,14 @@
  */
 import * as os from "node:os";
 import { type BackendInfo, initBackend, versions } from "../engine/backend";
-import { SltError } from "../errors";
+import { SltError, isSltError } from "../errors";
 import { loadDataset } from "../data/registry";
 import type { DataSplits } from "../data/types";
-import { type EpochMetrics, type ProgressEvent, runProcedure } from "../train/procedure";
+import type { RunError, RunEvent } from "../train/events";
+import { runProcedure } from "../train/procedure";
 import { StoreWriteError } from "./atomic";
-import { type RunConfig, type RunConfigInput, runId } from "../config";
+import { type RunConfig, type RunConfigInput, runId, totalEpochs } from "../config";
+import { planCycles } from "../iep/schedule";
 import type { RunLock } from "./lock";
 import { RunStore, type StoredRun } from "./store";
 import { parseRunConfig } from "./validate";
@@ -18,10 +20,12 @@ import { parseRunConfig } from "./validate";
 export interface RunOptions {
   /** The run store, or its folder. Default: $SLT_STORE or ./runs. */
   store?: RunStore | string;
-  onStep?(e: ProgressEvent): void;
-  onEpoch?(m: EpochMetrics): void;
-  /** Called once the run starts training (after data and backend are ready). */
-  onStart?(info: { id: string; config: RunConfig; backend: BackendInfo; resumedFromEpoch: number; stepsPerEpoch: number }): void;
+  /**
+   * The run's progress: run-start once training starts (data and backend ready), every step
+   * and epoch, then exactly one of run-end, run-busy or run-failed (none if the config itself
+   * is invalid: that throws before the run has an id).
+   */
+  onEvent?(e: RunEvent): void;
   /**
    * Threads of the wasm backend when the config's `threads` is null (default 1). Not part of the run's identity: threaded runs
    * give bit-identical metrics (test/engine/threads.test.ts); the count is stored in the
@@ -44,6 +48,15 @@ export class RunStoppedError extends Error {
     super(`run ${id} was stopped before it finished; it resumes from its last checkpoint when run again`);
     this.name = "RunStoppedError";
   }
+}
+
+/** An error as a RunEvent carries it (across a process boundary too). */
+export function serializeError(e: unknown): RunError {
+  if (e instanceof RunStoppedError) return { message: e.message, kind: "stopped" };
+  if (isSltError(e))
+    return { message: e.message, kind: e.kind, subject: e.subject, code: e instanceof StoreWriteError ? e.code : undefined };
+  const err = e instanceof Error ? e : new Error(String(e));
+  return { message: `internal error (please report it): ${err.stack ?? err.message}`, kind: "bug" };
 }
 
 /** Another process took over this run's lock (this one looked dead to it); this attempt stops. */
@@ -97,9 +110,33 @@ function resolveStore(store: RunStore | string | undefined): RunStore {
 
 export async function executeRun(input: RunConfigInput | RunConfig, options: RunOptions = {}): Promise<RunOutcome> {
   const config = parseRunConfig(input);
+  const id = runId(config);
+  const emit = (e: RunEvent) => options.onEvent?.(e);
+  let outcome: RunOutcome;
+  try {
+    outcome = await executeParsed(config, id, options);
+  } catch (e) {
+    emit({ type: "run-failed", id, error: serializeError(e) });
+    throw e;
+  }
+  if (outcome.status === "busy") emit({ type: "run-busy", id });
+  else {
+    const { final } = outcome.run.result;
+    emit({
+      type: "run-end",
+      id,
+      outcome: outcome.status,
+      testAccuracy: final.testAccuracy,
+      dyingRatio: final.dyingRatio,
+      resumedFromEpoch: outcome.run.timings.resumedFromEpoch,
+    });
+  }
+  return outcome;
+}
+
+async function executeParsed(config: RunConfig, id: string, options: RunOptions): Promise<RunOutcome> {
   const store = resolveStore(options.store);
   store.ensureWritable();
-  const id = runId(config);
   const cached = store.readFinished(id);
   if (cached) return { status: "cached", run: cached };
 
@@ -137,18 +174,28 @@ async function trainLocked(
   if (options.shouldStop?.()) throw new RunStoppedError(id);
   const resume = store.readCheckpoint(id);
   const resumedFromEpoch = resume?.epochsDone ?? 0;
-  options.onStart?.({ id, config, backend: ctx.backend, resumedFromEpoch, stepsPerEpoch: Math.ceil(data.train.count / config.batchSize) });
+  options.onEvent?.({
+    type: "run-start",
+    id,
+    resumedFromEpoch,
+    stepsPerEpoch: Math.ceil(data.train.count / config.batchSize),
+    epochs: totalEpochs(config),
+    cycles: planCycles(config).length,
+    backend: ctx.backend.name,
+    threads: ctx.backend.threads,
+  });
   const trainStarted = Date.now();
   let result: ReturnType<typeof runProcedure>;
   try {
     result = runProcedure(config, data, {
-      onStep: (e) => {
-        if (options.shouldStop?.()) throw new RunStoppedError(id);
-        // Steps, not epochs, keep the heartbeat going: one epoch may outlast the stale time.
-        if (!lock.heartbeatIfDue()) throw new LockLostError();
-        options.onStep?.(e);
+      onEvent: (e) => {
+        if (e.type === "step") {
+          if (options.shouldStop?.()) throw new RunStoppedError(id);
+          // Steps, not epochs, keep the heartbeat going: one epoch may outlast the stale time.
+          if (!lock.heartbeatIfDue()) throw new LockLostError();
+        }
+        options.onEvent?.({ ...e, id });
       },
-      onEpoch: options.onEpoch,
       resumeFrom: resume,
       saveCheckpoint: (c) => {
         if (!lock.isHeld()) throw new LockLostError();

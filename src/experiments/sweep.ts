@@ -8,7 +8,7 @@
  */
 import * as os from "node:os";
 import { SltError } from "../errors";
-import type { EpochMetrics } from "../train/procedure";
+import type { RunEvent } from "../train/events";
 import { DEFAULT_STALE_MS, type LockHolder } from "./lock";
 import { type Pending, errorFields, runInProcess, runInWorkers } from "./pool";
 import type { Shard } from "./shards";
@@ -40,33 +40,9 @@ export type SweepEvent =
   | { type: "plan"; plan: SweepPlan; jobs: number; inProcess: boolean }
   | { type: "worker-start"; worker: number; pid: number }
   | { type: "worker-exit"; worker: number; pid: number; code: number | null; signal: string | null }
-  | {
-      type: "run-start";
-      worker: number;
-      index: number;
-      id: string;
-      label: string;
-      resumedFromEpoch: number;
-      stepsPerEpoch: number;
-      epochs: number;
-      backend: string;
-    }
-  | {
-      type: "step";
-      worker: number;
-      index: number;
-      id: string;
-      epoch: number;
-      epochs: number;
-      cycle: number;
-      cycles: number;
-      step: number;
-      stepsPerEpoch: number;
-      loss: number;
-      accuracy: number;
-      lr: number;
-    }
-  | { type: "epoch"; worker: number; index: number; id: string; metrics: EpochMetrics }
+  /** An event of the run at `index` of the plan, as the run emitted it; `worker` -1 for none, 0 in this process. */
+  | { type: "run"; worker: number; index: number; event: RunEvent }
+  /** The run's outcome in the sweep (a settled one too: found finished, busy, damaged, stopped before it started). */
   | { type: "run-end"; worker: number; result: SweepRunResult }
   /** A line a worker process printed (warnings of libraries); never results. */
   | { type: "log"; worker: number; line: string }

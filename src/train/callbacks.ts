@@ -17,6 +17,7 @@ import type { ScoreInitName } from "../supermask/init";
 import type { MaskedLayer } from "../supermask/layers";
 import type { Masker } from "../supermask/masker";
 import type { Optimizer } from "./optimizer";
+import type { LoopEvent } from "./events";
 import type { Checkpoint, CycleMetrics, EpochMetrics, FinalMetrics, ProcedureHooks } from "./procedure";
 import type { EpochTotals, Trainer } from "./trainer";
 
@@ -248,8 +249,8 @@ export const epochMetricsCallback: RunCallback = {
 };
 
 /** Report each finished epoch's metrics. */
-export function reportEpochCallback(onEpoch: (m: EpochMetrics) => void): RunCallback {
-  return { atEpochEnd: (s) => onEpoch(s.epochs[s.epochs.length - 1]) };
+export function reportEpochCallback(onEvent: (e: LoopEvent) => void): RunCallback {
+  return { atEpochEnd: (s) => onEvent({ type: "epoch", metrics: s.epochs[s.epochs.length - 1] }) };
 }
 
 /** Checkpoint: the state to resume from, after every finished epoch. */
@@ -279,7 +280,7 @@ export function standardCallbacks(config: RunConfig, hooks: ProcedureHooks): Run
     ...(hooks.resumeFrom ? [restoreCallback(hooks.resumeFrom)] : []),
     cycleBoundaryCallback(config),
     epochMetricsCallback,
-    ...(hooks.onEpoch ? [reportEpochCallback(hooks.onEpoch)] : []),
+    ...(hooks.onEvent ? [reportEpochCallback(hooks.onEvent)] : []),
     ...(hooks.saveCheckpoint ? [checkpointCallback(hooks.saveCheckpoint)] : []),
   ];
 }

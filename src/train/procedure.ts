@@ -15,7 +15,8 @@ import { type EpochEnd, finalMetrics, newRunState, standardCallbacks } from "./c
 import { Optimizer, type OptimizerState } from "./optimizer";
 import { pluginsFor } from "./plugins";
 import { learningRate } from "./schedule";
-import { type StepProgress, type TrainingPlugin, Trainer } from "./trainer";
+import type { LoopEvent } from "./events";
+import { type TrainingPlugin, Trainer } from "./trainer";
 
 export interface EpochMetrics {
   /** 1-based over the whole run. */
@@ -69,14 +70,6 @@ export interface FinalMetrics {
   layers: LayerSelectionCounts[];
 }
 
-export interface ProgressEvent extends StepProgress {
-  kind: "step";
-  cycle: number;
-  cycles: number;
-  epoch: number;
-  epochs: number;
-}
-
 export interface Checkpoint {
   /** Epochs finished over the whole run. */
   epochsDone: number;
@@ -93,8 +86,8 @@ export interface Checkpoint {
 }
 
 export interface ProcedureHooks {
-  onStep?(e: ProgressEvent): void;
-  onEpoch?(m: EpochMetrics): void;
+  /** The loop's progress: every step and every finished epoch. */
+  onEvent?(e: LoopEvent): void;
   /** Called after every finished epoch with the state to resume from. */
   saveCheckpoint?(c: Checkpoint): void;
   /** A checkpoint to resume from, if any. */
@@ -195,13 +188,17 @@ function runWithModel(
         (frac) => state.constantLr ?? learningRate(schedule, e + frac),
         (masks) => state.record(masks),
         (p) =>
-          hooks.onStep?.({
-            ...p,
-            kind: "step",
+          hooks.onEvent?.({
+            type: "step",
             cycle: cyclePlan.cycle,
             cycles: plan.length,
             epoch: epochIndex + 1,
             epochs: state.totalEpochs,
+            step: p.step,
+            stepsPerEpoch: p.stepsPerEpoch,
+            loss: p.loss,
+            accuracy: p.accuracy,
+            lr: p.lr,
           }),
       );
       state.lastLr = totals.lastLr;

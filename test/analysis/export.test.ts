@@ -113,7 +113,7 @@ describe("slt export / slt import / loadRuns", () => {
         events.filter((e) => e.kind === "plan").map((e) => e.kind === "plan" && [e.cached, e.toTrain]),
         [[3, 0]],
       );
-      assert.ok(!events.some((e) => e.kind === "start"), "nothing trains");
+      assert.ok(!events.some((e) => e.kind === "run" && e.event.type === "run-start"), "nothing trains");
       assert.deepEqual(figureData(again), figureData(runs));
       // The same straight from the export file, as a notebook with SLT_STORE=runs.ext does.
       assert.deepEqual(figureData(await ensureRuns(CONFIGS, { store: file, onEvent: quiet })), figureData(runs));

@@ -89,9 +89,11 @@ describe("ensureRuns and the row helpers", () => {
     assert.equal(new RunStore(store).ids().length, 3);
     const plan = events[0];
     assert.deepEqual(plan.kind === "plan" && [plan.configs, plan.unique, plan.cached, plan.toTrain], [4, 3, 0, 3]);
-    assert.equal(events.filter((e) => e.kind === "start").length, 3);
-    // One epoch event per trained epoch: 2 + 2 + 2.
-    assert.equal(events.filter((e) => e.kind === "epoch").length, 6);
+    assert.equal(events.filter((e) => e.kind === "run" && e.event.type === "run-start").length, 3);
+    // One epoch event per trained epoch: 2 + 2 + 2, each the run's own event under its index.
+    const epochs = events.filter((e) => e.kind === "run" && e.event.type === "epoch");
+    assert.equal(epochs.length, 6);
+    for (const e of epochs) if (e.kind === "run") assert.equal(e.event.id, runId(e.config));
     const last = events[events.length - 1];
     assert.deepEqual(last.kind === "finished" && [last.trained, last.cached, last.failed], [3, 0, 0]);
   });
@@ -283,7 +285,7 @@ describe("ensureRuns and the row helpers", () => {
     const lines: string[] = [];
     const config = parseRunConfig(EP_A);
     printEnsureEvent({ kind: "plan", configs: 4, unique: 3, cached: 1, toTrain: 2, store: "/s" }, (l) => lines.push(l));
-    printEnsureEvent({ kind: "epoch", index: 1, of: 2, id: "x", config, epochs: 2, metrics: runs[0].result.epochs[0] }, (l) =>
+    printEnsureEvent({ kind: "run", index: 1, of: 2, config, event: { type: "epoch", id: "x", metrics: runs[0].result.epochs[0] } }, (l) =>
       lines.push(l),
     );
     printEnsureEvent({ kind: "finished", trained: 2, cached: 1, failed: 0, seconds: 3.2 }, (l) => lines.push(l));
@@ -317,8 +319,8 @@ describe("ensureRuns with worker processes", () => {
       [serial[0].id, serial[1].id, serial[0].id],
     );
     assert.deepEqual(parallel[1].result.final, serial[1].result.final);
-    assert.equal(events.filter((e) => e.kind === "start").length, 2);
-    assert.equal(events.filter((e) => e.kind === "epoch").length, 2);
+    assert.equal(events.filter((e) => e.kind === "run" && e.event.type === "run-start").length, 2);
+    assert.equal(events.filter((e) => e.kind === "run" && e.event.type === "epoch").length, 2);
     assert.deepEqual(
       events
         .filter((e) => e.kind === "done")

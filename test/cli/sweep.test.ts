@@ -437,7 +437,7 @@ test("slt runs / show / gc on a store with finished, interrupted, failed and dam
   const stopAfter = async (config: RunConfigInput) => {
     let seen = 0;
     await assert.rejects(
-      executeRun(config, { store, onEpoch: () => seen++, shouldStop: () => seen >= 1 }),
+      executeRun(config, { store, onEvent: (e) => e.type === "epoch" && seen++, shouldStop: () => seen >= 1 }),
       (e: unknown) => e instanceof RunStoppedError,
     );
     return runId(parseRunConfig(config));

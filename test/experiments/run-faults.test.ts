@@ -19,6 +19,7 @@ import { RunStoppedError, executeRun } from "../../src/experiments/run";
 import { RunStore, type StoredRun } from "../../src/experiments/store";
 import { writeIdxDataset } from "../data/fixtures";
 import { mountSmallDisk, tmpfsUnavailable } from "./disk";
+import type { RunEvent } from "../../src/train/events";
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "slt-run-faults-"));
 after(() => {
@@ -79,7 +80,7 @@ test("resume: a run stopped after epoch k and resumed ends with exactly the metr
       const store = freshStore();
       let seen = 0;
       await assert.rejects(
-        executeRun(config, { store, onEpoch: () => seen++, shouldStop: () => seen >= k }),
+        executeRun(config, { store, onEvent: (e) => e.type === "epoch" && seen++, shouldStop: () => seen >= k }),
         (e: unknown) => e instanceof RunStoppedError,
       );
       const rs = new RunStore(store);
@@ -253,10 +254,10 @@ test(
 
       // The disk fills up during epoch 2: its checkpoint cannot be written.
       let epochs = 0;
-      const onEpoch = () => {
-        if (++epochs === 2) disk.fill();
+      const onEvent = (e: RunEvent) => {
+        if (e.type === "epoch" && ++epochs === 2) disk.fill();
       };
-      await rejectsWith(executeRun(config, { store, onEpoch }), "store", [
+      await rejectsWith(executeRun(config, { store, onEvent }), "store", [
         "disk is full",
         path.join(rs.runDir(id), "checkpoint.bin"),
         "Free some space",
@@ -315,7 +316,10 @@ test("a data file that disappears between two epochs: the run that loaded it is 
   let epochs = 0;
   const out = await executeRun(
     { ...base, dataDir: loaded },
-    { store: freshStore(), onEpoch: () => ++epochs === 1 && fs.rmSync(path.join(loaded, "train-images-idx3-ubyte")) },
+    {
+      store: freshStore(),
+      onEvent: (e) => e.type === "epoch" && ++epochs === 1 && fs.rmSync(path.join(loaded, "train-images-idx3-ubyte")),
+    },
   );
   assert.equal(epochs, 3);
   assert.equal(fs.existsSync(path.join(loaded, "train-images-idx3-ubyte")), false);
@@ -327,7 +331,10 @@ test("a data file that disappears between two epochs: the run that loaded it is 
   const config = { ...base, dataDir: resumed };
   const store = freshStore();
   let seen = 0;
-  await assert.rejects(executeRun(config, { store, onEpoch: () => seen++, shouldStop: () => seen >= 1 }), RunStoppedError);
+  await assert.rejects(
+    executeRun(config, { store, onEvent: (e) => e.type === "epoch" && seen++, shouldStop: () => seen >= 1 }),
+    RunStoppedError,
+  );
   const images = path.join(resumed, "train-images-idx3-ubyte");
   const kept = fs.readFileSync(images);
   fs.rmSync(images);

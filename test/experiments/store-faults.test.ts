@@ -207,7 +207,7 @@ test("lock: many processes racing for one stale lock: exactly one wins", async (
 async function interruptedRun(store: string, config: Record<string, unknown>, epochs: number): Promise<string> {
   let seen = 0;
   await assert.rejects(
-    executeRun(config, { store, onEpoch: () => seen++, shouldStop: () => seen >= epochs }),
+    executeRun(config, { store, onEvent: (e) => e.type === "epoch" && seen++, shouldStop: () => seen >= epochs }),
     (e: unknown) => e instanceof RunStoppedError,
   );
   return runId(parseRunConfig(config));

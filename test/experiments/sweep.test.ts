@@ -180,7 +180,15 @@ test("runSweep in process: trains, then skips finished runs; a diverging run is 
   const rs = new RunStore(store);
   assert.equal(fs.existsSync(path.join(rs.runDir(failed.id), "run.json")), false, "no result for the failed run");
   assert.equal(rs.describe(failed.id).status, "failed");
-  assert.ok(events.some((e) => e.type === "step") && events.some((e) => e.type === "epoch"));
+  assert.ok(
+    events.some((e) => e.type === "run" && e.event.type === "step") && events.some((e) => e.type === "run" && e.event.type === "epoch"),
+  );
+  // The failed run's own event says why, and the sweep's result quotes it.
+  assert.ok(
+    events.some(
+      (e) => e.type === "run" && e.event.type === "run-failed" && e.event.id === failed.id && /diverged/.test(e.event.error.message),
+    ),
+  );
   assert.equal(events.filter((e) => e.type === "run-end").length, 3);
   const err = sweepFailureError(first);
   assert.ok(err);
@@ -246,15 +254,25 @@ test("runSweep with worker processes: progress streamed from each worker, result
   assert.equal(events.filter((e) => e.type === "worker-start").length, 2);
   // Which worker takes which run depends on scheduling (on a loaded machine one worker can
   // take all three tiny runs), so check that every run's progress came from the worker that ran it.
-  const runWorker = new Map(events.flatMap((e) => (e.type === "run-start" ? [[e.id, e.worker] as const] : [])));
+  const runWorker = new Map(
+    events.flatMap((e) => (e.type === "run" && e.event.type === "run-start" ? [[e.event.id, e.worker] as const] : [])),
+  );
   assert.equal(runWorker.size, 3);
   for (const [id, worker] of runWorker) {
     assert.ok(
-      events.some((e) => e.type === "step" && e.id === id && e.worker === worker),
+      events.some((e) => e.type === "run" && e.event.type === "step" && e.event.id === id && e.worker === worker),
       `run ${id}: progress streamed from worker ${worker}`,
     );
   }
-  assert.equal(events.filter((e) => e.type === "epoch").length, 3 * tiny.epochs);
+  assert.equal(events.filter((e) => e.type === "run" && e.event.type === "epoch").length, 3 * tiny.epochs);
+  // Each run ends with its own run-end event, forwarded unchanged from the worker under the run's index.
+  for (const r of summary.trained)
+    assert.ok(
+      events.some(
+        (e) =>
+          e.type === "run" && e.index === r.index && e.event.type === "run-end" && e.event.id === r.id && e.event.outcome === "trained",
+      ),
+    );
   assert.ok(events.filter((e) => e.type === "worker-exit").every((e) => e.type === "worker-exit" && e.code === 0 && e.signal === null));
   const local = freshStore();
   await runSweep(spec, { store: local, jobs: 1 });

@@ -93,12 +93,14 @@ export class Recorder implements TrainingPlugin {
     return runProcedure(config, splits, {
       plugins: [this],
       resumeFrom,
-      onStep: (e) => {
-        const last = this.steps[this.steps.length - 1];
-        last.cycle = e.cycle;
-        last.lr = e.lr;
-      },
-      onEpoch: (m) => {
+      onEvent: (e) => {
+        if (e.type === "step") {
+          const last = this.steps[this.steps.length - 1];
+          last.cycle = e.cycle;
+          last.lr = e.lr;
+          return;
+        }
+        const m = e.metrics;
         const masks = this.layers.map((l) => Uint8Array.from(l.mask!));
         this.epochEndMasks.push({ cycle: m.cycle, masks });
         if (m.epochInCycle === (config.method === "iep" ? config.iep.epochsPerCycle : config.epochs)) this.finalMasks.set(m.cycle, masks);

@@ -80,7 +80,7 @@ describe("live notebook session (npm run notebook)", { skip, timeout: 240_000 },
         `import { runExperiment } from ${lib("index")};`,
         `const run = await runExperiment({ model: "lenet300", widthMultiplier: 0.1, dataset: "synthetic", limitTrain: 128, limitTest: 100,`,
         `  batchSize: 32, evalBatchSize: 100, epochs: 2, keepFraction: 0.5, seed: 7, backend: "cpu" },`,
-        `  { store: ${JSON.stringify(store)}, onEpoch: (m) => console.log(\`epoch \${m.epoch} acc=\${m.testAccuracy}\`) });`,
+        `  { store: ${JSON.stringify(store)}, onEvent: (e) => e.type === "epoch" && console.log(\`epoch \${e.metrics.epoch} acc=\${e.metrics.testAccuracy}\`) });`,
         `console.log(\`trained \${run.id} acc=\${run.result.final.testAccuracy} DR=\${run.result.final.dyingRatio}\`);`,
       ].join("\n");
       const result = await executeOverWebsocket(server.baseUrl, server.token, created.json.id, code, 150_000);

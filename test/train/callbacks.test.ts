@@ -22,7 +22,7 @@ test("standardCallbacks: boundary and metrics always; restore, report and checkp
   const bare = standardCallbacks(config, {});
   assert.equal(bare.length, 2);
   assert.deepEqual(names(bare), names([cycleBoundaryCallback(config), epochMetricsCallback]));
-  const full = standardCallbacks(config, { resumeFrom: {} as Checkpoint, onEpoch: () => {}, saveCheckpoint: () => {} });
+  const full = standardCallbacks(config, { resumeFrom: {} as Checkpoint, onEvent: () => {}, saveCheckpoint: () => {} });
   assert.deepEqual(
     names(full),
     names([
@@ -42,9 +42,10 @@ test("at each epoch's end the report gets the recorded epoch and the checkpoint 
   const seen: string[] = [];
   let lastReported: EpochMetrics | null = null;
   const result = runProcedure(config, data, {
-    onEpoch: (m) => {
-      seen.push(`epoch ${m.epoch}`);
-      lastReported = m;
+    onEvent: (e) => {
+      if (e.type !== "epoch") return;
+      seen.push(`epoch ${e.metrics.epoch}`);
+      lastReported = e.metrics;
     },
     saveCheckpoint: (c) => {
       seen.push(`checkpoint ${c.epochsDone}`);

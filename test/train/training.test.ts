@@ -34,11 +34,11 @@ const base: RunConfigInput = {
 async function trainThenFetch(input: RunConfigInput) {
   let steps = 0;
   const t0 = performance.now();
-  const first = await executeRun(input, { store: storeDir, onStep: () => steps++ });
+  const first = await executeRun(input, { store: storeDir, onEvent: (e) => e.type === "step" && steps++ });
   const trainMs = performance.now() - t0;
   const stepsFirst = steps;
   const t1 = performance.now();
-  const second = await executeRun(input, { store: storeDir, onStep: () => steps++ });
+  const second = await executeRun(input, { store: storeDir, onEvent: (e) => e.type === "step" && steps++ });
   const cachedMs = performance.now() - t1;
   return { first, second, trainMs, cachedMs, stepsFirst, stepsSecond: steps - stepsFirst };
 }
