@@ -76,8 +76,10 @@ export interface JudgedEstimate extends TestedEstimate {
 
 /**
  * Confidence level of each interval in a family of m tests: 1 − alpha/m (Bonferroni, so the
- * intervals hold simultaneously). Holm rejects wherever such an interval excludes 0, so an
- * interval never contradicts the Holm-adjusted call.
+ * intervals hold simultaneously). Where such an interval excludes 0, Holm rejects too; the
+ * converse does not hold: Holm's step-down test is more powerful, so a contrast can be
+ * significant after Holm while its Bonferroni interval still touches 0 (the definition text
+ * says so).
  */
 export function familyLevel(alpha: number, m: number): number {
   return 1 - alpha / Math.max(1, m);
@@ -151,7 +153,7 @@ function familyVerdict(claim: ClaimText, judged: readonly JudgedEstimate[], test
   const definition =
     `${claim.quantity}; ${test}, claimed ${claimed}; holds where the Holm-adjusted p < ${alpha} over ${judged.length} ` +
     `contrast${judged.length === 1 ? "" : "s"} in the claimed direction, does not hold where significant the other way` +
-    `${effect > 0 ? " or where the interval excludes the claimed size" : ""}; intervals at ${percent(level)} (Bonferroni)`;
+    `${effect > 0 ? " or where the interval excludes the claimed size" : ""}; intervals at ${percent(level)} (Bonferroni, simultaneous; Holm's step-down test can call a contrast significant while its interval still touches 0)`;
   const parts = judged.map(
     (j) =>
       `${j.label}: ${signed(j.estimate, digits)} [${signed(j.lo, digits)}, ${signed(j.hi, digits)}], Holm ${pText(j.pHolm)} → ${j.outcome}`,

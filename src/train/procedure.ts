@@ -112,10 +112,18 @@ export function runProcedure(config: RunConfig, data: DataSplits, hooks: Procedu
     nesterov: config.nesterov,
     weightDecay: config.weightDecay,
   });
+  const masker = model.layers.some((l) => l.prunable)
+    ? new Masker(model.layers, {
+        globalTopK: config.globalTopK,
+        keepFraction: config.keepFraction,
+        deviceMasks: config.deviceMasks === "auto" ? "auto" : config.deviceMasks === "on",
+      })
+    : null;
   // Disposed however the run ends (a worker process trains many runs, some of which fail).
   try {
-    return runWithModel(config, data, model, optimizer, variables, hooks);
+    return runWithModel(config, data, model, optimizer, masker, variables, hooks);
   } finally {
+    masker?.dispose();
     optimizer.dispose();
     model.dispose();
   }
@@ -132,17 +140,11 @@ function runWithModel(
   data: DataSplits,
   model: Model,
   optimizer: Optimizer,
+  masker: Masker | null,
   variables: tf.Variable[],
   hooks: ProcedureHooks,
 ): ProcedureResult {
   const prunable = model.layers.filter((l) => l.prunable);
-  const masker = prunable.length
-    ? new Masker(model.layers, {
-        globalTopK: config.globalTopK,
-        keepFraction: config.keepFraction,
-        deviceMasks: config.deviceMasks === "auto" ? "auto" : config.deviceMasks === "on",
-      })
-    : null;
   const trainer = new Trainer(
     model,
     data,

@@ -67,7 +67,7 @@ describe("differenceVerdict (Welch, Holm over contrasts)", () => {
     const mixed = differenceVerdict(claim, [hold, fail]);
     assert.equal(mixed.outcome, "partly holds");
     assert.match(mixed.evidence, /\(1 of 2 hold\)/);
-    assert.match(mixed.definition, /intervals at 97\.5 % \(Bonferroni\)/);
+    assert.match(mixed.definition, /intervals at 97\.5 % \(Bonferroni, simultaneous;/);
     assert.equal(differenceVerdict(claim, [fail, { ...fail, label: "p=0.95" }]).outcome, "does not hold");
   });
 
