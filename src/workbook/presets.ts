@@ -76,35 +76,15 @@ function describe(model: string, width: number, dataset: string, limitTrain: num
  * machine under load), against about 18 s at batch 64.
  */
 export function mlpPreset(scale: Scale = currentScale()): Preset {
-  const widthMultiplier = atScale({ quick: 0.5, standard: 1, full: 1 }, scale);
-  const limitTrain = atScale({ quick: 2000, standard: 0, full: 0 }, scale);
-  const limitTest = atScale({ quick: 1000, standard: 0, full: 0 }, scale);
-  const dataset = "mnist";
-  const model = "lenet300";
-  return {
-    scale,
-    description: describe(model, widthMultiplier, dataset, limitTrain, limitTest),
-    dataset,
-    model,
-    widthMultiplier,
-    seeds: atScale(SEEDS, scale),
-    base: {
-      dataset,
-      dataDir: "",
-      model,
-      widthMultiplier,
-      limitTrain,
-      limitTest,
-      batchSize: atScale({ quick: 64, standard: 128, full: 64 }, scale),
-      ...OPTIMISER,
-    },
+  return buildPreset(scale, {
+    dataset: "mnist",
+    model: "lenet300",
+    widthMultiplier: atScale({ quick: 0.5, standard: 1, full: 1 }, scale),
+    limitTrain: atScale({ quick: 2000, standard: 0, full: 0 }, scale),
+    limitTest: atScale({ quick: 1000, standard: 0, full: 0 }, scale),
     epEpochs: atScale({ quick: 4, standard: 2, full: 20 }, scale),
-    iep: {
-      cycles: atScale({ quick: 4, standard: 3, full: 5 }, scale),
-      epochsPerCycle: atScale({ quick: 1, standard: 1, full: 10 }, scale),
-      schedule: "geometric",
-    },
-  };
+    iepCycles: atScale({ quick: 4, standard: 3, full: 5 }, scale),
+  });
 }
 
 /**
@@ -115,11 +95,30 @@ export function mlpPreset(scale: Scale = currentScale()): Preset {
  * take over 40 minutes with 2 jobs, at 1/8 width for one epoch about 9.
  */
 export function convPreset(scale: Scale = currentScale()): Preset {
-  const model = atScale({ quick: "conv2", standard: "conv2", full: "conv4" }, scale);
-  const widthMultiplier = atScale({ quick: 0.125, standard: 0.125, full: 0.5 }, scale);
-  const limitTrain = atScale({ quick: 1000, standard: 0, full: 0 }, scale);
-  const limitTest = atScale({ quick: 1000, standard: 0, full: 0 }, scale);
-  const dataset = "fashion-mnist";
+  return buildPreset(scale, {
+    dataset: "fashion-mnist",
+    model: atScale({ quick: "conv2", standard: "conv2", full: "conv4" }, scale),
+    widthMultiplier: atScale({ quick: 0.125, standard: 0.125, full: 0.5 }, scale),
+    limitTrain: atScale({ quick: 1000, standard: 0, full: 0 }, scale),
+    limitTest: atScale({ quick: 1000, standard: 0, full: 0 }, scale),
+    epEpochs: atScale({ quick: 3, standard: 1, full: 15 }, scale),
+    iepCycles: atScale({ quick: 4, standard: 4, full: 5 }, scale),
+  });
+}
+
+/** What differs between the presets at one scale; the rest (seeds, optimiser, batch size, iEP epochs per cycle) they share. */
+interface PresetChoices {
+  dataset: string;
+  model: string;
+  widthMultiplier: number;
+  limitTrain: number;
+  limitTest: number;
+  epEpochs: number;
+  iepCycles: number;
+}
+
+function buildPreset(scale: Scale, c: PresetChoices): Preset {
+  const { dataset, model, widthMultiplier, limitTrain, limitTest } = c;
   return {
     scale,
     description: describe(model, widthMultiplier, dataset, limitTrain, limitTest),
@@ -137,9 +136,9 @@ export function convPreset(scale: Scale = currentScale()): Preset {
       batchSize: atScale({ quick: 64, standard: 128, full: 64 }, scale),
       ...OPTIMISER,
     },
-    epEpochs: atScale({ quick: 3, standard: 1, full: 15 }, scale),
+    epEpochs: c.epEpochs,
     iep: {
-      cycles: atScale({ quick: 4, standard: 4, full: 5 }, scale),
+      cycles: c.iepCycles,
       epochsPerCycle: atScale({ quick: 1, standard: 1, full: 10 }, scale),
       schedule: "geometric",
     },
