@@ -48,11 +48,9 @@ function checkPaired(xs: readonly number[], ys: readonly number[]): void {
   }
 }
 
-/** Pearson product-moment correlation; NaN when n < 2 or either side is constant. */
-export function pearson(xs: readonly number[], ys: readonly number[]): number {
-  checkPaired(xs, ys);
+/** Means and centred sums of products of paired samples (lengths already checked). */
+function centredSums(xs: readonly number[], ys: readonly number[]): { mx: number; my: number; sxy: number; sxx: number; syy: number } {
   const n = xs.length;
-  if (n < 2) return NaN;
   const mx = mean(xs);
   const my = mean(ys);
   let sxy = 0;
@@ -65,6 +63,14 @@ export function pearson(xs: readonly number[], ys: readonly number[]): number {
     sxx += dx * dx;
     syy += dy * dy;
   }
+  return { mx, my, sxy, sxx, syy };
+}
+
+/** Pearson product-moment correlation; NaN when n < 2 or either side is constant. */
+export function pearson(xs: readonly number[], ys: readonly number[]): number {
+  checkPaired(xs, ys);
+  if (xs.length < 2) return NaN;
+  const { sxy, sxx, syy } = centredSums(xs, ys);
   if (sxx === 0 || syy === 0) return NaN;
   // Clamp: rounding can push |r| a hair above 1 for perfectly linear data.
   return Math.max(-1, Math.min(1, sxy / Math.sqrt(sxx * syy)));
@@ -84,18 +90,7 @@ export interface LinearFit {
 export function linearFit(xs: readonly number[], ys: readonly number[]): LinearFit {
   checkPaired(xs, ys);
   const n = xs.length;
-  const mx = mean(xs);
-  const my = mean(ys);
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    const dx = xs[i]! - mx;
-    const dy = ys[i]! - my;
-    sxy += dx * dy;
-    sxx += dx * dx;
-    syy += dy * dy;
-  }
+  const { mx, my, sxy, sxx, syy } = centredSums(xs, ys);
   const slope = n >= 2 && sxx > 0 ? sxy / sxx : NaN;
   const intercept = my - slope * mx;
   const r2 = sxx > 0 && syy > 0 ? (sxy * sxy) / (sxx * syy) : NaN;
