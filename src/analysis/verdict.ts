@@ -154,20 +154,30 @@ function familyVerdict(claim: ClaimText, judged: readonly JudgedEstimate[], test
     `${claim.quantity}; ${test}, claimed ${claimed}; holds where the Holm-adjusted p < ${alpha} over ${judged.length} ` +
     `contrast${judged.length === 1 ? "" : "s"} in the claimed direction, does not hold where significant the other way` +
     `${effect > 0 ? " or where the interval excludes the claimed size" : ""}; intervals at ${percent(level)} (Bonferroni, simultaneous; Holm's step-down test can call a contrast significant while its interval still touches 0)`;
-  const parts = judged.map(
-    (j) =>
-      `${j.label}: ${signed(j.estimate, digits)} [${signed(j.lo, digits)}, ${signed(j.hi, digits)}], Holm ${pText(j.pHolm)} → ${j.outcome}`,
-  );
-  const outcome = combineOutcomes(judged.map((j) => j.outcome));
-  const held = judged.filter((j) => j.outcome === "holds").length;
+  const parts = judged.map((j) => ({
+    outcome: j.outcome,
+    text: `${j.label}: ${signed(j.estimate, digits)} [${signed(j.lo, digits)}, ${signed(j.hi, digits)}], Holm ${pText(j.pHolm)} → ${j.outcome}`,
+  }));
+  return verdictOfParts(claim, definition, familyNumbers(judged), parts);
+}
+
+/** A claim's verdict from its parts (each judged on its own): the outcomes combine as in `combineOutcomes`. */
+function verdictOfParts(
+  claim: ClaimText,
+  definition: string,
+  numbers: Record<string, number>,
+  parts: readonly { outcome: VerdictOutcome; text: string }[],
+): Verdict {
+  const outcome = combineOutcomes(parts.map((p) => p.outcome));
+  const held = parts.filter((p) => p.outcome === "holds").length;
   return {
     id: claim.id,
     slide: claim.slide,
     claim: claim.claim,
     definition,
     outcome,
-    numbers: familyNumbers(judged),
-    evidence: `${parts.join("; ")} (${held} of ${judged.length} hold).`,
+    numbers,
+    evidence: `${parts.map((p) => p.text).join("; ")} (${held} of ${parts.length} hold).`,
   };
 }
 
@@ -389,19 +399,12 @@ export function boundVerdict(claim: ClaimText, groups: readonly BoundGroup[], op
     numbers[`${j.label}: hi`] = j.ci.hi;
     numbers[`${j.label}: n`] = j.ci.n;
   }
-  const outcome = combineOutcomes(judged.map((j) => j.outcome));
-  const held = judged.filter((j) => j.outcome === "holds").length;
-  return {
-    id: claim.id,
-    slide: claim.slide,
-    claim: claim.claim,
-    definition:
-      `${claim.quantity}; mean ${below ? "<" : ">"} ${options.bound} in each of ${groups.length} group${groups.length === 1 ? "" : "s"}: ` +
-      `holds where the interval lies wholly ${options.side} it, does not hold where wholly on the other side; intervals at ${percent(level)} (Student's t, Bonferroni)`,
-    outcome,
-    numbers,
-    evidence: `${judged
-      .map((j) => `${j.label}: ${j.ci.mean.toFixed(digits)} [${j.ci.lo.toFixed(digits)}, ${j.ci.hi.toFixed(digits)}] → ${j.outcome}`)
-      .join("; ")} (${held} of ${judged.length} hold).`,
-  };
+  const definition =
+    `${claim.quantity}; mean ${below ? "<" : ">"} ${options.bound} in each of ${groups.length} group${groups.length === 1 ? "" : "s"}: ` +
+    `holds where the interval lies wholly ${options.side} it, does not hold where wholly on the other side; intervals at ${percent(level)} (Student's t, Bonferroni)`;
+  const parts = judged.map((j) => ({
+    outcome: j.outcome,
+    text: `${j.label}: ${j.ci.mean.toFixed(digits)} [${j.ci.lo.toFixed(digits)}, ${j.ci.hi.toFixed(digits)}] → ${j.outcome}`,
+  }));
+  return verdictOfParts(claim, definition, numbers, parts);
 }
