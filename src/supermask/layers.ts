@@ -241,17 +241,10 @@ export class MaskedLayer {
       return;
     }
     const s = scores.dataSync() as Float32Array;
-    const value = new Float32Array(n);
-    const gradFactor = new Float32Array(n);
+    const [value, gradFactor] = this.factorBuffers(n);
     const out = { mask, maskedWeight: new Int32Array(value.buffer), signedWeight: new Int32Array(gradFactor.buffer) };
     fusedTopKMask(new Int32Array(s.buffer, s.byteOffset, n), weightBits, k, this.alive, out, hint);
-    this.disposeFactors();
-    this.factors = {
-      value: tf.keep(tf.tensor(value, this.weightShape)),
-      gradFactor: tf.keep(tf.tensor(gradFactor, this.weightShape)),
-      weightId: this.weight.dataId as object,
-      scoresId: scores.dataId as object,
-    };
+    this.uploadFactors(value, gradFactor, scores);
   }
 
   private weightValues(): Float32Array {
@@ -271,6 +264,11 @@ export class MaskedLayer {
     const w32 = new Int32Array(w.buffer, w.byteOffset, n);
     maskedBits(w32, mask, new Int32Array(value.buffer, value.byteOffset, n));
     signFlippedBits(w32, new Int32Array(s.buffer, s.byteOffset, n), new Int32Array(gradFactor.buffer, gradFactor.byteOffset, n));
+    this.uploadFactors(value, gradFactor, scores);
+  }
+
+  /** Replace the factors by tensors of these values, as of the current weight and scores. */
+  private uploadFactors(value: Float32Array, gradFactor: Float32Array, scores: tf.Variable): void {
     this.disposeFactors();
     this.factors = {
       value: tf.keep(tf.tensor(value, this.weightShape)),

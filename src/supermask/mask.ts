@@ -353,7 +353,11 @@ export class ThresholdHint {
   }
 }
 
-/** Rearranges the keys so that a[k] holds the (k+1)-th largest (quickselect, as selectKthLargest). */
+/**
+ * Rearranges the keys so that a[k] holds the (k+1)-th largest (quickselect, as selectKthLargest).
+ * A copy on purpose: one function over both array types would see two element kinds at its
+ * loads (polymorphic in V8), on the training step's hot path.
+ */
 function selectKthLargestKey(a: Int32Array, k: number): number {
   let lo = 0;
   let hi = a.length - 1;
