@@ -15,7 +15,7 @@ import * as http from "node:http";
 import * as net from "node:net";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { findJupyter } from "./workbook";
+import { findJupyter, runScript } from "./workbook";
 
 export const HOST = "127.0.0.1";
 const DEFAULT_PORT = 8888;
@@ -300,14 +300,4 @@ export async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e: unknown) => {
-      console.error(e);
-      process.exitCode = 2;
-    },
-  );
-}
+if (require.main === module) runScript(main);

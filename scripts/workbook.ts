@@ -602,7 +602,8 @@ export async function main(argv: string[]): Promise<number> {
   return failed.length ? 1 : 0;
 }
 
-if (require.main === module) {
+/** Run a script's main on the command line's arguments: its result is the exit code; a throw prints and exits 2. */
+export function runScript(main: (argv: string[]) => Promise<number>): void {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
@@ -613,3 +614,5 @@ if (require.main === module) {
     },
   );
 }
+
+if (require.main === module) runScript(main);
