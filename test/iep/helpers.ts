@@ -10,7 +10,10 @@ import type { DataSplits } from "../../src/data/types";
 import { type RunConfig, type RunConfigInput, parseRunConfig } from "../../src/experiments/config";
 import { type PruningStrategy, pruningStrategies } from "../../src/iep/pruning";
 import { type RewindContext, type RewindStrategy, rewindStrategies } from "../../src/iep/rewind";
-import type { MaskedLayer } from "../../src/supermask/layers";
+import { Rng } from "../../src/engine/rng";
+import type { WeightInitName } from "../../src/supermask/init";
+import { currentMasks } from "../../src/supermask/iterand";
+import { MaskedLayer } from "../../src/supermask/layers";
 import { type Checkpoint, type ProcedureResult, runProcedure } from "../../src/train/procedure";
 import type { StepContext, TrainingPlugin } from "../../src/train/trainer";
 
@@ -164,4 +167,53 @@ export function sameArrays(a: ArrayLike<number>[], b: ArrayLike<number>[]): bool
 /** Tensors alive now; tests compare it before and after to catch leaks. */
 export function liveTensors(): number {
   return tf.memory().numTensors;
+}
+
+/** A dense supermask layer (kaiming-uniform scores) for the weight plug-ins' tests (IteRand, sign flips). */
+export function pluginLayer(
+  name: string,
+  weightInit: WeightInitName,
+  inFeatures: number,
+  outFeatures: number,
+  keepFraction: number,
+  seed: number,
+): MaskedLayer {
+  return new MaskedLayer(
+    name,
+    { kind: "dense", inFeatures, outFeatures },
+    { mode: "supermask", weightInit, scoreInit: "kaiming-uniform", keepFraction, rng: new Rng(seed) },
+  );
+}
+
+/** A copy of a layer's current weights. */
+export const weightsOf = (l: MaskedLayer) => Float32Array.from(l.weight.dataSync() as Float32Array);
+
+/**
+ * Two kaiming-normal layers (200→100, 100→50, keep 0.3) with a quarter of a's edges removed by
+ * hard pruning, and the masks at keep 0.3 that decide which weights a plug-in may touch. The
+ * layers' own masks are zeroed: a stale mask (the one the step trained with) must not decide.
+ */
+export function prunedLayerPair(): { layers: MaskedLayer[]; masks: Uint8Array[] } {
+  const layers = [pluginLayer("a", "kaiming-normal", 200, 100, 0.3, 1), pluginLayer("b", "kaiming-normal", 100, 50, 0.3, 2)];
+  const alive = new Uint8Array(layers[0].numel);
+  const r = new Rng(9);
+  for (let i = 0; i < alive.length; i++) alive[i] = r.next() < 0.75 ? 1 : 0;
+  layers[0].alive = alive;
+  const masks = currentMasks(layers, 0.3, false);
+  layers.forEach((l) => (l.mask = new Uint8Array(l.numel)));
+  return { layers, masks };
+}
+
+/** A fresh 50→40 layer's weights (keep 0.2) after `plugin` ran once at `step` with `seed`. */
+export function weightsAfterOneStep(plugin: TrainingPlugin, step: number, seed: number): Float32Array {
+  const l = pluginLayer("d", "kaiming-normal", 50, 40, 0.2, 5);
+  plugin.afterStep({ globalStep: step, layers: [l], keepFraction: 0.2, seed });
+  const w = weightsOf(l);
+  l.dispose();
+  return w;
+}
+
+/** Every layer's weights in a recorded run's checkpoint at the end of `epoch`. */
+export function checkpointWeights(rec: Recorder, epoch: number): Float32Array[] {
+  return rec.layers.map((l) => rec.checkpoints[epoch].variables[`${l.name}.weight`]);
 }

@@ -5,44 +5,27 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { initBackend } from "../../src/engine/backend";
-import { Rng } from "../../src/engine/rng";
 import { parseRunConfig } from "../../src/experiments/config";
-import type { WeightInitName } from "../../src/supermask/init";
 import { currentMasks } from "../../src/supermask/iterand";
 import { IterandPlugin, iterandPlugin } from "../../src/train/iterand-plugin";
-import { MaskedLayer } from "../../src/supermask/layers";
 import { pluginsFor } from "../../src/train/plugins";
-import { Recorder, sameArrays, tinyConfig, tinyData } from "./helpers";
-
-function layer(
-  name: string,
-  weightInit: WeightInitName,
-  inFeatures: number,
-  outFeatures: number,
-  keepFraction: number,
-  seed: number,
-): MaskedLayer {
-  return new MaskedLayer(
-    name,
-    { kind: "dense", inFeatures, outFeatures },
-    { mode: "supermask", weightInit, scoreInit: "kaiming-uniform", keepFraction, rng: new Rng(seed) },
-  );
-}
-
-const weights = (l: MaskedLayer) => Float32Array.from(l.weight.dataSync() as Float32Array);
+import {
+  Recorder,
+  checkpointWeights as w,
+  pluginLayer as layer,
+  prunedLayerPair,
+  sameArrays,
+  tinyConfig,
+  tinyData,
+  weightsAfterOneStep,
+  weightsOf as weights,
+} from "./helpers";
 
 test("IteRand re-draws only unselected, still-available weights, at the requested rate (binomial tolerance), and only every `period` steps", async () => {
   await initBackend("cpu");
   const rate = 0.2;
-  const layers = [layer("a", "kaiming-normal", 200, 100, 0.3, 1), layer("b", "kaiming-normal", 100, 50, 0.3, 2)];
-  // Hard pruning removed a quarter of layer a's edges.
-  const alive = new Uint8Array(layers[0].numel);
-  const r = new Rng(9);
-  for (let i = 0; i < alive.length; i++) alive[i] = r.next() < 0.75 ? 1 : 0;
-  layers[0].alive = alive;
-  const masks = currentMasks(layers, 0.3, false);
-  // A stale mask on the layer (the one the step trained with) must not be what decides.
-  layers.forEach((l) => (l.mask = new Uint8Array(l.numel)));
+  // A quarter of layer a's edges removed; the layers' own (stale) masks zeroed.
+  const { layers, masks } = prunedLayerPair();
   const plugin = new IterandPlugin({ period: 5, rate, globalTopK: false });
   const w0 = layers.map(weights);
 
@@ -104,13 +87,8 @@ test("re-drawn weights follow the layer's own initial distribution, with the ini
 
 test("IteRand draws from Rng.derive(seed, 'iterand-<step>'): the same step re-draws the same weights, another step others", async () => {
   await initBackend("cpu");
-  const run = (step: number, seed: number) => {
-    const l = layer("d", "kaiming-normal", 50, 40, 0.2, 5);
-    new IterandPlugin({ period: 1, rate: 0.3, globalTopK: false }).afterStep({ globalStep: step, layers: [l], keepFraction: 0.2, seed });
-    const w = weights(l);
-    l.dispose();
-    return w;
-  };
+  const run = (step: number, seed: number) =>
+    weightsAfterOneStep(new IterandPlugin({ period: 1, rate: 0.3, globalTopK: false }), step, seed);
   assert.ok(sameArrays([run(12, 0)], [run(12, 0)]));
   assert.ok(!sameArrays([run(12, 0)], [run(13, 0)]));
   assert.ok(!sameArrays([run(12, 0)], [run(12, 1)]));
@@ -133,7 +111,6 @@ test("iEP + IteRand end to end: weights move only through IteRand, and a run res
   const fullResult = full.run(config, data);
   const plain = new Recorder();
   plain.run({ ...config, iterand: null }, data);
-  const w = (rec: Recorder, epoch: number) => rec.layers.map((l) => rec.checkpoints[epoch].variables[`${l.name}.weight`]);
   assert.ok(sameArrays(w(plain, 1), w(plain, 0)), "without IteRand the weights stay frozen");
   // Over cycle 2: removed edges and edges selected at every step (and in the final mask) keep
   // their weights; IteRand saw each of them selected or removed whenever it ran.

@@ -6,36 +6,25 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { initBackend } from "../../src/engine/backend";
-import { Rng } from "../../src/engine/rng";
 import { parseRunConfig } from "../../src/experiments/config";
-import { currentMasks } from "../../src/supermask/iterand";
-import { MaskedLayer } from "../../src/supermask/layers";
 import { SignFlipPlugin, signFlipPlugin } from "../../src/train/signflip-plugin";
 import { pluginsFor } from "../../src/train/plugins";
-import { Recorder, sameArrays, tinyConfig, tinyData } from "../iep/helpers";
-
-function layer(name: string, inFeatures: number, outFeatures: number, keepFraction: number, seed: number): MaskedLayer {
-  return new MaskedLayer(
-    name,
-    { kind: "dense", inFeatures, outFeatures },
-    { mode: "supermask", weightInit: "kaiming-normal", scoreInit: "kaiming-uniform", keepFraction, rng: new Rng(seed) },
-  );
-}
-
-const weights = (l: MaskedLayer) => Float32Array.from(l.weight.dataSync() as Float32Array);
+import {
+  Recorder,
+  checkpointWeights as w,
+  prunedLayerPair,
+  sameArrays,
+  tinyConfig,
+  tinyData,
+  weightsAfterOneStep,
+  weightsOf as weights,
+} from "../iep/helpers";
 
 test("sign flips change only the signs of unselected, still-available weights, at the requested rate, and only every `period` steps", async () => {
   await initBackend("cpu");
   const rate = 0.2;
-  const layers = [layer("a", 200, 100, 0.3, 1), layer("b", 100, 50, 0.3, 2)];
-  // Hard pruning removed a quarter of layer a's edges.
-  const alive = new Uint8Array(layers[0].numel);
-  const r = new Rng(9);
-  for (let i = 0; i < alive.length; i++) alive[i] = r.next() < 0.75 ? 1 : 0;
-  layers[0].alive = alive;
-  const masks = currentMasks(layers, 0.3, false);
-  // A stale mask on the layer (the one the step trained with) must not be what decides.
-  layers.forEach((l) => (l.mask = new Uint8Array(l.numel)));
+  // A quarter of layer a's edges removed; the layers' own (stale) masks zeroed.
+  const { layers, masks } = prunedLayerPair();
   const plugin = new SignFlipPlugin({ period: 5, rate, globalTopK: false });
   const w0 = layers.map(weights);
 
@@ -74,13 +63,8 @@ test("sign flips change only the signs of unselected, still-available weights, a
 
 test("flips draw from Rng.derive(seed, 'signflip-<step>'): the same step flips the same signs, another step or seed others", async () => {
   await initBackend("cpu");
-  const run = (step: number, seed: number) => {
-    const l = layer("d", 50, 40, 0.2, 5);
-    new SignFlipPlugin({ period: 1, rate: 0.3, globalTopK: false }).afterStep({ globalStep: step, layers: [l], keepFraction: 0.2, seed });
-    const w = weights(l);
-    l.dispose();
-    return w;
-  };
+  const run = (step: number, seed: number) =>
+    weightsAfterOneStep(new SignFlipPlugin({ period: 1, rate: 0.3, globalTopK: false }), step, seed);
   assert.ok(sameArrays([run(12, 0)], [run(12, 0)]));
   assert.ok(!sameArrays([run(12, 0)], [run(13, 0)]));
   assert.ok(!sameArrays([run(12, 0)], [run(12, 1)]));
@@ -103,7 +87,6 @@ test("iEP + sign flips end to end: magnitudes never change, some signs do, and a
   const fullResult = full.run(config, data);
   const plain = new Recorder();
   const plainResult = plain.run({ ...config, signFlip: null }, data);
-  const w = (rec: Recorder, epoch: number) => rec.layers.map((l) => rec.checkpoints[epoch].variables[`${l.name}.weight`]);
   // Same seed: the same initial weights; the flipped run keeps every magnitude of them.
   const initial = w(plain, 1);
   let flipped = 0;
