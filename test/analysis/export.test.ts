@@ -28,22 +28,9 @@ import { importRuns, readExportFile } from "../../src/experiments/exchange";
 import { clearRunsInUse, runsInUse } from "../../src/experiments/provenance";
 import { RunStore, type StoredRun } from "../../src/experiments/store";
 import { lineWithCI } from "../../src/plot";
+import { tinyRun } from "./helpers";
 
-function tiny(overrides: RunConfigInput = {}): RunConfigInput {
-  return {
-    model: "lenet300",
-    widthMultiplier: 0.1,
-    dataset: "synthetic",
-    limitTrain: 128,
-    limitTest: 100,
-    batchSize: 32,
-    evalBatchSize: 100,
-    epochs: 2,
-    keepFraction: 0.3,
-    backend: "cpu",
-    ...overrides,
-  };
-}
+const tiny = (overrides: RunConfigInput = {}) => tinyRun(0.3, overrides);
 
 const CONFIGS = [
   tiny({ seed: 1 }),

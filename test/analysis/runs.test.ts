@@ -42,23 +42,9 @@ import { lineWithCI, setDisplay } from "../../src/plot";
 import { SltError } from "../../src/errors";
 import { ConfigError, type RunConfigInput, parseRunConfig, runId } from "../../src/experiments/config";
 import { RunStore, type StoredRun } from "../../src/experiments/store";
+import { tinyRun } from "./helpers";
 
-/** LeNet-300-100 at width 0.1 on 128 synthetic images: 4 steps an epoch. */
-function tiny(overrides: RunConfigInput = {}): RunConfigInput {
-  return {
-    model: "lenet300",
-    widthMultiplier: 0.1,
-    dataset: "synthetic",
-    limitTrain: 128,
-    limitTest: 100,
-    batchSize: 32,
-    evalBatchSize: 100,
-    epochs: 2,
-    keepFraction: 0.5,
-    backend: "cpu",
-    ...overrides,
-  };
-}
+const tiny = (overrides: RunConfigInput = {}) => tinyRun(0.5, overrides);
 
 const EP_A = tiny({ seed: 1, keepFraction: 0.3 });
 const EP_B = tiny({ seed: 2, keepFraction: 0.3 });
