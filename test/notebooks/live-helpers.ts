@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as http from "node:http";
 import * as path from "node:path";
 import WebSocket from "ws";
+import { HEADLESS_FLAGS } from "../plot/chromium";
 
 /** A JSON request to the notebook server's REST API. */
 export function api<T>(
@@ -223,13 +224,7 @@ export class Browser {
     const child = spawn(
       chromium,
       [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
+        ...HEADLESS_FLAGS,
         "--disable-dev-shm-usage",
         `--user-data-dir=${profileDir}`,
         "--remote-debugging-port=0",

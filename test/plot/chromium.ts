@@ -93,6 +93,17 @@ export interface Probe {
   errors: string[];
 }
 
+/** Headless Chromium without GPU, sandbox, background traffic or first-run setup (each caller adds its profile). */
+export const HEADLESS_FLAGS: readonly string[] = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
+
 /**
  * Open a rendered page in headless Chromium with the network blocked and report what the
  * probe saw: charts on the page, charts Plotly drew (main-svg present), and every error.
@@ -109,13 +120,7 @@ export async function probePage(
   const r = await runProcess(
     chromium,
     [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
+      ...HEADLESS_FLAGS,
       `--user-data-dir=${path.join(workDir, "chromium-profile")}`,
       // Any attempt to reach the network fails, so a CDN dependency would show up as an error.
       "--host-resolver-rules=MAP * ~NOTFOUND",
