@@ -36,6 +36,7 @@ p = subprocess.Popen(sys.argv[1:], start_new_session=True, stdout=subprocess.DEV
 print(p.pid, flush=True)
 sys.stdin.read()  # until the test closes stdin; nothing is ever waited on
 `;
+import { waitFor } from "./helpers";
 
 function subreaperUnavailable(): string | null {
   if (process.platform !== "linux") return "needs Linux (/proc, prctl)";
@@ -62,17 +63,6 @@ function childrenOf(pid: number): number[] {
     .filter((n) => /^\d+$/.test(n))
     .map(Number)
     .filter((p) => procState(p)?.ppid === pid);
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(cond: () => boolean, timeoutMs: number): Promise<boolean> {
-  const t0 = Date.now();
-  while (Date.now() - t0 < timeoutMs) {
-    if (cond()) return true;
-    await sleep(20);
-  }
-  return cond();
 }
 
 function metricsOf(run: StoredRun): unknown {

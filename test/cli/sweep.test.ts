@@ -17,6 +17,7 @@ import { RunStore, type StoredRun } from "../../src/experiments/store";
 import { type SweepSummary, planRuns, runSweep, shardOf } from "../../src/experiments/sweep";
 import { writeIdxDataset } from "../data/fixtures";
 import { mountSmallDisk, tmpfsUnavailable } from "../experiments/disk";
+import { sleep, waitFor } from "./helpers";
 
 // This file compiles to <out>/test/cli/; the CLI to <out>/src/cli/main.js (dist/ in CI, .build/<name>/ locally).
 const CLI = path.join(__dirname, "..", "..", "src", "cli", "main.js");
@@ -47,17 +48,6 @@ function start(args: string[], detached = false): { child: ChildProcess; done: P
 }
 
 const slt = (...args: string[]) => start(args).done;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(cond: () => boolean, timeoutMs: number): Promise<boolean> {
-  const t0 = Date.now();
-  while (Date.now() - t0 < timeoutMs) {
-    if (cond()) return true;
-    await sleep(20);
-  }
-  return cond();
-}
-
 let specCount = 0;
 function specFile(spec: unknown): string {
   const f = path.join(scratch, `spec-${specCount++}.json`);
