@@ -22,6 +22,9 @@ import {
 const close = (actual: number, expected: number, tol: number, what = ""): void =>
   assert.ok(Math.abs(actual - expected) <= tol, `${what} expected ${expected} ± ${tol}, got ${actual}`);
 
+/** Anscombe's first quartet, the data of R's reference results quoted below. */
+const ANSCOMBE_I = { x: [10, 8, 13, 9, 11, 14, 6, 4, 12, 7, 5], y: [8.04, 6.95, 7.58, 8.81, 8.33, 9.96, 7.24, 4.26, 10.84, 4.82, 5.68] };
+
 describe("descriptive statistics", () => {
   it("mean, sample variance and std", () => {
     assert.equal(mean([1, 2, 3, 4]), 2.5);
@@ -117,7 +120,7 @@ describe("tests against published outputs", () => {
   });
 
   it("Pearson CI: R's cor.test on Anscombe's first quartet (r = 0.8164205, t = 4.2415, p = 0.00217, CI 0.4243912 to 0.9506933)", () => {
-    const c = correlationTest([10, 8, 13, 9, 11, 14, 6, 4, 12, 7, 5], [8.04, 6.95, 7.58, 8.81, 8.33, 9.96, 7.24, 4.26, 10.84, 4.82, 5.68]);
+    const c = correlationTest(ANSCOMBE_I.x, ANSCOMBE_I.y);
     close(c.r, 0.8164205, 5e-8, "r");
     close(c.p, 0.00217, 5e-6, "p");
     close(c.lo, 0.4243912, 5e-8, "lo");
@@ -125,7 +128,7 @@ describe("tests against published outputs", () => {
   });
 
   it("slope test: R's summary(lm(y1 ~ x1)) on Anscombe I (slope 0.5001, SE 0.1179, p = 0.00217)", () => {
-    const f = slopeTest([10, 8, 13, 9, 11, 14, 6, 4, 12, 7, 5], [8.04, 6.95, 7.58, 8.81, 8.33, 9.96, 7.24, 4.26, 10.84, 4.82, 5.68]);
+    const f = slopeTest(ANSCOMBE_I.x, ANSCOMBE_I.y);
     close(f.slope, 0.5001, 5e-5, "slope");
     close(f.se, 0.1179, 5e-5, "se");
     close(f.p, 0.00217, 5e-6, "p");
