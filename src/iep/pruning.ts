@@ -20,8 +20,6 @@ export const pruningStrategies: Readonly<Record<string, PruningStrategy>> = {
   hard: hardPruning,
 };
 
-export type PruningName = string;
-
 /** The strategy named `name`; SltError("config") listing the known ones otherwise. */
 export function getPruning(name: string): PruningStrategy {
   if (!Object.hasOwn(pruningStrategies, name))

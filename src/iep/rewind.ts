@@ -20,8 +20,6 @@ export const rewindStrategies: Readonly<Record<string, RewindStrategy>> = {
   finetune: finetuneRewind,
 };
 
-export type RewindName = string;
-
 /** The variant named `name`; SltError("config") listing the known ones otherwise. */
 export function getRewind(name: string): RewindStrategy {
   if (!Object.hasOwn(rewindStrategies, name))

@@ -17,7 +17,6 @@ type Config = RunConfigInput | RunConfig;
 
 /** Every rewinding variant of the registry: a new variant joins notebook 05's figure. */
 export const REWINDS: readonly string[] = Object.keys(rewindStrategies);
-export type Rewind = string;
 
 export interface RewindingRun {
   /** "iEP rewind lr" … or "EP" / "compute-matched EP". */
