@@ -27,8 +27,9 @@ export interface MaskerOptions {
 
 /**
  * The masks of the layers' current scores at `keepFraction`, written into `out` (|S| goes
- * through `abs`). For plug-ins that need the masks of the scores as they are (IteRand);
- * the step itself takes them with Masker.refresh. Returns each layer's score values as read.
+ * through `abs`). For plug-ins that need the masks of the scores as they are (IteRand, sign
+ * flips) and for Masker.refresh's global top-k; a local top-k step fuses the mask with the
+ * factors instead (MaskedLayer.takeTopK). Returns each layer's score values as read.
  */
 export function masksFromScores(
   layers: MaskedLayer[],
@@ -36,7 +37,6 @@ export function masksFromScores(
   globalTopK: boolean,
   abs: Float32Array[],
   out: Uint8Array[],
-  scratch?: Float32Array,
 ): Float32Array[] {
   const scoreValues = layers.map((layer, i) => {
     const s = layer.scores!.dataSync() as Float32Array;
@@ -54,7 +54,7 @@ export function masksFromScores(
     );
   } else {
     layers.forEach((layer, i) => {
-      topKMask(abs[i], keptCount(keepFraction, layer.numel), layer.alive, out[i], scratch);
+      topKMask(abs[i], keptCount(keepFraction, layer.numel), layer.alive, out[i]);
     });
   }
   return scoreValues;
