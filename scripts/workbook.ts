@@ -240,6 +240,30 @@ export function lightenPage(htmlFile: string): number {
   return fs.statSync(htmlFile).size;
 }
 
+/**
+ * The executed notebook beside a light page: its first chart's output carries the same ~5 MB
+ * bundle; it gets the same `<script src>` so a published folder holds Plotly once. Returns
+ * the notebook's size afterwards.
+ */
+export function lightenNotebook(ipynbFile: string): number {
+  const text = fs.readFileSync(ipynbFile, "utf8");
+  const bundle = plotlyBundleScript();
+  const nb = JSON.parse(text) as { cells: { outputs?: { data?: Record<string, string | string[]> }[] }[] };
+  let changed = false;
+  for (const cell of nb.cells) {
+    for (const out of cell.outputs ?? []) {
+      const html = out.data?.["text/html"];
+      if (html === undefined) continue;
+      const joined = Array.isArray(html) ? html.join("") : html;
+      if (!joined.includes(bundle)) continue;
+      out.data!["text/html"] = joined.split(bundle).join(`<script type="text/javascript" src="${SHARED_PLOTLY}"></script>`);
+      changed = true;
+    }
+  }
+  if (changed) fs.writeFileSync(ipynbFile, `${JSON.stringify(nb, null, 1)}\n`);
+  return fs.statSync(ipynbFile).size;
+}
+
 // ---------------------------------------------------------------------------
 // One notebook.
 
@@ -350,7 +374,10 @@ export async function runNotebook(file: string, opts: RunnerOptions): Promise<In
       );
       if (renderCode === 0 && fs.existsSync(htmlOut)) {
         entry.html = path.basename(htmlOut);
-        if (!opts.selfContained) lightenPage(htmlOut);
+        if (!opts.selfContained) {
+          lightenPage(htmlOut);
+          lightenNotebook(ipynbOut);
+        }
         // Verdicts, run ids and CSVs are published only beside a page that ran through.
         if (entry.status === "ok") writePageResults(opts.outDir, name, opts.scale, recordDir);
       } else if (entry.status === "ok") {

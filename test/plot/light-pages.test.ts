@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
-import { SHARED_PLOTLY, lightenPage } from "../../scripts/workbook";
+import { SHARED_PLOTLY, lightenNotebook, lightenPage } from "../../scripts/workbook";
 import { figureToHtml, plotlyBundlePath } from "../../src/plot";
 import { findChromium, probePage } from "./chromium";
 
@@ -35,6 +35,33 @@ describe("light pages", () => {
     assert.deepEqual(fs.readFileSync(path.join(dir, SHARED_PLOTLY)), fs.readFileSync(plotlyBundlePath()));
     assert.equal(fs.readFileSync(one, "utf8").split(`src="${SHARED_PLOTLY}"`).length - 1, 1);
     assert.equal(lightenPage(one), after1, "lightening twice changes nothing");
+  });
+
+  it("does the same to the executed notebook's outputs, keeping the other cells and outputs", () => {
+    const html = figureToHtml(figure("a"), { includeBundle: true });
+    const nb = {
+      cells: [
+        { cell_type: "markdown", source: ["# t"] },
+        {
+          cell_type: "code",
+          source: ["show(a)"],
+          outputs: [{ output_type: "display_data", data: { "text/html": html.split(/(?<=\n)/) } }],
+        },
+        { cell_type: "code", source: ["1"], outputs: [{ output_type: "execute_result", data: { "text/plain": ["1"] } }] },
+      ],
+      metadata: {},
+      nbformat: 4,
+      nbformat_minor: 5,
+    };
+    const file = path.join(dir, "nb.ipynb");
+    fs.writeFileSync(file, JSON.stringify(nb));
+    const size = lightenNotebook(file);
+    assert.ok(size < 100 * 1024, `the notebook is small afterwards (${size} bytes)`);
+    const back = JSON.parse(fs.readFileSync(file, "utf8"));
+    const out = back.cells[1].outputs[0].data["text/html"] as string;
+    assert.ok(out.includes(`src="${SHARED_PLOTLY}"`) && out.includes("Plotly.newPlot"), "the chart stays, the bundle is referenced");
+    assert.deepEqual(back.cells[2], nb.cells[2]);
+    assert.equal(lightenNotebook(file), size, "lightening twice changes nothing");
   });
 
   it(
