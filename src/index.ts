@@ -63,7 +63,7 @@ export type { ImportSummary } from "./experiments/exchange";
 export { writeExport, exportTable } from "./analysis/export";
 export { runSweep, expandSweep, planSweep, shardOf, parseSweepSpec } from "./experiments/sweep";
 export type { SweepSpecInput, SweepSummary, SweepEvent } from "./experiments/sweep";
-export { oneShotBaseline, computeMatchedBaseline, weightsBaseline } from "./experiments/baselines";
+export { oneShotBaseline, computeMatchedBaseline, equalStepsBaseline, weightsBaseline } from "./experiments/baselines";
 export { IterandPlugin } from "./train/iterand-plugin";
 export { SignFlipPlugin } from "./train/signflip-plugin";
 export { plugins, pluginsFor } from "./train/plugins";

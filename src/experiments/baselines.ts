@@ -6,6 +6,9 @@
  *   comparison of the iEP paper);
  * - computeMatchedBaseline: EP at the final kept fraction for as many epochs as the whole
  *   iEP run (iEP trains K times longer, so the one-shot comparison favours it);
+ * - equalStepsBaseline: EP at cycle c's kept fraction, trained for as many epochs as the iEP
+ *   run has trained by the end of cycle c (the control for a DR compared within a cycle:
+ *   a cycle-c iEP DR against one-epoch EP compares c times the training with one);
  * - weightsBaseline: the dense network trained on its weights for as many epochs.
  *
  * Each returns a validated RunConfig; `runExperiment` stores and deduplicates them like
@@ -14,6 +17,7 @@
  */
 import { type RunConfig, type RunConfigInput, runConfigSchema, totalEpochs } from "../config";
 import { SltError } from "../errors";
+import { planCycles } from "../iep/schedule";
 import type { WeightInitName } from "../supermask/init";
 import { parseRunConfig } from "./validate";
 
@@ -54,6 +58,34 @@ export function computeMatchedBaseline(iepConfig: RunConfigInput | RunConfig): R
     epochs: totalEpochs(c),
     stepMilestones: c.stepMilestones.map((m) => m * factor),
     label: withLabel(c.label, "compute-matched EP baseline"),
+  });
+}
+
+/**
+ * EP at the kept fraction of the iEP run's cycle `cycle` (1-based), trained for the epochs
+ * (and so the optimiser steps) the iEP run has trained by the end of that cycle: cycles 1..c
+ * together. As in computeMatchedBaseline the LR schedule spans that training once, step
+ * milestones (given per cycle) stretched by c. Everything else stays, so under a scaled-*
+ * weight init the control is initialised at its own kept fraction, as EP at that rate is.
+ */
+export function equalStepsBaseline(iepConfig: RunConfigInput | RunConfig, cycle: number): RunConfig {
+  const c = requireIep(iepConfig, "equalStepsBaseline");
+  const plan = planCycles(c);
+  if (!(Number.isInteger(cycle) && cycle >= 1 && cycle <= plan.length)) {
+    throw new SltError(
+      "config",
+      `equalStepsBaseline: cycle ${cycle} is not a cycle of this iEP run, which has ${plan.length}. Pass a whole number from 1 to ${plan.length}.`,
+      "iep.cycles",
+    );
+  }
+  const upTo = plan.slice(0, cycle);
+  return parseRunConfig({
+    ...c,
+    method: "ep",
+    keepFraction: upTo[cycle - 1].keepFraction,
+    epochs: upTo.reduce((s, p) => s + p.epochs, 0),
+    stepMilestones: c.stepMilestones.map((m) => m * cycle),
+    label: withLabel(c.label, `equal-steps EP control (cycle ${cycle})`),
   });
 }
 

@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { SltError } from "../../src/errors";
 import { runId, totalEpochs } from "../../src/config";
 import { parseRunConfig } from "../../src/experiments/validate";
-import { computeMatchedBaseline, oneShotBaseline, weightsBaseline } from "../../src/experiments/baselines";
+import { computeMatchedBaseline, equalStepsBaseline, oneShotBaseline, weightsBaseline } from "../../src/experiments/baselines";
+import { planCycles } from "../../src/iep/schedule";
 import { runProcedure } from "../../src/train/procedure";
 import { tinyConfig, tinyData } from "../iep/helpers";
 
@@ -75,5 +76,53 @@ test("the compute-matched baseline trains as many epochs and steps as the iEP ru
   for (const r of [matched, one]) {
     assert.equal(r.cycles.length, 1);
     assert.equal(r.final.keptFraction, iepRun.final.keptFraction, "same final kept fraction");
+  }
+});
+
+test("the equal-steps EP control of cycle c: EP at that cycle's kept fraction for the epochs of cycles 1..c, nothing else changed", () => {
+  const c = iep();
+  const plan = planCycles(c);
+  for (const cycle of [1, 2, 3]) {
+    const b = equalStepsBaseline(c, cycle);
+    assert.deepEqual(parseRunConfig(b), b, "already a valid, defaulted config");
+    assert.equal(b.method, "ep");
+    assert.equal(b.keepFraction, plan[cycle - 1].keepFraction);
+    assert.equal(b.epochs, 2 * cycle);
+    assert.deepEqual(b.stepMilestones, [0.5 * cycle]);
+    assert.match(b.label, new RegExp(`equal-steps EP control \\(cycle ${cycle}\\)`));
+    const same = {
+      ...b,
+      method: c.method,
+      epochs: c.epochs,
+      label: c.label,
+      stepMilestones: c.stepMilestones,
+      keepFraction: c.keepFraction,
+    };
+    assert.deepEqual(same, c, "only method, kept fraction, epochs, milestones and label differ");
+  }
+  // The last cycle's control is the compute-matched baseline (same run), up to its label.
+  assert.equal(runId(equalStepsBaseline(c, 3)), runId(computeMatchedBaseline(c)));
+  assert.notEqual(runId(equalStepsBaseline(c, 1)), runId(equalStepsBaseline(c, 2)));
+  for (const bad of [0, 4, 1.5])
+    assert.throws(
+      () => equalStepsBaseline(c, bad),
+      (e: unknown) => e instanceof SltError && e.message.includes("has 3") && e.message.includes("1 to 3"),
+    );
+  assert.throws(() => equalStepsBaseline({ method: "ep" }, 1), SltError);
+});
+
+test("the equal-steps control of cycle c trains exactly the steps the iEP run has trained by the end of cycle c, and keeps as many edges", async () => {
+  const data = await tinyData();
+  const c = tinyConfig({ iep: { cycles: 3, epochsPerCycle: 1, pruning: "soft" } });
+  const iepRun = runProcedure(c, data);
+  for (const cycle of [1, 2]) {
+    const control = runProcedure(equalStepsBaseline(c, cycle), data);
+    const iepSteps = iepRun.epochs.filter((e) => e.cycle <= cycle).reduce((s, e) => s + e.steps, 0);
+    assert.equal(
+      control.epochs.reduce((s, e) => s + e.steps, 0),
+      iepSteps,
+    );
+    assert.equal(iepSteps, 8 * cycle);
+    assert.equal(control.final.keptFraction, iepRun.cycles[cycle - 1].reachedKeepFraction, "same kept count");
   }
 });

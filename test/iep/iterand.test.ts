@@ -138,3 +138,33 @@ test("iEP + IteRand end to end: weights move only through IteRand, and a run res
   );
   assert.deepEqual(resumedResult.final, fullResult.final);
 });
+
+test("IteRand in its paper's setting: under weightInit kaiming-normal a re-drawn weight gets a new magnitude; under signed-constant only its sign can change", async () => {
+  const data = await tinyData();
+  // EP with IteRand switched on through the config (the path `slt run --iterand` takes).
+  const redrawn = (weightInit: "kaiming-normal" | "signed-constant") => {
+    const config = tinyConfig({ method: "ep", epochs: 1, weightInit, iterand: { period: 2, rate: 0.5 } });
+    const on = new Recorder();
+    on.run(config, data);
+    const off = new Recorder();
+    off.run({ ...config, iterand: null }, data);
+    // Without IteRand the weights stay at their init: the reference for what IteRand changed.
+    const before = w(off, 0);
+    const after = w(on, 0);
+    const changed: [number, number][] = [];
+    before.forEach((b, l) => b.forEach((v, i) => after[l][i] !== v && changed.push([v, after[l][i]])));
+    return changed;
+  };
+  const normal = redrawn("kaiming-normal");
+  assert.ok(normal.length > 100, `${normal.length} weights re-drawn`);
+  assert.ok(
+    normal.every(([b, a]) => Math.abs(a) !== Math.abs(b)),
+    "every re-drawn kaiming-normal weight has a new magnitude",
+  );
+  const signed = redrawn("signed-constant");
+  assert.ok(signed.length > 100, `${signed.length} weights changed`);
+  assert.ok(
+    signed.every(([b, a]) => a === -b),
+    "a signed-constant re-draw changes a weight only by flipping its sign",
+  );
+});
