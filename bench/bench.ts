@@ -189,14 +189,14 @@ async function workerMain(specJson: string): Promise<void> {
     const backend = await initBackend(spec.wasmThreads > 1 ? "wasm" : "auto", { threads: Math.max(1, spec.wasmThreads) });
     const data = await loadMnist({ validationFraction: 0, seed: 0, limitTrain: spec.quick ? BATCH * 8 : 0, limitTest: 1 });
     const session = new StepSession(spec.model, data, { batch: BATCH, keep: KEEP, seed: spec.seed });
-    for (let i = 0; i < spec.warmup; i++) session.step();
+    for (let i = 0; i < spec.warmup; i++) await session.step();
     // Barrier: every worker warms up before any is timed, as pytorch_ep.py --procs does.
     const go = new Promise<void>((resolve) => process.once("message", () => resolve()));
     send({ kind: "ready", engine: engineShort(backend) });
     await go;
     const times: number[] = [];
     const start = Date.now();
-    for (let i = 0; i < spec.steps; i++) times.push(session.step());
+    for (let i = 0; i < spec.steps; i++) times.push(await session.step());
     const end = Date.now();
     send({ kind: "result", imgPerS: BATCH / (median(times) / 1000), start, end, images: BATCH * times.length });
     session.dispose();
@@ -318,11 +318,11 @@ async function benchModel(
 ): Promise<Omit<ModelRow, "pytorch" | "pytorchErrors" | "engine">> {
   const session = new StepSession(model, data, { batch: BATCH, keep: KEEP, seed: 0 });
   try {
-    for (let i = 0; i < plan.warmup; i++) session.step();
+    for (let i = 0; i < plan.warmup; i++) await session.step();
     const times: number[] = [];
     const tensors: number[] = [];
     for (let i = 0; i < plan.steps; i++) {
-      times.push(session.step());
+      times.push(await session.step());
       tensors.push(tf.memory().numTensors);
     }
     const stepMs = median(times);
@@ -344,14 +344,14 @@ async function benchModel(
   }
 }
 
-function memoryCheck(model: BenchModel, data: DataSplits, steps: number): MemoryCheck {
+async function memoryCheck(model: BenchModel, data: DataSplits, steps: number): Promise<MemoryCheck> {
   const session = new StepSession(model, data, { batch: BATCH, keep: KEEP, seed: 3 });
   try {
-    for (let i = 0; i < 10; i++) session.step();
+    for (let i = 0; i < 10; i++) await session.step();
     const tensors: number[] = [];
     const rss: number[] = [];
     for (let i = 0; i < steps; i++) {
-      session.step();
+      await session.step();
       tensors.push(tf.memory().numTensors);
       rss.push(process.memoryUsage().rss / 2 ** 20);
     }
@@ -612,7 +612,7 @@ async function main(argv: string[]): Promise<void> {
   if (opts.models.includes("lenet300")) {
     const steps = opts.quick ? LONG_RUN_STEPS.quick : LONG_RUN_STEPS.full;
     log(`bench: memory check, lenet300, ${steps} steps`);
-    report.memory = memoryCheck("lenet300", data, steps);
+    report.memory = await memoryCheck("lenet300", data, steps);
   }
 
   report.machine.loadAverageEnd = os.loadavg();

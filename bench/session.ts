@@ -106,10 +106,10 @@ export class StepSession {
   }
 
   /** One training step (a one-batch epoch of the real Trainer). Returns its wall time, ms. */
-  step(): number {
+  async step(): Promise<number> {
     this.moveWindow();
     const t0 = performance.now();
-    this.trainer.trainEpoch(
+    await this.trainer.trainEpoch(
       this.stepIndex,
       () => 0.1,
       (masks) => {
@@ -124,8 +124,8 @@ export class StepSession {
   /** One step under tf.profile, kernel times summed by kernel name. */
   async profileStep(): Promise<StepProfile> {
     let stepMs = 0;
-    const info = await tf.profile(() => {
-      stepMs = this.step();
+    const info = await tf.profile(async () => {
+      stepMs = await this.step();
     });
     const byName = new Map<string, KernelTime>();
     const backend = tf.getBackend();

@@ -97,9 +97,9 @@ test("pruning and rewinding: every pair runs iEP; pruning keeps each cycle's fin
       const boundaries: BoundaryRecord[] = [];
       const unwrap = probeBoundaries(config, boundaries);
       const rec = new Recorder();
-      let result: ReturnType<Recorder["run"]>;
+      let result: Awaited<ReturnType<Recorder["run"]>>;
       try {
-        result = rec.run(config, data);
+        result = await rec.run(config, data);
       } finally {
         unwrap();
       }
@@ -142,7 +142,7 @@ test("plug-ins: each names a config section that is off by default, and turned o
     const plugin = spec.create(on.config[field], on.config);
     assert.ok(plugin, `${name} is on when its section is set`);
     const rec = new Recorder();
-    rec.run(on.config, data);
-    plugin.afterStep({ globalStep: 1, layers: rec.layers, keepFraction: on.config.keepFraction, seed: 0 });
+    await rec.run(on.config, data);
+    await plugin.afterStep({ globalStep: 1, layers: rec.layers, keepFraction: on.config.keepFraction, seed: 0 });
   }
 });

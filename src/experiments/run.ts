@@ -185,9 +185,9 @@ async function trainLocked(
     threads: ctx.backend.threads,
   });
   const trainStarted = Date.now();
-  let result: ReturnType<typeof runProcedure>;
+  let result: Awaited<ReturnType<typeof runProcedure>>;
   try {
-    result = runProcedure(config, data, {
+    result = await runProcedure(config, data, {
       onEvent: (e) => {
         if (e.type === "step") {
           if (options.shouldStop?.()) throw new RunStoppedError(id);

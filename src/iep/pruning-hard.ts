@@ -4,10 +4,11 @@ import type { PruningStrategy } from "./pruning";
 
 export const hardPruning: PruningStrategy = {
   description: "remove the edges outside the cycle's final mask for good",
-  atCycleEnd(layers: MaskedLayer[]) {
+  async atCycleEnd(layers: MaskedLayer[]) {
     for (const l of layers) {
-      if (!l.mask) throw new Error(`hard pruning: layer ${l.name} has no mask yet`);
-      l.alive = Uint8Array.from(l.mask);
+      const mask = await l.readMask();
+      if (!mask) throw new Error(`hard pruning: layer ${l.name} has no mask yet`);
+      l.alive = Uint8Array.from(mask);
     }
   },
 };

@@ -11,8 +11,8 @@ import { softPruning } from "./pruning-soft";
 
 export interface PruningStrategy {
   description: string;
-  /** Called at each cycle boundary, after the cycle's final mask was taken. */
-  atCycleEnd(layers: MaskedLayer[]): void;
+  /** Called (and awaited) at each cycle boundary, after the cycle's final mask was taken. */
+  atCycleEnd(layers: MaskedLayer[]): void | Promise<void>;
 }
 
 export const pruningStrategies: Readonly<Record<string, PruningStrategy>> = {

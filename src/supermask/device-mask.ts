@@ -91,8 +91,8 @@ export class DeviceSelectionRecord {
   }
 
   /** The record read back (for the dying ratio's counts): one byte per edge, 1 = ever selected. */
-  everSelected(): Uint8Array[] {
-    return this.ever.map((e) => Uint8Array.from(e.dataSync() as Uint8Array));
+  async everSelected(): Promise<Uint8Array[]> {
+    return Promise.all(this.ever.map(async (e) => Uint8Array.from((await e.data()) as Uint8Array)));
   }
 
   reset(): void {

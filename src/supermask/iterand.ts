@@ -12,18 +12,21 @@ import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../engine/rng";
 import { weightInits } from "./init";
 import type { MaskedLayer } from "./layers";
-import { masksFromScores } from "./masker";
+import { masksFromScoreValues } from "./masker";
 
 /**
- * The masks of the layers' *current* scores. The plug-in runs after the optimiser step,
- * so `layer.mask` (the mask this step trained with) may be one update stale; the reference
- * implementation also takes the subnetwork from the scores as they are when it re-draws,
- * which is the mask the next step will train with.
+ * The masks of the layers' *current* scores (read asynchronously: plug-ins run on every
+ * backend). The plug-in runs after the optimiser step, so `layer.mask` (the mask this step
+ * trained with) may be one update stale; the reference implementation also takes the
+ * subnetwork from the scores as they are when it re-draws, which is the mask the next step
+ * will train with.
  */
-export function currentMasks(layers: MaskedLayer[], keepFraction: number, globalTopK: boolean): Uint8Array[] {
+export async function currentMasks(layers: MaskedLayer[], keepFraction: number, globalTopK: boolean): Promise<Uint8Array[]> {
   const out = layers.map((l) => new Uint8Array(l.numel));
-  masksFromScores(
+  const scoreValues = await Promise.all(layers.map(async (l) => (await l.scores!.data()) as Float32Array));
+  masksFromScoreValues(
     layers,
+    scoreValues,
     keepFraction,
     globalTopK,
     layers.map((l) => new Float32Array(l.numel)),
@@ -32,18 +35,24 @@ export function currentMasks(layers: MaskedLayer[], keepFraction: number, global
   return out;
 }
 
+/** The layers' weights, copied (read asynchronously). */
+export async function weightCopies(layers: MaskedLayer[]): Promise<Float32Array[]> {
+  return Promise.all(layers.map(async (l) => Float32Array.from((await l.weight.data()) as Float32Array)));
+}
+
 /**
  * Re-draw the unselected, still-available weights of `layers` with probability `rate`.
  * All randomness comes from `rng`, layer by layer in order, so equal inputs give equal
  * weights. Returns how many weights were re-drawn per layer.
  */
-export function rerandomizeUnselected(layers: MaskedLayer[], masks: Uint8Array[], rate: number, rng: Rng): number[] {
+export async function rerandomizeUnselected(layers: MaskedLayer[], masks: Uint8Array[], rate: number, rng: Rng): Promise<number[]> {
+  const weights = await weightCopies(layers);
   return layers.map((layer, li) => {
     const mask = masks[li];
     const alive = layer.alive;
     // A fresh draw of the whole layer keeps the init code the single source of the distribution.
     const fresh = weightInits[layer.weightInit](layer.numel, { fanIn: layer.fanIn, keepFraction: layer.initKeepFraction, rng });
-    const w = Float32Array.from(layer.weight.dataSync() as Float32Array);
+    const w = weights[li];
     let redrawn = 0;
     for (let i = 0; i < w.length; i++) {
       if (mask[i] || (alive && !alive[i])) continue;

@@ -165,6 +165,18 @@ export class MaskedLayer {
     return this.maskArray;
   }
 
+  /** The current mask, a device mask read asynchronously (for code that may run on a GPU backend). */
+  async readMask(): Promise<Uint8Array | null> {
+    if (!this.maskArray && this.deviceMask) {
+      const device = this.deviceMask;
+      const values = Uint8Array.from((await device.data()) as Uint8Array);
+      // Not replaced while the read was in flight.
+      if (this.deviceMask === device) this.maskArray = values;
+      return values;
+    }
+    return this.maskArray;
+  }
+
   set mask(m: Uint8Array | null) {
     this.maskArray = m;
     this.deviceMask?.dispose();

@@ -27,9 +27,9 @@ export interface MaskerOptions {
 
 /**
  * The masks of the layers' current scores at `keepFraction`, written into `out` (|S| goes
- * through `abs`). For plug-ins that need the masks of the scores as they are (IteRand, sign
- * flips) and for Masker.refresh's global top-k; a local top-k step fuses the mask with the
- * factors instead (MaskedLayer.takeTopK). Returns each layer's score values as read.
+ * through `abs`). For Masker.refresh's global top-k on the JavaScript path (a local top-k
+ * step fuses the mask with the factors instead: MaskedLayer.takeTopK). Reads the scores
+ * synchronously: JavaScript path only. Returns each layer's score values as read.
  */
 export function masksFromScores(
   layers: MaskedLayer[],
@@ -38,11 +38,23 @@ export function masksFromScores(
   abs: Float32Array[],
   out: Uint8Array[],
 ): Float32Array[] {
-  const scoreValues = layers.map((layer, i) => {
-    const s = layer.scores!.dataSync() as Float32Array;
+  const scoreValues = layers.map((layer) => layer.scores!.dataSync() as Float32Array);
+  masksFromScoreValues(layers, scoreValues, keepFraction, globalTopK, abs, out);
+  return scoreValues;
+}
+
+/** masksFromScores with the scores' values given (read however the caller could). */
+export function masksFromScoreValues(
+  layers: MaskedLayer[],
+  scoreValues: Float32Array[],
+  keepFraction: number,
+  globalTopK: boolean,
+  abs: Float32Array[],
+  out: Uint8Array[],
+): void {
+  scoreValues.forEach((s, i) => {
     const a = abs[i];
     for (let j = 0; j < s.length; j++) a[j] = Math.abs(s[j]);
-    return s;
   });
   if (globalTopK) {
     const total = layers.reduce((n, l) => n + l.numel, 0);
@@ -57,7 +69,6 @@ export function masksFromScores(
       topKMask(abs[i], keptCount(keepFraction, layer.numel), layer.alive, out[i]);
     });
   }
-  return scoreValues;
 }
 
 export class Masker {

@@ -61,14 +61,20 @@ export interface EpochEnd {
   started: number;
 }
 
+/** Each point is awaited before the loop goes on (callbacks read tensors with `await t.data()`). */
 export interface RunCallback {
-  atStart?(s: RunState): void;
+  atStart?(s: RunState): void | Promise<void>;
   /** Before the first epoch of cycle ≥ 2 (not when resuming inside a cycle). */
-  atCycleStart?(s: RunState, cycle: CyclePlan): void;
-  atEpochEnd?(s: RunState, end: EpochEnd): void;
+  atCycleStart?(s: RunState, cycle: CyclePlan): void | Promise<void>;
+  atEpochEnd?(s: RunState, end: EpochEnd): void | Promise<void>;
 }
 
-export function newRunState(
+/** Copies of tensors' values, read asynchronously (GPU backends cannot read synchronously in Node). */
+async function readCopies(tensors: tf.Tensor[]): Promise<Float32Array[]> {
+  return Promise.all(tensors.map(async (t) => Float32Array.from((await t.data()) as Float32Array)));
+}
+
+export async function newRunState(
   config: RunConfig,
   data: DataSplits,
   model: Model,
@@ -76,9 +82,10 @@ export function newRunState(
   trainer: Trainer,
   masker: Masker | null,
   prunable: MaskedLayer[],
-): RunState {
+): Promise<RunState> {
   const plan = planCycles(config);
   const layerInfo = prunable.map((l) => ({ name: l.name, numel: l.numel }));
+  const initialScores = await readCopies(prunable.map((l) => l.scores!));
   const state: RunState = {
     data,
     model,
@@ -88,7 +95,7 @@ export function newRunState(
     prunable,
     plan,
     totalEpochs: plan.reduce((s, c) => s + c.epochs, 0),
-    initialScores: prunable.map((l) => Float32Array.from(l.scores!.dataSync() as Float32Array)),
+    initialScores,
     layerInfo,
     totalEdges: prunable.reduce((s, l) => s + l.numel, 0),
     runTracker: masker ? new SelectionTracker(layerInfo) : null,
@@ -123,14 +130,15 @@ function runDyingRatio(s: RunState): number | null {
   return (dying + removedEdges(s)) / s.totalEdges;
 }
 
-function snapshotVariables(model: Model): Record<string, Float32Array> {
-  const out: Record<string, Float32Array> = {};
+async function snapshotVariables(model: Model): Promise<Record<string, Float32Array>> {
+  const named: [string, tf.Tensor][] = [];
   for (const l of model.layers) {
-    out[`${l.name}.weight`] = Float32Array.from(l.weight.dataSync() as Float32Array);
-    if (l.scores) out[`${l.name}.scores`] = Float32Array.from(l.scores.dataSync() as Float32Array);
+    named.push([`${l.name}.weight`, l.weight]);
+    if (l.scores) named.push([`${l.name}.scores`, l.scores]);
   }
-  for (const [k, v] of Object.entries(model.buffers())) out[`buffer.${k}`] = Float32Array.from(v.dataSync() as Float32Array);
-  return out;
+  for (const [k, v] of Object.entries(model.buffers())) named.push([`buffer.${k}`, v]);
+  const values = await readCopies(named.map(([, t]) => t));
+  return Object.fromEntries(named.map(([k], i) => [k, values[i]]));
 }
 
 function restoreVariables(model: Model, vars: Record<string, Float32Array>): void {
@@ -172,9 +180,9 @@ export function restoreCallback(resume: Checkpoint): RunCallback {
 /** Cycle boundary (iEP): prune with the previous cycle's final mask, then rewind; a new cycle tracker. */
 export function cycleBoundaryCallback(config: RunConfig): RunCallback {
   return {
-    atCycleStart(s, cycle) {
+    async atCycleStart(s, cycle) {
       if (!s.masker) return;
-      getPruning(config.iep.pruning).atCycleEnd(s.prunable);
+      await getPruning(config.iep.pruning).atCycleEnd(s.prunable);
       const decision = getRewind(config.iep.rewind).atCycleStart({
         layers: s.prunable,
         initialScores: s.initialScores,
@@ -214,11 +222,11 @@ function cycleMetrics(s: RunState, plan: CyclePlan, last: EpochMetrics): CycleMe
 
 /** Epoch metrics: evaluate (test, then validation with the same masks), record the epoch and, at a cycle's end, the cycle. */
 export const epochMetricsCallback: RunCallback = {
-  atEpochEnd(s, end) {
+  async atEpochEnd(s, end) {
     const { trainer, masker, data } = s;
-    const test = trainer.evaluate(data.test, masker ? s.record : undefined);
+    const test = await trainer.evaluate(data.test, masker ? s.record : undefined);
     // Same scores as for the test pass: reuse its masks.
-    const val = data.validation ? trainer.evaluate(data.validation, undefined, false) : null;
+    const val = data.validation ? await trainer.evaluate(data.validation, undefined, false) : null;
     const runSummary = s.runTracker?.summary();
     const cycleSummary = s.cycleTracker?.summary();
     const metrics: EpochMetrics = {
@@ -256,14 +264,14 @@ export function reportEpochCallback(onEvent: (e: LoopEvent) => void): RunCallbac
 /** Checkpoint: the state to resume from, after every finished epoch. */
 export function checkpointCallback(save: (c: Checkpoint) => void): RunCallback {
   return {
-    atEpochEnd(s) {
+    async atEpochEnd(s) {
       save({
         epochsDone: s.epochsDone,
         globalStep: s.trainer.globalStep,
         lastLr: s.lastLr,
         constantLr: s.constantLr,
-        variables: snapshotVariables(s.model),
-        optimizer: s.optimizer.getState(),
+        variables: await snapshotVariables(s.model),
+        optimizer: await s.optimizer.getState(),
         runTracker: s.runTracker?.getState() ?? null,
         cycleTracker: s.cycleTracker?.getState() ?? null,
         alive: s.prunable.map((l) => l.alive),

@@ -24,12 +24,12 @@ export class IterandPlugin implements TrainingPlugin {
     this.settings = settings;
   }
 
-  afterStep(ctx: StepContext): void {
+  async afterStep(ctx: StepContext): Promise<void> {
     const { period, rate, globalTopK } = this.settings;
     if (ctx.globalStep % period !== 0 || rate === 0 || ctx.layers.length === 0) return;
     // Seeded by the step number, not a running stream, so a resumed run re-draws exactly the same.
     const rng = Rng.derive(ctx.seed, `iterand-${ctx.globalStep}`);
-    const counts = rerandomizeUnselected(ctx.layers, currentMasks(ctx.layers, ctx.keepFraction, globalTopK), rate, rng);
+    const counts = await rerandomizeUnselected(ctx.layers, await currentMasks(ctx.layers, ctx.keepFraction, globalTopK), rate, rng);
     this.redrawnTotal += counts.reduce((a, b) => a + b, 0);
   }
 }

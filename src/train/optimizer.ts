@@ -72,9 +72,11 @@ export class Optimizer {
     });
   }
 
-  getState(): OptimizerState {
+  /** The state, read asynchronously (a GPU backend cannot read synchronously in Node). */
+  async getState(): Promise<OptimizerState> {
     const slots: Record<string, Float32Array[]> = {};
-    for (const [k, list] of Object.entries(this.slots)) slots[k] = list.map((v) => Float32Array.from(v.dataSync() as Float32Array));
+    for (const [k, list] of Object.entries(this.slots))
+      slots[k] = await Promise.all(list.map(async (v) => Float32Array.from((await v.data()) as Float32Array)));
     return { step: this.steps, slots };
   }
 

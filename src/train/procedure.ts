@@ -102,7 +102,7 @@ export interface ProcedureResult {
   final: FinalMetrics;
 }
 
-export function runProcedure(config: RunConfig, data: DataSplits, hooks: ProcedureHooks = {}): ProcedureResult {
+export async function runProcedure(config: RunConfig, data: DataSplits, hooks: ProcedureHooks = {}): Promise<ProcedureResult> {
   const { train } = data;
   const model = buildModel(config, [train.height, train.width, train.channels], data.numClasses);
   const variables = model.layers.flatMap((l) => l.trainableVariables());
@@ -121,7 +121,7 @@ export function runProcedure(config: RunConfig, data: DataSplits, hooks: Procedu
     : null;
   // Disposed however the run ends (a worker process trains many runs, some of which fail).
   try {
-    return runWithModel(config, data, model, optimizer, masker, variables, hooks);
+    return await runWithModel(config, data, model, optimizer, masker, variables, hooks);
   } finally {
     masker?.dispose();
     optimizer.dispose();
@@ -135,7 +135,7 @@ export function runProcedure(config: RunConfig, data: DataSplits, hooks: Procedu
  * checkpoint at the start, prune and rewind at a cycle boundary, and at each epoch's end
  * evaluate, report and checkpoint, in that order.
  */
-function runWithModel(
+async function runWithModel(
   config: RunConfig,
   data: DataSplits,
   model: Model,
@@ -143,7 +143,7 @@ function runWithModel(
   masker: Masker | null,
   variables: tf.Variable[],
   hooks: ProcedureHooks,
-): ProcedureResult {
+): Promise<ProcedureResult> {
   const prunable = model.layers.filter((l) => l.prunable);
   const trainer = new Trainer(
     model,
@@ -160,9 +160,9 @@ function runWithModel(
     [...pluginsFor(config), ...(hooks.plugins ?? [])],
     variables,
   );
-  const state = newRunState(config, data, model, optimizer, trainer, masker, prunable);
+  const state = await newRunState(config, data, model, optimizer, trainer, masker, prunable);
   const callbacks = standardCallbacks(config, hooks);
-  for (const c of callbacks) c.atStart?.(state);
+  for (const c of callbacks) await c.atStart?.(state);
 
   const { plan } = state;
   let epochCursor = 0;
@@ -172,7 +172,7 @@ function runWithModel(
     if (state.epochsDone >= epochCursor) continue; // finished before the resume point
     const resumingInside = state.epochsDone > cycleStart;
     masker?.setKeepFraction(cyclePlan.keepFraction);
-    if (cyclePlan.cycle > 1 && !resumingInside) for (const c of callbacks) c.atCycleStart?.(state, cyclePlan);
+    if (cyclePlan.cycle > 1 && !resumingInside) for (const c of callbacks) await c.atCycleStart?.(state, cyclePlan);
 
     const schedule = {
       kind: config.lrSchedule,
@@ -185,7 +185,7 @@ function runWithModel(
     for (let e = Math.max(0, state.epochsDone - cycleStart); e < cyclePlan.epochs; e++) {
       const epochIndex = cycleStart + e;
       const started = Date.now();
-      const totals = trainer.trainEpoch(
+      const totals = await trainer.trainEpoch(
         epochIndex,
         (frac) => state.constantLr ?? learningRate(schedule, e + frac),
         (masks) => state.record(masks),
@@ -205,7 +205,7 @@ function runWithModel(
       );
       state.lastLr = totals.lastLr;
       const end: EpochEnd = { cycle: cyclePlan, epochIndex, epochInCycle: e + 1, totals, started };
-      for (const c of callbacks) c.atEpochEnd?.(state, end);
+      for (const c of callbacks) await c.atEpochEnd?.(state, end);
     }
   }
   return { epochs: state.epochs, cycles: state.cycles, final: finalMetrics(state) };

@@ -14,7 +14,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { SignFlipConfig } from "../config";
 import { Rng } from "../engine/rng";
-import { currentMasks } from "../supermask/iterand";
+import { currentMasks, weightCopies } from "../supermask/iterand";
 import type { MaskedLayer } from "../supermask/layers";
 import type { PluginRun, PluginSpec } from "./plugins";
 import type { StepContext, TrainingPlugin } from "./trainer";
@@ -29,11 +29,12 @@ export interface SignFlipSettings extends SignFlipConfig {
  * `rate`. All randomness comes from `rng`, one draw per eligible weight, layer by layer in
  * order, so equal inputs give equal weights. Returns how many signs flipped per layer.
  */
-export function flipUnselectedSigns(layers: MaskedLayer[], masks: Uint8Array[], rate: number, rng: Rng): number[] {
+export async function flipUnselectedSigns(layers: MaskedLayer[], masks: Uint8Array[], rate: number, rng: Rng): Promise<number[]> {
+  const weights = await weightCopies(layers);
   return layers.map((layer, li) => {
     const mask = masks[li];
     const alive = layer.alive;
-    const w = Float32Array.from(layer.weight.dataSync() as Float32Array);
+    const w = weights[li];
     let flipped = 0;
     for (let i = 0; i < w.length; i++) {
       if (mask[i] || (alive && !alive[i])) continue;
@@ -61,12 +62,12 @@ export class SignFlipPlugin implements TrainingPlugin {
     this.settings = settings;
   }
 
-  afterStep(ctx: StepContext): void {
+  async afterStep(ctx: StepContext): Promise<void> {
     const { period, rate, globalTopK } = this.settings;
     if (ctx.globalStep % period !== 0 || rate === 0 || ctx.layers.length === 0) return;
     // Seeded by the step number, not a running stream, so a resumed run flips exactly the same signs.
     const rng = Rng.derive(ctx.seed, `signflip-${ctx.globalStep}`);
-    const counts = flipUnselectedSigns(ctx.layers, currentMasks(ctx.layers, ctx.keepFraction, globalTopK), rate, rng);
+    const counts = await flipUnselectedSigns(ctx.layers, await currentMasks(ctx.layers, ctx.keepFraction, globalTopK), rate, rng);
     this.flippedTotal += counts.reduce((a, b) => a + b, 0);
   }
 }

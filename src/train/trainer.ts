@@ -35,7 +35,8 @@ export interface StepContext {
 /** A training variant that hooks into the step loop without changing it. */
 export interface TrainingPlugin {
   name: string;
-  afterStep(ctx: StepContext): void;
+  /** After each optimiser step; the loop awaits it (a plug-in that reads values uses `await t.data()`). */
+  afterStep(ctx: StepContext): void | Promise<void>;
 }
 
 export interface StepProgress {
@@ -94,12 +95,12 @@ export class Trainer {
    * Train one epoch. `epochIndex` (0-based over the whole run) seeds the data order and the
    * augmentation, so a resumed run sees exactly the batches an uninterrupted one would.
    */
-  trainEpoch(
+  async trainEpoch(
     epochIndex: number,
     lrAt: (fractionOfEpoch: number) => number,
     onMasks: (masks: Uint8Array[]) => void,
     onStep?: (p: StepProgress) => void,
-  ): EpochTotals {
+  ): Promise<EpochTotals> {
     const { train } = this.data;
     const { batchSize, labelSmoothing, seed } = this.settings;
     const order = epochOrder(train.count, Rng.derive(seed, `order-${epochIndex}`));
@@ -157,7 +158,7 @@ export class Trainer {
           keepFraction: this.masker.keepFraction,
           seed,
         };
-        for (const p of this.plugins) p.afterStep(ctx);
+        for (const p of this.plugins) await p.afterStep(ctx);
       }
       lossSum += loss * n;
       correct += batchCorrect;
@@ -171,7 +172,7 @@ export class Trainer {
    * Loss and accuracy on a set, with the masks taken from the current scores (pass
    * refreshMasks = false when they were just taken and the scores have not changed).
    */
-  evaluate(set: ImageSet, onMasks?: (masks: Uint8Array[]) => void, refreshMasks = true): EvalResult {
+  async evaluate(set: ImageSet, onMasks?: (masks: Uint8Array[]) => void, refreshMasks = true): Promise<EvalResult> {
     if (this.masker && refreshMasks) {
       const masks = this.masker.refresh();
       onMasks?.(masks);

@@ -64,10 +64,10 @@ test("baselines change only what they are about, and come back validated", () =>
 test("the compute-matched baseline trains as many epochs and steps as the iEP run, the one-shot one a cycle's worth", async () => {
   const data = await tinyData();
   const c = tinyConfig({ iep: { cycles: 3, epochsPerCycle: 1, pruning: "hard" } });
-  const steps = (r: ReturnType<typeof runProcedure>) => r.epochs.reduce((s, e) => s + e.steps, 0);
-  const iepRun = runProcedure(c, data);
-  const matched = runProcedure(computeMatchedBaseline(c), data);
-  const one = runProcedure(oneShotBaseline(c), data);
+  const steps = (r: Awaited<ReturnType<typeof runProcedure>>) => r.epochs.reduce((s, e) => s + e.steps, 0);
+  const iepRun = await runProcedure(c, data);
+  const matched = await runProcedure(computeMatchedBaseline(c), data);
+  const one = await runProcedure(oneShotBaseline(c), data);
   assert.equal(matched.epochs.length, iepRun.epochs.length);
   assert.equal(steps(matched), steps(iepRun));
   assert.equal(steps(matched), 24);
@@ -114,9 +114,9 @@ test("the equal-steps EP control of cycle c: EP at that cycle's kept fraction fo
 test("the equal-steps control of cycle c trains exactly the steps the iEP run has trained by the end of cycle c, and keeps as many edges", async () => {
   const data = await tinyData();
   const c = tinyConfig({ iep: { cycles: 3, epochsPerCycle: 1, pruning: "soft" } });
-  const iepRun = runProcedure(c, data);
+  const iepRun = await runProcedure(c, data);
   for (const cycle of [1, 2]) {
-    const control = runProcedure(equalStepsBaseline(c, cycle), data);
+    const control = await runProcedure(equalStepsBaseline(c, cycle), data);
     const iepSteps = iepRun.epochs.filter((e) => e.cycle <= cycle).reduce((s, e) => s + e.steps, 0);
     assert.equal(
       control.epochs.reduce((s, e) => s + e.steps, 0),

@@ -104,7 +104,7 @@ test("hard pruning: after each cycle only its final mask survives, and no later 
   // lr 0.5): soft pruning then selects old-mask outsiders by the hundred (184 edge-steps here).
   const hardConfig = tinyConfig({ lr: 5, iep: { pruning: "hard", rewind: "lr" } });
   const hard = new Recorder();
-  const hardResult = hard.run(hardConfig, data);
+  const hardResult = await hard.run(hardConfig, data);
   assertScheduledCounts(hard, hardConfig);
   for (let c = 2; c <= 3; c++) {
     const prev = hard.finalMasks.get(c - 1)!;
@@ -123,7 +123,7 @@ test("hard pruning: after each cycle only its final mask survives, and no later 
 
   const softConfig = tinyConfig({ lr: 5, iep: { pruning: "soft", rewind: "lr" } });
   const soft = new Recorder();
-  const softResult = soft.run(softConfig, data);
+  const softResult = await soft.run(softConfig, data);
   assertScheduledCounts(soft, softConfig);
   for (const s of soft.steps)
     assert.ok(
@@ -139,7 +139,7 @@ test("soft pruning with fresh scores (reinit) re-selects among all edges: most o
   const data = await tinyData();
   const config = tinyConfig({ keepFraction: 0.09, iep: { cycles: 2, pruning: "soft", rewind: "reinit" } });
   const rec = new Recorder();
-  rec.run(config, data);
+  await rec.run(config, data);
   const prev = rec.finalMasks.get(1)!;
   const first = rec.stepsOf(2)[0].masks;
   let inside = 0;
@@ -163,7 +163,7 @@ test("hard pruning with list schedule and global top-k: the kept total per cycle
     iep: { cycles: 3, schedule: "list", keepFractions: [0.6, 0.3, 0.1], pruning: "hard" },
   });
   const rec = new Recorder();
-  const result = rec.run(config, data);
+  const result = await rec.run(config, data);
   const total = rec.layers.reduce((s, l) => s + l.numel, 0);
   for (const s of rec.steps) {
     const kept = s.masks.reduce((a, m) => a + ones(m), 0);

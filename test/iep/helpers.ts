@@ -80,19 +80,20 @@ export class Recorder implements TrainingPlugin {
   finalMasks = new Map<number, Uint8Array[]>();
   checkpoints: Checkpoint[] = [];
 
-  afterStep(ctx: StepContext): void {
+  async afterStep(ctx: StepContext): Promise<void> {
     this.layers = ctx.layers;
+    const masks = await Promise.all(ctx.layers.map(async (l) => Uint8Array.from((await l.readMask())!)));
     this.steps.push({
       globalStep: ctx.globalStep,
       cycle: -1,
       lr: Number.NaN,
-      masks: ctx.layers.map((l) => Uint8Array.from(l.mask!)),
+      masks,
       alive: copyAll(ctx.layers.map((l) => l.alive)),
     });
   }
 
   /** Run `config` with this recorder plugged in after the config's own plug-ins. */
-  run(config: RunConfig, splits: DataSplits, resumeFrom: Checkpoint | null = null): ProcedureResult {
+  run(config: RunConfig, splits: DataSplits, resumeFrom: Checkpoint | null = null): Promise<ProcedureResult> {
     return runProcedure(config, splits, {
       plugins: [this],
       resumeFrom,
@@ -140,9 +141,9 @@ export function probeBoundaries(config: RunConfig, out: BoundaryRecord[]): () =>
   const originalEnd = pruning.atCycleEnd;
   const originalStart = rewind.atCycleStart;
   let before: Float32Array[] = [];
-  pruning.atCycleEnd = (layers: MaskedLayer[]) => {
+  pruning.atCycleEnd = async (layers: MaskedLayer[]) => {
     before = scoresOf(layers);
-    originalEnd.call(pruning, layers);
+    await originalEnd.call(pruning, layers);
   };
   rewind.atCycleStart = (ctx: RewindContext) => {
     const decision = originalStart.call(rewind, ctx);
@@ -193,21 +194,21 @@ export const weightsOf = (l: MaskedLayer) => Float32Array.from(l.weight.dataSync
  * hard pruning, and the masks at keep 0.3 that decide which weights a plug-in may touch. The
  * layers' own masks are zeroed: a stale mask (the one the step trained with) must not decide.
  */
-export function prunedLayerPair(): { layers: MaskedLayer[]; masks: Uint8Array[] } {
+export async function prunedLayerPair(): Promise<{ layers: MaskedLayer[]; masks: Uint8Array[] }> {
   const layers = [pluginLayer("a", "kaiming-normal", 200, 100, 0.3, 1), pluginLayer("b", "kaiming-normal", 100, 50, 0.3, 2)];
   const alive = new Uint8Array(layers[0].numel);
   const r = new Rng(9);
   for (let i = 0; i < alive.length; i++) alive[i] = r.next() < 0.75 ? 1 : 0;
   layers[0].alive = alive;
-  const masks = currentMasks(layers, 0.3, false);
+  const masks = await currentMasks(layers, 0.3, false);
   layers.forEach((l) => (l.mask = new Uint8Array(l.numel)));
   return { layers, masks };
 }
 
 /** A fresh 50→40 layer's weights (keep 0.2) after `plugin` ran once at `step` with `seed`. */
-export function weightsAfterOneStep(plugin: TrainingPlugin, step: number, seed: number): Float32Array {
+export async function weightsAfterOneStep(plugin: TrainingPlugin, step: number, seed: number): Promise<Float32Array> {
   const l = pluginLayer("d", "kaiming-normal", 50, 40, 0.2, 5);
-  plugin.afterStep({ globalStep: step, layers: [l], keepFraction: 0.2, seed });
+  await plugin.afterStep({ globalStep: step, layers: [l], keepFraction: 0.2, seed });
   const w = weightsOf(l);
   l.dispose();
   return w;

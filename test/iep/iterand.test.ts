@@ -25,14 +25,14 @@ test("IteRand re-draws only unselected, still-available weights, at the requeste
   await initBackend("cpu");
   const rate = 0.2;
   // A quarter of layer a's edges removed; the layers' own (stale) masks zeroed.
-  const { layers, masks } = prunedLayerPair();
+  const { layers, masks } = await prunedLayerPair();
   const plugin = new IterandPlugin({ period: 5, rate, globalTopK: false });
   const w0 = layers.map(weights);
 
-  for (const step of [1, 2, 3, 4, 6, 9]) plugin.afterStep({ globalStep: step, layers, keepFraction: 0.3, seed: 0 });
+  for (const step of [1, 2, 3, 4, 6, 9]) await plugin.afterStep({ globalStep: step, layers, keepFraction: 0.3, seed: 0 });
   assert.ok(sameArrays(layers.map(weights), w0), "no re-draw off the period");
 
-  plugin.afterStep({ globalStep: 10, layers, keepFraction: 0.3, seed: 0 });
+  await plugin.afterStep({ globalStep: 10, layers, keepFraction: 0.3, seed: 0 });
   const w1 = layers.map(weights);
   let candidates = 0;
   let redrawn = 0;
@@ -62,7 +62,7 @@ test("re-drawn weights follow the layer's own initial distribution, with the ini
   const sigma = Math.fround(Math.sqrt(2 / (100 * 0.25)));
   const w0 = weights(l);
   // keep 0.5: iEP's first cycle of a run whose final keep is 0.25.
-  new IterandPlugin({ period: 1, rate: 1, globalTopK: false }).afterStep({ globalStep: 7, layers: [l], keepFraction: 0.5, seed: 0 });
+  await new IterandPlugin({ period: 1, rate: 1, globalTopK: false }).afterStep({ globalStep: 7, layers: [l], keepFraction: 0.5, seed: 0 });
   const w1 = weights(l);
   assert.ok(
     w1.every((v) => Math.abs(v) === sigma),
@@ -71,13 +71,13 @@ test("re-drawn weights follow the layer's own initial distribution, with the ini
   let flipped = 0;
   for (let i = 0; i < w1.length; i++) if (w1[i] !== w0[i]) flipped++;
   // rate 1: every unselected weight re-drawn; a fresh sign differs from the old one half the time.
-  const unselected = l.numel - currentMasks([l], 0.5, false)[0].reduce((a, b) => a + b, 0);
+  const unselected = l.numel - (await currentMasks([l], 0.5, false))[0].reduce((a, b) => a + b, 0);
   assert.ok(Math.abs(flipped / unselected - 0.5) < 4 * Math.sqrt(0.25 / unselected), `${flipped} of ${unselected} flipped`);
   l.dispose();
 
   const n = layer("n", "kaiming-normal", 400, 50, 0.1, 4);
-  new IterandPlugin({ period: 1, rate: 1, globalTopK: false }).afterStep({ globalStep: 1, layers: [n], keepFraction: 0.1, seed: 0 });
-  const mask = currentMasks([n], 0.1, false)[0];
+  await new IterandPlugin({ period: 1, rate: 1, globalTopK: false }).afterStep({ globalStep: 1, layers: [n], keepFraction: 0.1, seed: 0 });
+  const mask = (await currentMasks([n], 0.1, false))[0];
   const fresh = Array.from(weights(n)).filter((_, i) => !mask[i]);
   const std = Math.sqrt(fresh.reduce((a, v) => a + v * v, 0) / fresh.length);
   const expected = Math.sqrt(2 / 400);
@@ -87,11 +87,11 @@ test("re-drawn weights follow the layer's own initial distribution, with the ini
 
 test("IteRand draws from Rng.derive(seed, 'iterand-<step>'): the same step re-draws the same weights, another step others", async () => {
   await initBackend("cpu");
-  const run = (step: number, seed: number) =>
+  const run = async (step: number, seed: number) =>
     weightsAfterOneStep(new IterandPlugin({ period: 1, rate: 0.3, globalTopK: false }), step, seed);
-  assert.ok(sameArrays([run(12, 0)], [run(12, 0)]));
-  assert.ok(!sameArrays([run(12, 0)], [run(13, 0)]));
-  assert.ok(!sameArrays([run(12, 0)], [run(12, 1)]));
+  assert.ok(sameArrays([await run(12, 0)], [await run(12, 0)]));
+  assert.ok(!sameArrays([await run(12, 0)], [await run(13, 0)]));
+  assert.ok(!sameArrays([await run(12, 0)], [await run(12, 1)]));
 });
 
 test("the plug-in registry turns IteRand on exactly when config.iterand is set", () => {
@@ -108,9 +108,9 @@ test("iEP + IteRand end to end: weights move only through IteRand, and a run res
   const data = await tinyData();
   const config = tinyConfig({ lr: 0.5, iterand: { period: 3, rate: 0.5 }, iep: { cycles: 2, pruning: "hard", rewind: "lr" } });
   const full = new Recorder();
-  const fullResult = full.run(config, data);
+  const fullResult = await full.run(config, data);
   const plain = new Recorder();
-  plain.run({ ...config, iterand: null }, data);
+  await plain.run({ ...config, iterand: null }, data);
   assert.ok(sameArrays(w(plain, 1), w(plain, 0)), "without IteRand the weights stay frozen");
   // Over cycle 2: removed edges and edges selected at every step (and in the final mask) keep
   // their weights; IteRand saw each of them selected or removed whenever it ran.
@@ -128,7 +128,7 @@ test("iEP + IteRand end to end: weights move only through IteRand, and a run res
   });
   assert.ok(changedElsewhere > 0, "IteRand re-drew unselected survivors in cycle 2");
   const resumed = new Recorder();
-  const resumedResult = resumed.run(config, data, structuredClone(full.checkpoints[0]));
+  const resumedResult = await resumed.run(config, data, structuredClone(full.checkpoints[0]));
   assert.ok(sameArrays(w(resumed, 0), w(full, 1)), "resumed weights");
   assert.ok(
     sameArrays(
@@ -142,12 +142,12 @@ test("iEP + IteRand end to end: weights move only through IteRand, and a run res
 test("IteRand in its paper's setting: under weightInit kaiming-normal a re-drawn weight gets a new magnitude; under signed-constant only its sign can change", async () => {
   const data = await tinyData();
   // EP with IteRand switched on through the config (the path `slt run --iterand` takes).
-  const redrawn = (weightInit: "kaiming-normal" | "signed-constant") => {
+  const redrawn = async (weightInit: "kaiming-normal" | "signed-constant") => {
     const config = tinyConfig({ method: "ep", epochs: 1, weightInit, iterand: { period: 2, rate: 0.5 } });
     const on = new Recorder();
-    on.run(config, data);
+    await on.run(config, data);
     const off = new Recorder();
-    off.run({ ...config, iterand: null }, data);
+    await off.run({ ...config, iterand: null }, data);
     // Without IteRand the weights stay at their init: the reference for what IteRand changed.
     const before = w(off, 0);
     const after = w(on, 0);
@@ -155,13 +155,13 @@ test("IteRand in its paper's setting: under weightInit kaiming-normal a re-drawn
     before.forEach((b, l) => b.forEach((v, i) => after[l][i] !== v && changed.push([v, after[l][i]])));
     return changed;
   };
-  const normal = redrawn("kaiming-normal");
+  const normal = await redrawn("kaiming-normal");
   assert.ok(normal.length > 100, `${normal.length} weights re-drawn`);
   assert.ok(
     normal.every(([b, a]) => Math.abs(a) !== Math.abs(b)),
     "every re-drawn kaiming-normal weight has a new magnitude",
   );
-  const signed = redrawn("signed-constant");
+  const signed = await redrawn("signed-constant");
   assert.ok(signed.length > 100, `${signed.length} weights changed`);
   assert.ok(
     signed.every(([b, a]) => a === -b),

@@ -19,7 +19,7 @@ async function runProbed(config: RunConfig): Promise<{ rec: Recorder; boundaries
   const unprobe = probeBoundaries(config, boundaries);
   const rec = new Recorder();
   try {
-    rec.run(config, data);
+    await rec.run(config, data);
   } finally {
     unprobe();
   }
@@ -139,15 +139,15 @@ test("fine-tuning's carried momentum drives the next cycle: zeroing it at the bo
   const data = await tinyData();
   const config = tinyConfig({ lr: 0.2, weightDecay: 0, iep: { cycles: 2, pruning: "soft", rewind: "finetune" } });
   const rec = new Recorder();
-  rec.run(config, data);
+  await rec.run(config, data);
   const resumed = new Recorder();
   const checkpoint = structuredClone(rec.checkpoints[0]);
-  resumed.run(config, data, checkpoint);
+  await resumed.run(config, data, checkpoint);
   assert.ok(sameArrays(scoresInCheckpoint(resumed, 0), scoresInCheckpoint(rec, 1)), "a resume from the boundary repeats the run");
   const zeroed = structuredClone(rec.checkpoints[0]);
   zeroed.optimizer.slots.momentum = zeroed.optimizer.slots.momentum.map((m) => new Float32Array(m.length));
   const noMomentum = new Recorder();
-  noMomentum.run(config, data, zeroed);
+  await noMomentum.run(config, data, zeroed);
   assert.ok(
     !sameArrays(scoresInCheckpoint(noMomentum, 0), scoresInCheckpoint(rec, 1)),
     "dropping the momentum changes cycle 2, so the run used it",
@@ -157,15 +157,15 @@ test("fine-tuning's carried momentum drives the next cycle: zeroing it at the bo
 test("cycle boundaries free what they allocate: an iEP run leaves no more tensors behind than a one-cycle EP run", async () => {
   // (Model building itself leaves a few tensors per run; this compares against that.)
   const data = await tinyData();
-  const leftBehind = (config: RunConfig) => {
+  const leftBehind = async (config: RunConfig) => {
     const before = liveTensors();
-    new Recorder().run(config, data);
+    await new Recorder().run(config, data);
     return liveTensors() - before;
   };
   const ep = tinyConfig({ method: "ep", epochs: 3 });
-  leftBehind(ep); // warm-up: kernels allocate once
-  const baseline = leftBehind(ep);
+  await leftBehind(ep); // warm-up: kernels allocate once
+  const baseline = await leftBehind(ep);
   for (const rewind of Object.keys(rewindStrategies)) {
-    assert.equal(leftBehind(tinyConfig({ iep: { pruning: "hard", rewind } })), baseline, `rewind ${rewind}`);
+    assert.equal(await leftBehind(tinyConfig({ iep: { pruning: "hard", rewind } })), baseline, `rewind ${rewind}`);
   }
 });

@@ -146,7 +146,7 @@ for (const backend of ["cpu", "wasm"] as const) {
           assert.deepEqual(Array.from(wDev, noSignedZero), Array.from(wJs, noSignedZero), `step ${step}, layer ${li}: W ⊙ M`);
         });
       }
-      assert.deepEqual(devMasker.deviceRecord!.everSelected(), ever, `global ${globalTopK}: ever-selected record`);
+      assert.deepEqual(await devMasker.deviceRecord!.everSelected(), ever, `global ${globalTopK}: ever-selected record`);
       // The gradient factor W ⊙ sign(S): dL/dS of Σ W_eff.
       js.forEach((l, li) => {
         const g = (layer: MaskedLayer) =>

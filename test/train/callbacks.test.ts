@@ -41,7 +41,7 @@ test("at each epoch's end the report gets the recorded epoch and the checkpoint 
   const config = tinyConfig({ iep: { cycles: 2, epochsPerCycle: 2 } });
   const seen: string[] = [];
   let lastReported: EpochMetrics | null = null;
-  const result = runProcedure(config, data, {
+  const result = await runProcedure(config, data, {
     onEvent: (e) => {
       if (e.type !== "epoch") return;
       seen.push(`epoch ${e.metrics.epoch}`);

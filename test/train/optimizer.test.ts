@@ -153,7 +153,7 @@ for (const settings of [
     step(optA, 0);
     step(optA, 1);
     // The state travels as plain arrays (as in a checkpoint); rebuild it into typed arrays.
-    const saved = optA.getState();
+    const saved = await optA.getState();
     const restoredState = {
       step: saved.step,
       slots: Object.fromEntries(Object.entries(saved.slots).map(([k, l]) => [k, l.map((x) => Float32Array.from(x))])),
@@ -163,7 +163,7 @@ for (const settings of [
     const optB = new Optimizer(b, settings);
     optB.setState(restoredState);
     const optFresh = new Optimizer(fresh, settings);
-    assert.deepEqual(optB.getState(), saved);
+    assert.deepEqual(await optB.getState(), saved);
     step(optA, 2);
     step(optB, 2);
     step(optFresh, 2);
@@ -180,7 +180,8 @@ test("setState rejects a state of another optimiser kind", async () => {
   const v = [tf.variable(tf.tensor1d([1, 2]), true)];
   const sgd = new Optimizer(v, { kind: "sgd", momentum: 0.9, nesterov: false, weightDecay: 0 });
   const adam = new Optimizer(v, { kind: "adam", momentum: 0, nesterov: false, weightDecay: 0 });
-  assert.throws(() => sgd.setState(adam.getState()));
+  const adamState = await adam.getState();
+  assert.throws(() => sgd.setState(adamState));
   sgd.dispose();
   adam.dispose();
   v[0].dispose();
@@ -196,7 +197,7 @@ test("reset forgets momentum: the next step equals a first step", async () => {
   opt.apply([tf.tensor1d([1, -1])], 0.1); // momentum forgotten: 0.9 − 0.1, 0.9 + 0.1
   const got = Array.from(v.dataSync());
   assert.ok(Math.abs(got[0] - 0.8) < 1e-6 && Math.abs(got[1] - 1.0) < 1e-6, String(got));
-  assert.equal(opt.getState().step, 1);
+  assert.equal((await opt.getState()).step, 1);
   opt.dispose();
   v.dispose();
 });
@@ -206,7 +207,7 @@ test("apply, reset and setState leave no stray tensors behind (they run every st
   for (const kind of ["sgd", "adam"] as const) {
     const v = [tf.variable(tf.tensor1d([1, 2, 3]), true), tf.variable(tf.tensor2d([[1, 2]]), true)];
     const opt = new Optimizer(v, { kind, momentum: 0.9, nesterov: true, weightDecay: 1e-3 });
-    const state = opt.getState();
+    const state = await opt.getState();
     const before = tf.memory().numTensors;
     const grads = [tf.tensor1d([1, 1, 1]), tf.tensor2d([[1, -1]])];
     opt.apply(grads, 0.1);

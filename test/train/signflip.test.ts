@@ -24,14 +24,14 @@ test("sign flips change only the signs of unselected, still-available weights, a
   await initBackend("cpu");
   const rate = 0.2;
   // A quarter of layer a's edges removed; the layers' own (stale) masks zeroed.
-  const { layers, masks } = prunedLayerPair();
+  const { layers, masks } = await prunedLayerPair();
   const plugin = new SignFlipPlugin({ period: 5, rate, globalTopK: false });
   const w0 = layers.map(weights);
 
-  for (const step of [1, 2, 3, 4, 6, 9]) plugin.afterStep({ globalStep: step, layers, keepFraction: 0.3, seed: 0 });
+  for (const step of [1, 2, 3, 4, 6, 9]) await plugin.afterStep({ globalStep: step, layers, keepFraction: 0.3, seed: 0 });
   assert.ok(sameArrays(layers.map(weights), w0), "no flip off the period");
 
-  plugin.afterStep({ globalStep: 10, layers, keepFraction: 0.3, seed: 0 });
+  await plugin.afterStep({ globalStep: 10, layers, keepFraction: 0.3, seed: 0 });
   const w1 = layers.map(weights);
   let candidates = 0;
   let flipped = 0;
@@ -54,8 +54,8 @@ test("sign flips change only the signs of unselected, still-available weights, a
   assert.ok(Math.abs(share - rate) < 4 * sd, `flipped share ${share} vs rate ${rate} ± 4·${sd.toFixed(4)} (n = ${candidates})`);
   // Rate 1 flips every eligible sign: flipping twice restores the weights.
   const all = new SignFlipPlugin({ period: 1, rate: 1, globalTopK: false });
-  all.afterStep({ globalStep: 11, layers, keepFraction: 0.3, seed: 0 });
-  all.afterStep({ globalStep: 12, layers, keepFraction: 0.3, seed: 0 });
+  await all.afterStep({ globalStep: 11, layers, keepFraction: 0.3, seed: 0 });
+  await all.afterStep({ globalStep: 12, layers, keepFraction: 0.3, seed: 0 });
   assert.equal(all.flippedTotal, 2 * candidates);
   assert.ok(sameArrays(layers.map(weights), w1));
   layers.forEach((l) => l.dispose());
@@ -63,11 +63,11 @@ test("sign flips change only the signs of unselected, still-available weights, a
 
 test("flips draw from Rng.derive(seed, 'signflip-<step>'): the same step flips the same signs, another step or seed others", async () => {
   await initBackend("cpu");
-  const run = (step: number, seed: number) =>
+  const run = async (step: number, seed: number) =>
     weightsAfterOneStep(new SignFlipPlugin({ period: 1, rate: 0.3, globalTopK: false }), step, seed);
-  assert.ok(sameArrays([run(12, 0)], [run(12, 0)]));
-  assert.ok(!sameArrays([run(12, 0)], [run(13, 0)]));
-  assert.ok(!sameArrays([run(12, 0)], [run(12, 1)]));
+  assert.ok(sameArrays([await run(12, 0)], [await run(12, 0)]));
+  assert.ok(!sameArrays([await run(12, 0)], [await run(13, 0)]));
+  assert.ok(!sameArrays([await run(12, 0)], [await run(12, 1)]));
 });
 
 test("the plug-in registry turns sign flips on exactly when config.signFlip is set, beside IteRand", () => {
@@ -84,9 +84,9 @@ test("iEP + sign flips end to end: magnitudes never change, some signs do, and a
   const data = await tinyData();
   const config = tinyConfig({ lr: 0.5, signFlip: { period: 3, rate: 0.5 }, iep: { cycles: 2, pruning: "hard", rewind: "lr" } });
   const full = new Recorder();
-  const fullResult = full.run(config, data);
+  const fullResult = await full.run(config, data);
   const plain = new Recorder();
-  const plainResult = plain.run({ ...config, signFlip: null }, data);
+  const plainResult = await plain.run({ ...config, signFlip: null }, data);
   // Same seed: the same initial weights; the flipped run keeps every magnitude of them.
   const initial = w(plain, 1);
   let flipped = 0;
@@ -100,7 +100,7 @@ test("iEP + sign flips end to end: magnitudes never change, some signs do, and a
   assert.ok(flipped > 0, "some signs flipped");
   assert.notDeepEqual(fullResult.final, plainResult.final);
   const resumed = new Recorder();
-  const resumedResult = resumed.run(config, data, structuredClone(full.checkpoints[0]));
+  const resumedResult = await resumed.run(config, data, structuredClone(full.checkpoints[0]));
   assert.ok(sameArrays(w(resumed, 0), w(full, 1)), "resumed weights");
   assert.deepEqual(resumedResult.final, fullResult.final);
 });
