@@ -85,6 +85,8 @@ export interface SummaryRow extends ConfigColumns {
   /** First mask of the run vs final mask. */
   turnover: number | null;
   keptFraction: number | null;
+  /** The run's re-admission (last cycle's readmittedEver); null for EP, weights, or a run stored before it was recorded. */
+  readmitted: number | null;
   backend: string;
   /** Wall-clock seconds of the (last) training attempt. */
   seconds: number;
@@ -127,6 +129,12 @@ export interface CycleRow extends ConfigColumns {
   dyingRatio: number | null;
   turnover: number | null;
   removedFraction: number | null;
+  /** Share of the cycle's final mask outside the previous cycle's (null: cycle 1, or a run stored before it was recorded). */
+  readmitted: number | null;
+  /** Share of the cycle's final mask outside at least one earlier cycle's final mask. */
+  readmittedEver: number | null;
+  /** Edges selected during the cycle that were outside its first mask, over all prunable edges. */
+  swappedIn: number | null;
   testAccuracy: number;
   testLoss: number;
 }
@@ -216,6 +224,8 @@ export function summaryRows(runs: readonly StoredRun[], options: RowOptions = {}
       dyingRatio: f.dyingRatio,
       turnover: f.turnover,
       keptFraction: f.keptFraction,
+      // Runs stored before re-admission was recorded lack it.
+      readmitted: f.readmitted ?? null,
       backend: run.backend.name,
       seconds: run.timings.seconds,
       secondsPerEpoch: run.timings.secondsPerEpoch,
@@ -274,6 +284,10 @@ export function cycleRows(runs: readonly StoredRun[], options: RowOptions = {}):
           dyingRatio: c.dyingRatio,
           turnover: c.turnover,
           removedFraction: c.removedFraction,
+          // Runs stored before these were recorded lack them.
+          readmitted: c.readmitted ?? null,
+          readmittedEver: c.readmittedEver ?? null,
+          swappedIn: c.swappedIn ?? null,
           testAccuracy: c.testAccuracy,
           testLoss: c.testLoss,
         },

@@ -63,6 +63,9 @@ export function summariseRun(run: StoredRun): string {
           "cycle DR+removed": cy.cycleDyingRatioWithRemoved?.toFixed(4) ?? "–",
           "run DR": cy.dyingRatio?.toFixed(4) ?? "–",
           turnover: cy.turnover?.toFixed(4) ?? "–",
+          "swapped in": cy.swappedIn?.toFixed(4) ?? "–",
+          readmitted: cy.readmitted?.toFixed(4) ?? "–",
+          "readmitted ever": cy.readmittedEver?.toFixed(4) ?? "–",
           test: formatPercent(cy.testAccuracy),
         })),
       ),
@@ -70,7 +73,7 @@ export function summariseRun(run: StoredRun): string {
     );
   }
   lines.push(
-    `test accuracy ${formatPercent(f.testAccuracy)}   dying ratio ${f.dyingRatio === null ? "– (weight training)" : f.dyingRatio.toFixed(4)}   turnover ${f.turnover?.toFixed(4) ?? "–"}`,
+    `test accuracy ${formatPercent(f.testAccuracy)}   dying ratio ${f.dyingRatio === null ? "– (weight training)" : f.dyingRatio.toFixed(4)}   turnover ${f.turnover?.toFixed(4) ?? "–"}${f.readmitted != null ? `   readmitted ${f.readmitted.toFixed(4)}` : ""}`,
   );
   if (f.layers.length) {
     // After hard pruning, removed edges count as dying, as in the run's dying ratio above.

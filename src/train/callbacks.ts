@@ -12,6 +12,7 @@ import { getPruning } from "../iep/pruning";
 import { getRewind } from "../iep/rewind";
 import { type CyclePlan, planCycles } from "../iep/schedule";
 import { SelectionTracker } from "../metrics/dying";
+import { FinalMaskHistory, swappedInShare } from "../metrics/readmission";
 import type { Model } from "../models/types";
 import type { ScoreInitName } from "../supermask/init";
 import type { MaskedLayer } from "../supermask/layers";
@@ -39,6 +40,8 @@ export interface RunState {
   readonly runTracker: SelectionTracker | null;
   /** Selections in the current cycle; a cycle boundary starts a new one. */
   cycleTracker: SelectionTracker | null;
+  /** The earlier cycles' final masks, for re-admission (null without prunable layers). */
+  readonly finalMaskHistory: FinalMaskHistory | null;
   epochs: EpochMetrics[];
   cycles: CycleMetrics[];
   epochsDone: number;
@@ -100,6 +103,7 @@ export async function newRunState(
     totalEdges: prunable.reduce((s, l) => s + l.numel, 0),
     runTracker: masker ? new SelectionTracker(layerInfo) : null,
     cycleTracker: masker ? new SelectionTracker(layerInfo) : null,
+    finalMaskHistory: masker ? new FinalMaskHistory(layerInfo.map((l) => l.numel)) : null,
     epochs: [],
     cycles: [],
     epochsDone: 0,
@@ -162,6 +166,8 @@ export function restoreCallback(resume: Checkpoint): RunCallback {
       s.optimizer.setState(resume.optimizer);
       if (s.runTracker && resume.runTracker) s.runTracker.setState(resume.runTracker);
       if (s.cycleTracker && resume.cycleTracker) s.cycleTracker.setState(resume.cycleTracker);
+      if (resume.finalMaskHistory) s.finalMaskHistory?.setState(resume.finalMaskHistory);
+      else if (resume.cycles.length > 0) s.finalMaskHistory?.forget();
       s.prunable.forEach((l, i) => (l.alive = resume.alive[i] ?? null));
       // The last mask recorded is the one a cycle boundary prunes with.
       s.runTracker?.lastMasks().forEach((m, i) => m && s.prunable[i].setMask(Uint8Array.from(m)));
@@ -202,6 +208,8 @@ export function cycleBoundaryCallback(config: RunConfig): RunCallback {
 
 function cycleMetrics(s: RunState, plan: CyclePlan, last: EpochMetrics): CycleMetrics {
   const summary = s.cycleTracker?.summary();
+  // The cycle's final mask is the layers' current one (its last evaluation's), read once here.
+  const readmission = s.finalMaskHistory?.recordFinal(s.prunable.map((l) => l.mask!));
   const removed = removedEdges(s);
   const dying = summary ? summary.perLayer.reduce((a, c) => a + c.dying, 0) : 0;
   const kept = summary ? summary.perLayer.reduce((a, c) => a + c.lastKept, 0) : 0;
@@ -215,6 +223,9 @@ function cycleMetrics(s: RunState, plan: CyclePlan, last: EpochMetrics): CycleMe
     dyingRatio: last.dyingRatio,
     turnover: summary ? summary.turnover : null,
     removedFraction: summary ? removed / s.totalEdges : null,
+    readmitted: readmission?.readmitted ?? null,
+    readmittedEver: readmission?.readmittedEver ?? null,
+    swappedIn: summary ? swappedInShare(summary.perLayer, s.totalEdges) : null,
     testAccuracy: last.testAccuracy,
     testLoss: last.testLoss,
   };
@@ -274,6 +285,7 @@ export function checkpointCallback(save: (c: Checkpoint) => void): RunCallback {
         optimizer: await s.optimizer.getState(),
         runTracker: s.runTracker?.getState() ?? null,
         cycleTracker: s.cycleTracker?.getState() ?? null,
+        finalMaskHistory: s.finalMaskHistory?.getState() ?? null,
         alive: s.prunable.map((l) => l.alive),
         epochs: s.epochs,
         cycles: s.cycles,
@@ -304,6 +316,7 @@ export function finalMetrics(s: RunState): FinalMetrics {
     dyingRatio: runDyingRatio(s),
     turnover: runSummary?.turnover ?? null,
     keptFraction: runSummary ? runSummary.perLayer.reduce((a, c) => a + c.lastKept, 0) / s.totalEdges : null,
+    readmitted: s.cycles[s.cycles.length - 1]?.readmittedEver ?? null,
     layers: runSummary?.perLayer ?? [],
   };
 }

@@ -8,6 +8,7 @@ import type * as tf from "@tensorflow/tfjs";
 import type { RunConfig } from "../config";
 import type { DataSplits } from "../data/types";
 import type { LayerSelectionCounts, SelectionTrackerState } from "../metrics/dying";
+import type { FinalMaskHistoryState } from "../metrics/readmission";
 import { buildModel } from "../models/factory";
 import type { Model } from "../models/types";
 import { Masker } from "../supermask/masker";
@@ -55,6 +56,16 @@ export interface CycleMetrics {
   dyingRatio: number | null;
   turnover: number | null;
   removedFraction: number | null;
+  /**
+   * Share of this cycle's final mask outside the previous cycle's final mask (cycle ≥ 2; null
+   * for cycle 1, EP and weights): edges soft pruning let back in. Hard pruning: exactly 0.
+   * Definitions: src/metrics/readmission.ts.
+   */
+  readmitted: number | null;
+  /** Share of this cycle's final mask outside at least one earlier cycle's final mask (pruned at some earlier boundary and back). */
+  readmittedEver: number | null;
+  /** Edges selected during the cycle that were outside its first mask, over all prunable edges. */
+  swappedIn: number | null;
   testAccuracy: number;
   testLoss: number;
 }
@@ -67,6 +78,8 @@ export interface FinalMetrics {
   /** First mask of the run vs final mask. */
   turnover: number | null;
   keptFraction: number | null;
+  /** The run's re-admission: the last cycle's readmittedEver (null for EP, weights and one-cycle iEP). */
+  readmitted: number | null;
   layers: LayerSelectionCounts[];
 }
 
@@ -80,6 +93,8 @@ export interface Checkpoint {
   optimizer: OptimizerState;
   runTracker: SelectionTrackerState | null;
   cycleTracker: SelectionTrackerState | null;
+  /** The earlier cycles' final masks for re-admission (absent in checkpoints from before it was kept). */
+  finalMaskHistory?: FinalMaskHistoryState | null;
   alive: (Uint8Array | null)[];
   epochs: EpochMetrics[];
   cycles: CycleMetrics[];

@@ -155,6 +155,28 @@ describe("ensureRuns and the row helpers", () => {
     // Hard pruning removed edges at the boundary: the solid line is at least the dotted one's share.
     assert.ok(iepCycles[1].removedFraction! > 0);
     assert.ok(iepCycles[1].cycleDyingRatioWithRemoved! >= iepCycles[1].removedFraction!);
+    // The mechanism columns: as recorded; cycle 1 (and EP) has no earlier mask; hard pruning re-admits nothing.
+    assert.deepEqual(
+      iepCycles.map((r) => [r.readmitted, r.readmittedEver, r.swappedIn]),
+      runs[1].result.cycles.map((c) => [c.readmitted, c.readmittedEver, c.swappedIn]),
+    );
+    assert.deepEqual([iepCycles[0].readmitted, iepCycles[1].readmitted, iepCycles[1].readmittedEver], [null, 0, 0]);
+    assert.ok(iepCycles[1].swappedIn! > 0);
+    assert.equal(cr[0].readmitted, null);
+    assert.equal(summaryRows([runs[1]])[0].readmitted, 0);
+    // A run stored before these were recorded has null there, not undefined.
+    const old = structuredClone(runs[1]);
+    for (const c of old.result.cycles)
+      for (const k of ["readmitted", "readmittedEver", "swappedIn"] as const) delete (c as Partial<typeof c>)[k];
+    delete (old.result.final as Partial<typeof old.result.final>).readmitted;
+    assert.deepEqual(
+      cycleRows([old]).map((r) => [r.readmitted, r.readmittedEver, r.swappedIn]),
+      [
+        [null, null, null],
+        [null, null, null],
+      ],
+    );
+    assert.equal(summaryRows([old])[0].readmitted, null);
   });
 
   it("gives per-layer DR per epoch, in model order, and final per-layer counts that add up", () => {

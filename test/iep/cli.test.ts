@@ -175,7 +175,10 @@ test("slt run trains an iEP run and slt show prints its per-cycle table", async 
       "--json",
     );
     assert.equal(run.code, 0, run.err);
-    const stored = JSON.parse(run.out) as { id: string; result: { cycles: { cycle: number; removedFraction: number }[] } };
+    const stored = JSON.parse(run.out) as {
+      id: string;
+      result: { cycles: { cycle: number; removedFraction: number; swappedIn: number }[] };
+    };
     assert.deepEqual(
       stored.result.cycles.map((c) => c.cycle),
       [1, 2, 3],
@@ -186,13 +189,23 @@ test("slt run trains an iEP run and slt show prints its per-cycle table", async 
     const show = await slt("--store", store, "show", stored.id.slice(0, 8));
     assert.equal(show.code, 0, show.err);
     const lines = show.out.split("\n");
-    const header = lines.findIndex((l) => /^cycle\s+keep\s+reached\s+cycle DR\s+cycle DR\+removed\s+run DR\s+turnover\s+test/.test(l));
+    const header = lines.findIndex((l) =>
+      /^cycle\s+keep\s+reached\s+cycle DR\s+cycle DR\+removed\s+run DR\s+turnover\s+swapped in\s+readmitted\s+readmitted ever\s+test/.test(
+        l,
+      ),
+    );
     assert.ok(header >= 0, show.out);
     assert.deepEqual(
       lines.slice(header + 1, header + 4).map((l) => l.split(/\s+/)[0]),
       ["1", "2", "3"],
     );
     assert.match(lines[header + 1], /^1\s+0\.5000\s+0\.5000\s/);
+    // Swapped in, readmitted, readmitted ever: cycle 1 has no earlier mask; hard pruning re-admits nothing.
+    const mechanism = (row: string) => row.split(/\s+/).slice(7, 10);
+    assert.deepEqual(mechanism(lines[header + 1]).slice(1), ["–", "–"]);
+    for (const [i, c] of stored.result.cycles.entries()) assert.equal(mechanism(lines[header + 1 + i])[0], c.swappedIn.toFixed(4));
+    for (const row of lines.slice(header + 2, header + 4)) assert.deepEqual(mechanism(row).slice(1), ["0.0000", "0.0000"]);
+    assert.match(show.out, /readmitted 0\.0000/);
     // Per layer, removed edges count as dying, as in the run's dying ratio (not DR 0 among survivors).
     const layerHeader = lines.findIndex((l) => /^layer\s+edges\s+available\s+ever selected\s+dying\s+removed\s+DR\s+turnover$/.test(l));
     assert.ok(layerHeader >= 0, show.out);

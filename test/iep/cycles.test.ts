@@ -179,3 +179,71 @@ test("hard pruning with list schedule and global top-k: the kept total per cycle
   );
   assertCycleDyingRatios(rec, result, true);
 });
+
+/** Re-admission and swapped-in share of each cycle, recounted from the recorded masks. */
+function recount(rec: Recorder, cycles: number, totalEdges: number) {
+  const out: { readmitted: number | null; readmittedEver: number | null; swappedIn: number }[] = [];
+  let every: Uint8Array[] | null = null;
+  for (let c = 1; c <= cycles; c++) {
+    const final = rec.finalMasks.get(c)!;
+    const prev = rec.finalMasks.get(c - 1);
+    let kept = 0;
+    let outPrev = 0;
+    let outEvery = 0;
+    final.forEach((f, l) =>
+      f.forEach((v, i) => {
+        if (!v) return;
+        kept++;
+        if (prev && !prev[l][i]) outPrev++;
+        if (every && !every[l][i]) outEvery++;
+      }),
+    );
+    const first = rec.stepsOf(c)[0].masks;
+    const entered = first.map((f) => new Uint8Array(f.length));
+    const seen = [...rec.stepsOf(c).map((s) => s.masks), ...rec.epochEndMasks.filter((e) => e.cycle === c).map((e) => e.masks)];
+    for (const masks of seen) masks.forEach((mk, l) => mk.forEach((v, i) => v && !first[l][i] && (entered[l][i] = 1)));
+    out.push({
+      readmitted: prev ? outPrev / kept : null,
+      readmittedEver: every ? outEvery / kept : null,
+      swappedIn: entered.reduce((s, e) => s + ones(e), 0) / totalEdges,
+    });
+    every = every ? every.map((e, l) => e.map((v, i) => v & final[l][i])) : final.map((f) => Uint8Array.from(f));
+  }
+  return out;
+}
+
+test("re-admission and swapped-in share per cycle: equal to a recount from the masks; hard pruning exactly 0, soft > 0; a resumed run records the same", async () => {
+  const data = await tinyData();
+  const total = 2320;
+  const values = (r: ProcedureResult) =>
+    r.cycles.map((c) => ({ readmitted: c.readmitted, readmittedEver: c.readmittedEver, swappedIn: c.swappedIn }));
+  for (const pruning of ["hard", "soft"] as const) {
+    // lr 5: masks move a lot within a cycle (see the hard-pruning test above).
+    const config = tinyConfig({ lr: 5, iep: { cycles: 3, epochsPerCycle: 2, pruning, rewind: "lr" } });
+    const rec = new Recorder();
+    const result = rec.run(config, data);
+    const recorded = values(result);
+    const expected = recount(rec, 3, total);
+    recorded.forEach((r, i) => {
+      assert.ok(r.swappedIn! > 0, `${pruning} cycle ${i + 1}: edges swap in during the cycle`);
+      assert.ok(Math.abs(r.swappedIn! - expected[i].swappedIn) < 1e-12, `${pruning} cycle ${i + 1} swapped in`);
+    });
+    assert.deepEqual(
+      recorded.map(({ readmitted, readmittedEver }) => ({ readmitted, readmittedEver })),
+      expected.map(({ readmitted, readmittedEver }) => ({ readmitted, readmittedEver })),
+    );
+    assert.equal(result.final.readmitted, recorded[2].readmittedEver, "the run's re-admission is the last cycle's");
+    if (pruning === "hard")
+      for (const r of recorded.slice(1)) assert.deepEqual([r.readmitted, r.readmittedEver], [0, 0], "hard pruning: 0 by construction");
+    else {
+      assert.ok(recorded[1].readmitted! > 0 && recorded[2].readmitted! > 0, `soft pruning re-admits: ${JSON.stringify(recorded)}`);
+      assert.ok(recorded[2].readmittedEver! >= recorded[2].readmitted!, "outside some earlier mask includes outside the previous one");
+    }
+    // Stopped after every epoch (inside a cycle and on its boundary) and resumed: the same values.
+    for (let k = 0; k < rec.checkpoints.length - 1; k++) {
+      const resumed = new Recorder().run(config, data, structuredClone(rec.checkpoints[k]));
+      assert.deepEqual(values(resumed), recorded, `${pruning} resumed after epoch ${k + 1}`);
+      assert.equal(resumed.final.readmitted, result.final.readmitted);
+    }
+  }
+});
