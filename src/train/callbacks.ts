@@ -206,10 +206,11 @@ export function cycleBoundaryCallback(config: RunConfig): RunCallback {
   };
 }
 
-function cycleMetrics(s: RunState, plan: CyclePlan, last: EpochMetrics): CycleMetrics {
+async function cycleMetrics(s: RunState, plan: CyclePlan, last: EpochMetrics): Promise<CycleMetrics> {
   const summary = s.cycleTracker?.summary();
   // The cycle's final mask is the layers' current one (its last evaluation's), read once here.
-  const readmission = s.finalMaskHistory?.recordFinal(s.prunable.map((l) => l.mask!));
+  const finalMasks = s.finalMaskHistory ? await Promise.all(s.prunable.map(async (l) => (await l.readMask())!)) : null;
+  const readmission = finalMasks ? s.finalMaskHistory!.recordFinal(finalMasks) : null;
   const removed = removedEdges(s);
   const dying = summary ? summary.perLayer.reduce((a, c) => a + c.dying, 0) : 0;
   const kept = summary ? summary.perLayer.reduce((a, c) => a + c.lastKept, 0) : 0;
@@ -263,7 +264,7 @@ export const epochMetricsCallback: RunCallback = {
     };
     s.epochs.push(metrics);
     s.epochsDone = end.epochIndex + 1;
-    if (end.epochInCycle === end.cycle.epochs) s.cycles.push(cycleMetrics(s, end.cycle, metrics));
+    if (end.epochInCycle === end.cycle.epochs) s.cycles.push(await cycleMetrics(s, end.cycle, metrics));
   },
 };
 

@@ -221,7 +221,7 @@ test("re-admission and swapped-in share per cycle: equal to a recount from the m
     // lr 5: masks move a lot within a cycle (see the hard-pruning test above).
     const config = tinyConfig({ lr: 5, iep: { cycles: 3, epochsPerCycle: 2, pruning, rewind: "lr" } });
     const rec = new Recorder();
-    const result = rec.run(config, data);
+    const result = await rec.run(config, data);
     const recorded = values(result);
     const expected = recount(rec, 3, total);
     recorded.forEach((r, i) => {
@@ -241,7 +241,7 @@ test("re-admission and swapped-in share per cycle: equal to a recount from the m
     }
     // Stopped after every epoch (inside a cycle and on its boundary) and resumed: the same values.
     for (let k = 0; k < rec.checkpoints.length - 1; k++) {
-      const resumed = new Recorder().run(config, data, structuredClone(rec.checkpoints[k]));
+      const resumed = await new Recorder().run(config, data, structuredClone(rec.checkpoints[k]));
       assert.deepEqual(values(resumed), recorded, `${pruning} resumed after epoch ${k + 1}`);
       assert.equal(resumed.final.readmitted, result.final.readmitted);
     }
