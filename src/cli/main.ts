@@ -264,13 +264,25 @@ export function buildProgram(): Command {
     .option("--backend <name>", "Backend to try (default: auto)", "auto")
     .option("--threads <n>", "Threads of the wasm backend to try (default: all cores)", parseThreads)
     .action(async (opts: { backend: string; threads?: number }) => {
-      const webgpu = await probeWebgpu();
+      // A fresh probe (in a child process; its answer replaces the cached one), so info is right after a driver change.
+      const webgpu = await probeWebgpu({ refresh: true });
       const available = availableBackends();
       const info = await initBackend(opts.backend as RunConfig["backend"], { threads: opts.threads ?? os.cpus().length });
       const lines = [
         `backends available: ${available.join(", ")}`,
         `webgpu:             ${webgpu.available ? "available" : "not available"}: ${webgpu.reason}`,
-        `backend that runs:  ${info.name} (tfjs ${info.tfjsVersion}, package ${info.backendVersion})`,
+        ...(webgpu.dawnOutput
+          ? [
+              "                    what Dawn printed (in the probe's own process):",
+              ...webgpu.dawnOutput.split("\n").map((l) => `                      ${l}`),
+            ]
+          : []),
+        ...(webgpu.driverFiles
+          ? [
+              `                    in this process Dawn gets only the Vulkan driver(s) giving that adapter: ${webgpu.driverFiles.join(", ")}`,
+            ]
+          : []),
+        `backend that runs:  ${info.name} (tfjs ${info.tfjsVersion}, package ${info.backendVersion})${info.adapter ? ` on ${info.adapter}` : ""}`,
         `threads:            ${info.threads}`,
         `SIMD:               ${info.simd === null ? "n/a" : info.simd ? "yes" : "no"}`,
         `run store:          ${(program.opts().store as string | undefined) ?? defaultStoreDir()}`,

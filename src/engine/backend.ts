@@ -5,13 +5,19 @@
  * downloads a native library, so nothing here requires it), then WebGPU (the optional npm
  * packages `@tensorflow/tfjs-backend-webgpu` over `webgpu`, Dawn for Node, when it finds a
  * GPU adapter), then tfjs-node (optional, native CPU), then the WebAssembly backend (the
- * default), then the plain JS `cpu` backend.
+ * default), then the plain JS `cpu` backend. Whether WebGPU has an adapter is asked in a child
+ * process and cached (webgpu-probe.ts), so Dawn prints nothing and `auto` pays nothing once
+ * it knows; Dawn starts in this process only when WebGPU is the backend that runs. `auto`
+ * skips a CPU implementation of Vulkan (SwiftShader, lavapipe): wasm is faster than it.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { SltError } from "../errors";
 import { registerThreadedWasm, threadedWasmUnavailable } from "./wasm-threads";
+import { createDawnGpu, describeAdapter, lastWebgpuProbe, probeWebgpu } from "./webgpu-probe";
+
+export { probeWebgpu, type WebgpuStatus } from "./webgpu-probe";
 
 export type BackendName = "tensorflow-gpu" | "webgpu" | "tensorflow" | "wasm" | "cpu";
 export type BackendPreference = "auto" | BackendName;
@@ -30,6 +36,8 @@ export interface BackendInfo {
   tfjsVersion: string;
   /** Version of the backend package that ran. */
   backendVersion: string;
+  /** WebGPU only: the adapter Dawn runs on (vendor, architecture, description). */
+  adapter?: string;
 }
 
 let active: BackendInfo | null = null;
@@ -60,97 +68,9 @@ const PACKAGE_OF: Record<BackendName, string> = {
   cpu: "@tensorflow/tfjs-backend-cpu",
 };
 
-/** Whether WebGPU can run here, and why (or why not), in words for `slt info`. */
-export interface WebgpuStatus {
-  available: boolean;
-  reason: string;
-}
-
-let webgpuProbe: WebgpuStatus | null = null;
-
-interface GpuAdapterLike {
-  info?: { vendor?: string; architecture?: string; description?: string };
-}
-interface GpuLike {
-  requestAdapter(): Promise<GpuAdapterLike | null>;
-}
-interface WebgpuPackage {
-  create(options: string[]): GpuLike;
-  globals: Record<string, unknown>;
-}
-
-/**
- * Look for a WebGPU adapter through the npm `webgpu` package (Dawn), once per process; makes
- * `navigator.gpu` the tfjs WebGPU backend needs. Never throws: the status says what is missing.
- */
-export async function probeWebgpu(): Promise<WebgpuStatus> {
-  if (webgpuProbe) return webgpuProbe;
-  const noLoader = process.platform === "linux" && !vulkanLoaderPresent();
-  // Checked first: without a loader Dawn only prints a warning and finds no adapter.
-  const dawn = noLoader ? null : (tryRequire("webgpu") as WebgpuPackage | null);
-  if (noLoader) {
-    webgpuProbe = {
-      available: false,
-      reason: "no Vulkan loader (libvulkan.so.1, Debian package libvulkan1), which Dawn (npm webgpu) needs on Linux to reach a GPU",
-    };
-  } else if (!dawn || typeof dawn.create !== "function") {
-    webgpuProbe = { available: false, reason: "the optional npm package `webgpu` is not installed (npm install webgpu)" };
-  } else if (!tryResolve(PACKAGE_OF.webgpu)) {
-    webgpuProbe = { available: false, reason: `the optional npm package ${PACKAGE_OF.webgpu} is not installed` };
-  } else {
-    try {
-      const gpu = dawn.create([]);
-      const adapter = await gpu.requestAdapter();
-      if (!adapter) {
-        webgpuProbe = {
-          available: false,
-          reason:
-            "no GPU adapter: Dawn (npm webgpu) found no usable GPU (on Linux it needs the Vulkan loader libvulkan.so.1, e.g. Debian's libvulkan1, and a GPU driver)",
-        };
-      } else {
-        Object.assign(globalThis, dawn.globals);
-        const g = globalThis as { navigator?: { gpu?: GpuLike } };
-        if (!g.navigator) Object.defineProperty(globalThis, "navigator", { value: { gpu }, configurable: true });
-        else if (!g.navigator.gpu) Object.defineProperty(g.navigator, "gpu", { value: gpu, configurable: true });
-        const i = adapter.info ?? {};
-        webgpuProbe = {
-          available: true,
-          reason: `adapter ${[i.vendor, i.architecture, i.description].filter(Boolean).join(" ") || "found"}`,
-        };
-      }
-    } catch (e) {
-      webgpuProbe = { available: false, reason: `Dawn (npm webgpu) failed to start: ${(e as Error).message}` };
-    }
-  }
-  return webgpuProbe;
-}
-
-/** Whether the dynamic linker can find libvulkan.so.1: in its cache or in LD_LIBRARY_PATH. */
-function vulkanLoaderPresent(): boolean {
-  const lib = "libvulkan.so.1";
-  try {
-    if (fs.readFileSync("/etc/ld.so.cache").includes(lib)) return true;
-  } catch {
-    /* no cache: look in LD_LIBRARY_PATH only */
-  }
-  return (process.env.LD_LIBRARY_PATH ?? "")
-    .split(":")
-    .filter(Boolean)
-    .some((dir) => fs.existsSync(path.join(dir, lib)));
-}
-
-function tryResolve(name: string): boolean {
-  try {
-    require.resolve(name);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Which backends this process can load, without switching to any of them. WebGPU counts
- * once probeWebgpu() has found an adapter (initBackend probes first).
+ * once probeWebgpu() has found an adapter (initBackend probes first), a CPU fallback included.
  */
 export function availableBackends(): BackendName[] {
   const out: BackendName[] = [];
@@ -163,7 +83,7 @@ export function availableBackends(): BackendName[] {
       /* not installed */
     }
   }
-  if (webgpuProbe?.available) out.splice(out.includes("tensorflow-gpu") ? 1 : 0, 0, "webgpu");
+  if (lastWebgpuProbe()?.available) out.splice(out.includes("tensorflow-gpu") ? 1 : 0, 0, "webgpu");
   if (tryRequire("@tensorflow/tfjs-backend-wasm")) out.push("wasm");
   out.push("cpu");
   return out;
@@ -200,19 +120,23 @@ export async function initBackend(preference: BackendPreference = "auto", option
     );
   }
   if (active && (preference === "auto" || preference === active.name)) return active;
-  if (preference === "auto" || preference === "webgpu") await probeWebgpu();
+  const webgpu = preference === "auto" || preference === "webgpu" ? await probeWebgpu() : null;
   const available = availableBackends();
-  const candidates = preference === "auto" ? BACKEND_ORDER.filter((b) => available.includes(b)) : [preference];
+  // auto: a CPU implementation of Vulkan is slower than wasm, so it runs only when asked for.
+  const autoSkips = (b: BackendName) => b === "webgpu" && webgpu?.adapter?.fallback === true;
+  const candidates = preference === "auto" ? BACKEND_ORDER.filter((b) => available.includes(b) && !autoSkips(b)) : [preference];
   let lastError = "";
   for (const name of candidates) {
     if (!available.includes(name)) {
       lastError =
         name === "webgpu"
-          ? `backend "webgpu" is not available: ${webgpuProbe?.reason ?? "not probed"}`
+          ? `backend "webgpu" is not available: ${webgpu?.reason ?? "not probed"}`
           : `backend "${name}" is not installed (npm install ${PACKAGE_OF[name]})`;
       continue;
     }
     try {
+      let adapter: string | undefined;
+      if (name === "webgpu" && webgpu) adapter = describeAdapter(await createDawnGpu(webgpu));
       if (name === "tensorflow-gpu" || name === "tensorflow" || name === "webgpu") {
         tryRequire(PACKAGE_OF[name]);
       } else if (name === "wasm" && wasmStartedWith === null && threads > 1) {
@@ -224,7 +148,7 @@ export async function initBackend(preference: BackendPreference = "auto", option
       if (!ok) throw new Error("setBackend returned false");
       await tf.ready();
       if (name === "wasm" && wasmStartedWith === null) wasmStartedWith = threads;
-      active = await describe(name, available);
+      active = { ...(await describe(name, available)), ...(adapter ? { adapter } : {}) };
       return active;
     } catch (e) {
       lastError = `backend "${name}" failed to start: ${(e as Error).message}`;
