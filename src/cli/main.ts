@@ -97,10 +97,16 @@ export function summariseRun(run: StoredRun): string {
   return lines.join("\n");
 }
 
+/** " (the folder does not exist yet)" for a store not made yet; a store path that is a file is an error. */
+function missingNote(store: RunStore): string {
+  return store.folderExists() ? "" : " (the folder does not exist yet)";
+}
+
 function findById(store: RunStore, idOrPrefix: string): string {
   const matches = store.ids().filter((id) => id.startsWith(idOrPrefix));
   if (matches.length === 1) return matches[0];
-  if (!matches.length) throw new SltError("usage", `No run ${idOrPrefix} in ${store.root}. 'slt runs' lists the runs.`, idOrPrefix);
+  if (!matches.length)
+    throw new SltError("usage", `No run ${idOrPrefix} in ${store.root}${missingNote(store)}. 'slt runs' lists the runs.`, idOrPrefix);
   throw new SltError(
     "usage",
     `"${idOrPrefix}" matches ${matches.length} runs (${matches.slice(0, 5).join(", ")}…): give more characters.`,
@@ -190,7 +196,7 @@ export function buildProgram(): Command {
         return;
       }
       if (!list.length) {
-        process.stdout.write(`No runs in ${store.root}.\n`);
+        process.stdout.write(`No runs in ${store.root}${missingNote(store)}.\n`);
         return;
       }
       process.stdout.write(
@@ -220,7 +226,11 @@ export function buildProgram(): Command {
     .action((opts: { checkpoints?: boolean }) => {
       const store = new RunStore((program.opts().store as string | undefined) ?? defaultStoreDir());
       const removed = store.gc({ checkpoints: opts.checkpoints });
-      process.stdout.write(removed.length ? `removed:\n${removed.map((r) => `  ${r}`).join("\n")}\n` : "nothing to remove\n");
+      process.stdout.write(
+        removed.length
+          ? `removed:\n${removed.map((r) => `  ${r}`).join("\n")}\n`
+          : `nothing to remove in ${store.root}${missingNote(store)}\n`,
+      );
     });
 
   program
@@ -231,7 +241,7 @@ export function buildProgram(): Command {
       const store = new RunStore((program.opts().store as string | undefined) ?? defaultStoreDir());
       const listing = store.list();
       const runs = listing.filter((l) => l.status === "finished").map((l) => store.readFinished(l.id)!);
-      if (!runs.length) throw new SltError("usage", `No finished runs in ${store.root} to export.`, store.root);
+      if (!runs.length) throw new SltError("usage", `No finished runs in ${store.root}${missingNote(store)} to export.`, store.root);
       const summary = writeExport(runs, opts.out);
       const unfinished = listing.length - runs.length;
       process.stdout.write(

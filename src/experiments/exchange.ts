@@ -14,7 +14,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as aq from "arquero";
 import { SltError } from "../errors";
-import { sha256 } from "./atomic";
+import { TEMP_PREFIX, sha256 } from "./atomic";
 import { canonicalJson, parseRunConfig, runId } from "./config";
 import { noteRunsInUse } from "./provenance";
 import { RunStore, type StoredRun } from "./store";
@@ -39,28 +39,43 @@ export const RUN_COLUMN = "run";
 /** Column naming the kind of each row. */
 export const TABLE_COLUMN = "table";
 
+/**
+ * The `table` and `run` columns of an export. A file with both columns and no rows is an
+ * empty export; a file without them, or with rows but none of kind "run", is not an export.
+ */
 function columnsOf(file: string, format: ExportFormat): { table: unknown[]; run: unknown[] } {
   const fail = (why: string) =>
     new SltError("usage", `${file} is not a run export (${why}). Make one with 'slt export --out FILE.arrow|.csv|.json'.`, file);
+  const noColumns = `no "${TABLE_COLUMN}" and "${RUN_COLUMN}" columns`;
   let bytes: Buffer;
   try {
     bytes = fs.readFileSync(file);
   } catch (e) {
-    throw new SltError("usage", `Cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`, file);
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new SltError("usage", `Cannot read ${file} (${code === "ENOENT" ? "no such file" : (code ?? (e as Error).message)}).`, file);
   }
   let columns: { table: unknown[]; run: unknown[] };
   try {
     if (format === "json") {
-      const parsed = JSON.parse(bytes.toString("utf8")) as Record<string, unknown[]> | Array<Record<string, unknown>>;
+      const parsed = JSON.parse(bytes.toString("utf8")) as unknown;
       // Row objects (what `slt export` writes; pandas orient="records") or column arrays (arquero type "columns").
-      columns = Array.isArray(parsed)
-        ? { table: parsed.map((r) => r[TABLE_COLUMN]), run: parsed.map((r) => r[RUN_COLUMN]) }
-        : { table: parsed[TABLE_COLUMN] ?? [], run: parsed[RUN_COLUMN] ?? [] };
+      if (Array.isArray(parsed)) {
+        const bad = parsed.findIndex(
+          (r) => !r || typeof r !== "object" || typeof (r as Record<string, unknown>)[TABLE_COLUMN] !== "string",
+        );
+        if (bad >= 0) throw fail(`row ${bad + 1} has no "${TABLE_COLUMN}" field naming its kind`);
+        const rows = parsed as Array<Record<string, unknown>>;
+        columns = { table: rows.map((r) => r[TABLE_COLUMN]), run: rows.map((r) => r[RUN_COLUMN]) };
+      } else {
+        const cols = parsed as Record<string, unknown> | null;
+        if (!cols || typeof cols !== "object" || !Array.isArray(cols[TABLE_COLUMN]) || !Array.isArray(cols[RUN_COLUMN]))
+          throw fail(noColumns);
+        columns = { table: cols[TABLE_COLUMN] as unknown[], run: cols[RUN_COLUMN] as unknown[] };
+      }
     } else {
       // No type guessing for CSV: the JSON column must stay text.
       const t = format === "arrow" ? aq.fromArrow(new Uint8Array(bytes)) : aq.fromCSV(bytes.toString("utf8"), { autoType: false });
-      if (!t.columnNames().includes(TABLE_COLUMN) || !t.columnNames().includes(RUN_COLUMN))
-        throw fail(`no "${TABLE_COLUMN}" and "${RUN_COLUMN}" columns`);
+      if (!t.columnNames().includes(TABLE_COLUMN) || !t.columnNames().includes(RUN_COLUMN)) throw fail(noColumns);
       columns = {
         table: Array.from(t.array(TABLE_COLUMN) as ArrayLike<unknown>),
         run: Array.from(t.array(RUN_COLUMN) as ArrayLike<unknown>),
@@ -70,8 +85,9 @@ function columnsOf(file: string, format: ExportFormat): { table: unknown[]; run:
     if (e instanceof SltError) throw e;
     throw fail(`it cannot be parsed as ${format}: ${(e as Error).message}`);
   }
-  if (!Array.isArray(columns.table) || !Array.isArray(columns.run) || columns.table.length === 0)
-    throw fail(`no "${TABLE_COLUMN}" and "${RUN_COLUMN}" columns`);
+  // Every run of an export has a "run" row: rows without one are a table of something else.
+  if (columns.table.length > 0 && !columns.table.includes("run"))
+    throw fail(`no "run" row among its ${columns.table.length} rows: that row carries each run`);
   return columns;
 }
 
@@ -122,11 +138,21 @@ export function readExportFile(file: string): StoredRun[] {
   return runs;
 }
 
-/** Every finished run in a store folder; damaged ones are an error naming the file. */
+/**
+ * Every finished run in a store folder; damaged ones are an error naming the file. An empty
+ * folder is an empty store; a folder of other things and no run folder is not a store.
+ */
 function readStoreFolder(dir: string): StoredRun[] {
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory())
-    throw new SltError("usage", `${dir} is neither a run export (.arrow, .csv, .json) nor a run store folder.`, dir);
+  const neither = `${dir} is neither a run export (${Object.keys(EXPORT_EXTENSIONS).join(", ")}) nor a run store folder`;
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new SltError("usage", `${neither}.`, dir);
   const store = new RunStore(dir);
+  const others = fs.readdirSync(dir).filter((name) => !name.startsWith(TEMP_PREFIX));
+  if (store.ids().length === 0 && others.length > 0)
+    throw new SltError(
+      "usage",
+      `${neither}: it holds no run folder (a folder named by a 16-hex-digit run id), but ${others.length} other entr${others.length === 1 ? "y" : "ies"} (${others.slice(0, 3).join(", ")}${others.length > 3 ? ", …" : ""}). Import a file written by 'slt export', or a folder used as --store.`,
+      dir,
+    );
   const runs: StoredRun[] = [];
   for (const id of store.ids()) {
     const run = store.readFinished(id);
@@ -185,6 +211,7 @@ export interface ImportSummary {
 export function importRuns(store: RunStore, source: string): ImportSummary {
   if (!exportFormat(source) && path.resolve(source) === store.root)
     throw new SltError("usage", `Cannot import the store ${store.root} into itself.`, source);
+  store.folderExists();
   const runs = readRuns(source);
   const conflicts: string[] = [];
   const identical: string[] = [];

@@ -95,12 +95,48 @@ export class RunStore {
   }
 
   /**
+   * Whether the store folder exists yet (a missing one is made by the first run written to
+   * it). A path that is a file, or lies below one, is one clear error naming that file and
+   * the fix: every command that reads or writes the store checks this first.
+   */
+  folderExists(): boolean {
+    let stat: fs.Stats | undefined;
+    try {
+      stat = fs.statSync(this.root, { throwIfNoEntry: false });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "ENOTDIR") throw this.notAFolderError();
+      throw new SltError(
+        "store",
+        `The run store ${this.root} cannot be read (${code ?? (e as Error).message}). Check its permissions, or point --store (or SLT_STORE) at another folder.`,
+        this.root,
+      );
+    }
+    if (!stat) return false;
+    if (!stat.isDirectory()) throw this.notAFolderError();
+    return true;
+  }
+
+  private notAFolderError(): StoreWriteError {
+    // The first part of the path that exists is the file in the way.
+    let file = this.root;
+    while (!fs.existsSync(file) && path.dirname(file) !== file) file = path.dirname(file);
+    return new StoreWriteError(
+      `The run store ${this.root} is not a folder: ${file} is a file. Point --store (or SLT_STORE) at a folder ` +
+        "(a missing one is made by the first run); an export file (slt export) is read with 'slt import FILE'.",
+      this.root,
+      "ENOTDIR",
+    );
+  }
+
+  /**
    * Create the store folder and check that it is writable, with one clear error if not.
    * A probe file is written because permission bits say nothing for root or for a
    * read-only mount.
    */
   ensureWritable(): void {
     const fix = "Point --store (or SLT_STORE) at a writable folder.";
+    this.folderExists();
     try {
       fs.mkdirSync(this.root, { recursive: true });
       const probe = path.join(this.root, `${TEMP_PREFIX}probe-${process.pid}`);
@@ -297,8 +333,9 @@ export class RunStore {
     return lockHolder(this.file(id, "lock"), staleMs);
   }
 
+  /** The run ids in the store; none while its folder does not exist yet. */
   ids(): string[] {
-    if (!fs.existsSync(this.root)) return [];
+    if (!this.folderExists()) return [];
     return fs
       .readdirSync(this.root, { withFileTypes: true })
       .filter((d) => d.isDirectory() && /^[0-9a-f]{16}$/.test(d.name))

@@ -51,6 +51,8 @@ export function planSweep(
   const spec = parseSweepSpec(input, options.source);
   const { runs, duplicates } = planRuns(spec, options.source);
   const store = resolveStore(options.store);
+  // A store path that is a file is an error here too, not a plan of "new" runs.
+  store.folderExists();
   const shard = options.shard ?? null;
   const planned = runs
     .map((r): PlannedRun => {

@@ -149,7 +149,7 @@ test("bad input through the CLI: exit code 2, one clear message, no stack trace,
       name: "store not writable (below a regular file)",
       spec: { name: "b", base: small },
       args: ["--store", path.join(notADir, "runs")],
-      mention: ["not writable", "a part of the path is a file"],
+      mention: ["is not a folder", "is a file", "--store"],
     },
     {
       name: "diverging run",

@@ -197,7 +197,7 @@ test("a run store that is not writable: one clear 'store' error, nothing written
   const file = path.join(scratch, "a-file");
   fs.writeFileSync(file, "");
   const store = path.join(file, "runs");
-  await rejectsWith(executeRun(tiny, { store }), "store", [store, "not writable", "a part of the path is a file", "--store"]);
+  await rejectsWith(executeRun(tiny, { store }), "store", [store, "is not a folder", `${file} is a file`, "--store"]);
   if (process.getuid && process.getuid() !== 0) {
     const ro = path.join(scratch, "read-only");
     fs.mkdirSync(ro, { mode: 0o555 });
