@@ -15,7 +15,7 @@ import * as http from "node:http";
 import * as net from "node:net";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { findJupyter, runScript } from "./workbook";
+import { absoluteStore, findJupyter, invocationDir, runScript } from "./workbook";
 
 export const HOST = "127.0.0.1";
 const DEFAULT_PORT = 8888;
@@ -248,6 +248,11 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  // Kernels run in notebooks/: a relative SLT_STORE (or --dir) means the folder npm run was started from.
+  const from = invocationDir("notebook");
+  const store = absoluteStore(process.env, from);
+  if (store) process.env.SLT_STORE = store;
+  const dir = values.dir === undefined ? undefined : path.resolve(from, values.dir);
   const port = values.port === undefined ? 0 : Number(values.port);
   if (values.port !== undefined && !(Number.isInteger(port) && port >= 1 && port <= 65535)) {
     console.error(`notebook: --port must be a whole number 1–65535, got "${values.port}"`);
@@ -276,7 +281,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     server = await startNotebookServer({
       root,
-      notebookDir: values.dir,
+      notebookDir: dir,
       port,
       onLog: (l) => process.stderr.write(`${l}\n`),
     });
@@ -286,7 +291,7 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   console.log(
-    `\nJupyter Notebook (tslab kernel "TypeScript (slt-workbench tslab)") is serving ${path.relative(root, values.dir ? path.resolve(values.dir) : path.join(root, "notebooks")) || "."}/ at\n\n    ${server.url}\n\n` +
+    `\nJupyter Notebook (tslab kernel "TypeScript (slt-workbench tslab)") is serving ${path.relative(root, dir ?? path.join(root, "notebooks")) || "."}/ at\n\n    ${server.url}\n\n` +
       `${tsc ? "tsc --watch recompiles src/ into dist/ on every save: restart the kernel (Kernel ▸ Restart) to load an edit.\n" : ""}` +
       "Press Ctrl-C to stop.\n",
   );

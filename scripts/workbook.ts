@@ -119,8 +119,8 @@ export function listNotebooks(root: string): string[] {
 }
 
 /** Resolves a command-line name: a path, a file in notebooks/, or a name without ".ipynb". */
-export function resolveNotebook(root: string, arg: string): string {
-  const candidates = [path.resolve(arg), path.join(root, "notebooks", arg), path.join(root, "notebooks", `${arg}.ipynb`)];
+export function resolveNotebook(root: string, arg: string, from: string = process.cwd()): string {
+  const candidates = [path.resolve(from, arg), path.join(root, "notebooks", arg), path.join(root, "notebooks", `${arg}.ipynb`)];
   for (const c of candidates) if (c.endsWith(".ipynb") && fs.existsSync(c) && fs.statSync(c).isFile()) return c;
   // A unique prefix ("00", "01-dr") is handy on the command line.
   const matches = listNotebooks(root).filter((f) => path.basename(f).startsWith(arg));
@@ -131,6 +131,26 @@ export function resolveNotebook(root: string, arg: string): string {
 
 // ---------------------------------------------------------------------------
 // Environment.
+
+/**
+ * The folder the user started the command in. `npm run` starts a script in the package root
+ * and passes the folder it was started from as INIT_CWD; a relative SLT_STORE, --out or path
+ * means that folder, as it does for ./slt. Only when npm started this very script: an
+ * INIT_CWD inherited from another one (npm test spawning this file) says nothing about it.
+ */
+export function invocationDir(script: string, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {
+  return env.npm_lifecycle_event === script && env.INIT_CWD ? env.INIT_CWD : cwd;
+}
+
+/**
+ * $SLT_STORE as an absolute path resolved against `from` (undefined when unset or blank). The
+ * notebook kernels run in notebooks/, where a relative store would name another folder, so
+ * the runners pass this one down.
+ */
+export function absoluteStore(env: NodeJS.ProcessEnv, from: string): string | undefined {
+  const store = env.SLT_STORE;
+  return store && store.trim() !== "" ? path.resolve(from, store) : undefined;
+}
 
 /** The jupyter executable: $SLT_JUPYTER, else /usr/bin/jupyter (Debian), else jupyter on PATH. */
 export function findJupyter(env: NodeJS.ProcessEnv = process.env): string {
@@ -552,17 +572,20 @@ export async function main(argv: string[]): Promise<number> {
       console.log(USAGE);
       return 0;
     }
+    const from = invocationDir("workbook");
+    const store = absoluteStore(process.env, from);
+    if (store) process.env.SLT_STORE = store;
     const scale = parseScale(args.values.scale ?? process.env.SLT_SCALE);
     opts = {
       root,
-      outDir: path.resolve(args.values.out ?? path.join(root, "workbook")),
+      outDir: path.resolve(from, args.values.out ?? path.join(root, "workbook")),
       scale,
       timeout: parseTimeout(args.values.timeout ?? process.env.SLT_CELL_TIMEOUT, scale),
       jupyter: findJupyter(),
       failFast: args.values["fail-fast"] ?? false,
       selfContained: args.values["self-contained"] ?? false,
     };
-    files = args.positionals.length ? args.positionals.map((a) => resolveNotebook(root, a)) : listNotebooks(root);
+    files = args.positionals.length ? args.positionals.map((a) => resolveNotebook(root, a, from)) : listNotebooks(root);
   } catch (e) {
     console.error(`workbook: ${(e as Error).message} (see --help)`);
     return 2;
@@ -594,7 +617,7 @@ export async function main(argv: string[]): Promise<number> {
 
   fs.mkdirSync(opts.outDir, { recursive: true });
   console.log(
-    `workbook: ${files.length} notebook${files.length === 1 ? "" : "s"} · scale ${opts.scale} · cell timeout ${opts.timeout > 0 ? `${opts.timeout}s` : "none"} · nbconvert ${nbc.ok ? nbc.version : "?"} → ${path.relative(process.cwd(), opts.outDir) || "."}/`,
+    `workbook: ${files.length} notebook${files.length === 1 ? "" : "s"} · scale ${opts.scale} · cell timeout ${opts.timeout > 0 ? `${opts.timeout}s` : "none"} · nbconvert ${nbc.ok ? nbc.version : "?"} · store ${process.env.SLT_STORE ?? path.join(root, "runs")} → ${path.relative(process.cwd(), opts.outDir) || "."}/`,
   );
   const results = new Map<string, IndexEntry>();
   const started = Date.now();

@@ -14,7 +14,11 @@ import { type EnsureEvent, defaultJobs, ensureRuns, printEnsureEvent } from "../
 import { transient } from "../plot/notebook";
 import { recordRunIds } from "./record";
 
-/** $SLT_STORE, else runs/ at the repo root (notebooks run in notebooks/, so a relative default would miss it). */
+/**
+ * $SLT_STORE, else runs/ at the repo root (notebooks run in notebooks/, so a relative default
+ * would miss it). `npm run workbook` and `npm run notebook` pass SLT_STORE down as an absolute
+ * path, resolved against the folder they were started from.
+ */
 export function workbookStore(env: NodeJS.ProcessEnv = process.env): string {
   const fromEnv = env.SLT_STORE;
   if (fromEnv && fromEnv.trim() !== "") return path.resolve(fromEnv);
