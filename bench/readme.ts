@@ -88,13 +88,38 @@ export function replaceSection(readme: string, section: string): string {
   return `${readme.slice(0, a + BEGIN.length)}\n${section}\n${readme.slice(b)}`;
 }
 
+/** The bench report in `file`; a missing or unreadable one is one clear error saying how to make it. */
+export function readReport(file: string): BenchReport {
+  const make = `Make one with 'npm run bench -- --out ${file}' ('npm run bench -- --quick --no-pytorch --out ${file}' is a smoke check, not a measurement).`;
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(
+      `Cannot read the bench report ${file} (${code === "ENOENT" ? "no such file" : (code ?? (e as Error).message)}). ${make}`,
+    );
+  }
+  try {
+    return JSON.parse(text) as BenchReport;
+  } catch (e) {
+    throw new Error(`The bench report ${file} is not valid JSON (${(e as Error).message}). ${make}`);
+  }
+}
+
 if (require.main === module) {
   const [reportFile, readmeFile = path.join(process.cwd(), "README.md")] = process.argv.slice(2);
   if (!reportFile) {
     process.stderr.write("usage: node dist/bench/readme.js bench.json [README.md]\n");
     process.exit(2);
   }
-  const report = JSON.parse(fs.readFileSync(reportFile, "utf8")) as BenchReport;
+  let report: BenchReport;
+  try {
+    report = readReport(reportFile);
+  } catch (e) {
+    process.stderr.write(`error: ${(e as Error).message}\n`);
+    process.exit(2);
+  }
   fs.writeFileSync(readmeFile, replaceSection(fs.readFileSync(readmeFile, "utf8"), performanceSection(report)));
   process.stderr.write(`readme: wrote the performance section of ${readmeFile} from ${reportFile}\n`);
 }

@@ -4,6 +4,10 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import type { BenchReport } from "../../bench/bench";
 import { BEGIN, END, performanceSection, replaceSection } from "../../bench/readme";
 
@@ -63,4 +67,28 @@ test("only the marked block of the README is replaced, and a README without it i
   assert.equal(once, `# T\n\nbefore\n${BEGIN}\nNEW\n${END}\nafter\n`);
   assert.equal(replaceSection(once, "NEW"), once);
   assert.throws(() => replaceSection("# no markers\n", "x"), /no/);
+});
+
+test("readme.js without the report: one clear error naming the file and how to make it, exit 2, README untouched", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "slt-readme-"));
+  try {
+    const readme = path.join(dir, "README.md");
+    const text = `# x\n${BEGIN}\nold\n${END}\n`;
+    fs.writeFileSync(readme, text);
+    const missing = path.join(dir, "bench.json");
+    const script = path.join(__dirname, "..", "..", "bench", "readme.js");
+    const r = spawnSync(process.execPath, [script, missing, readme], { encoding: "utf8" });
+    assert.equal(r.status, 2, r.stderr);
+    assert.equal(
+      r.stderr,
+      `error: Cannot read the bench report ${missing} (no such file). Make one with 'npm run bench -- --out ${missing}' ('npm run bench -- --quick --no-pytorch --out ${missing}' is a smoke check, not a measurement).\n`,
+    );
+    fs.writeFileSync(missing, "{ truncated");
+    const bad = spawnSync(process.execPath, [script, missing, readme], { encoding: "utf8" });
+    assert.equal(bad.status, 2, bad.stderr);
+    assert.match(bad.stderr, /^error: The bench report .* is not valid JSON .*npm run bench -- --out/);
+    assert.equal(fs.readFileSync(readme, "utf8"), text);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
