@@ -122,7 +122,7 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
  * Jupyter shuts its kernels down on SIGTERM/SIGINT (they run in sessions of their own, so
  * the group signal does not reach them; Jupyter's own clean-up does).
  */
-async function stopChild(child: ChildProcess, signal: NodeJS.Signals, graceMs: number): Promise<void> {
+export async function stopChild(child: ChildProcess, signal: NodeJS.Signals, graceMs: number): Promise<void> {
   signalGroup(child, signal);
   const timer = setTimeout(() => signalGroup(child, "SIGKILL"), graceMs);
   await exited(child);
@@ -203,10 +203,27 @@ export async function startNotebookServer(options: NotebookServerOptions): Promi
   }
 }
 
-/** `tsc --watch` over the project, so that dist/ follows src/ while the server runs. */
+/**
+ * The command `npm run build` runs (package.json's "build" script), as [executable, ...args]:
+ * the watcher must compile with the same compiler, tsconfig and folder as the build, or it
+ * reports errors the build does not (node_modules/.bin/tsc may be another package's tsc).
+ * A bare command is looked up in node_modules/.bin, as npm does.
+ */
+export function buildCommand(root: string): string[] {
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { scripts?: Record<string, string> };
+  const script = pkg.scripts?.build;
+  if (!script || /[&|;<>"'`$]/.test(script))
+    throw new Error(`package.json's "build" script is not one plain command: ${JSON.stringify(script)}`);
+  const [cmd, ...args] = script.trim().split(/\s+/) as [string, ...string[]];
+  if (cmd === "node") return [process.execPath, ...args];
+  const bin = path.join(root, "node_modules", ".bin", cmd);
+  return [fs.existsSync(bin) ? bin : cmd, ...args];
+}
+
+/** `npm run build` in watch mode (same compiler, tsconfig and folder), so that dist/ follows src/ while the server runs. */
 export function startTscWatch(root: string, onLine: (line: string) => void): ChildProcess {
-  const tsc = require.resolve("typescript/bin/tsc", { paths: [root] });
-  const child = spawn(process.execPath, [tsc, "-p", path.join(root, "tsconfig.json"), "--watch", "--preserveWatchOutput"], {
+  const [cmd, ...args] = buildCommand(root);
+  const child = spawn(cmd!, [...args, "--watch", "--preserveWatchOutput"], {
     cwd: root,
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,

@@ -82,7 +82,7 @@ function dirWithFlippedCopy(
     if (f === flip) continue;
     symlinkSync(path.join(srcDir, f), path.join(d, f));
   }
-  let b = readFileSync(path.join(srcDir, flip));
+  let b: Buffer = readFileSync(path.join(srcDir, flip));
   let out = flip;
   if (transform) {
     b = transform(b);
