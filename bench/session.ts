@@ -86,7 +86,7 @@ export class StepSession {
     this.trainer = new Trainer(
       this.model,
       { ...data, train: this.window },
-      { batchSize: opts.batch, evalBatchSize: opts.batch, labelSmoothing: 0, augment: false, seed: opts.seed },
+      { batchSize: opts.batch, evalBatchSize: opts.batch, labelSmoothing: 0, augment: false, seed: opts.seed, dataOrderSeed: opts.seed },
       this.optimizer,
       this.masker,
       [],

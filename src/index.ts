@@ -61,6 +61,8 @@ export { executeRun, runExperiment, findRun } from "./experiments/run";
 export { importRuns, loadRuns, readExportFile } from "./experiments/exchange";
 export type { ImportSummary } from "./experiments/exchange";
 export { writeExport, exportTable } from "./analysis/export";
+export { finalMaskOverlap } from "./analysis/masks";
+export type { MaskOverlap } from "./analysis/masks";
 export { runSweep, expandSweep, planSweep, shardOf, parseSweepSpec } from "./experiments/sweep";
 export type { SweepSpecInput, SweepSummary, SweepEvent } from "./experiments/sweep";
 export { oneShotBaseline, computeMatchedBaseline, equalStepsBaseline, weightsBaseline } from "./experiments/baselines";

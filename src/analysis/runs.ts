@@ -52,6 +52,8 @@ export interface ConfigColumns {
   /** 1 − keepFraction, rounded so that 0.7 reads 0.3 and not 0.30000000000000004. */
   pruneRate: number;
   seed: number;
+  /** Seed of the data order and augmentation when it differs from seed's (null = seed's). */
+  dataOrderSeed: number | null;
   /** Epochs of the whole run (all iEP cycles together). */
   epochs: number;
   optimizer: string;
@@ -186,6 +188,8 @@ export function configColumns(run: StoredRun): ConfigColumns {
     keepFraction: c.keepFraction,
     pruneRate: pruneRateOf(c.keepFraction),
     seed: c.seed,
+    // null (or absent in runs stored before it existed) and = seed are the same run.
+    dataOrderSeed: c.dataOrderSeed == null || c.dataOrderSeed === c.seed ? null : c.dataOrderSeed,
     epochs: totalEpochs(c),
     optimizer: c.optimizer,
     lr: c.lr,

@@ -42,6 +42,9 @@ export function runId(config: RunConfig): string {
   const identity: Record<string, unknown> = { ...rest };
   // A plug-in that is off (null) counts as absent, so configs from before it existed keep their ids.
   if (config.signFlip === null) delete identity.signFlip;
+  // The data order counts only when it differs from the seed's (null = seed: one run), so
+  // configs from before dataOrderSeed existed keep their ids.
+  if (config.dataOrderSeed === null || config.dataOrderSeed === config.seed) delete identity.dataOrderSeed;
   if (config.method !== "iep") delete identity.iep;
   else {
     delete identity.epochs;

@@ -28,7 +28,12 @@ export const runSection = {
     .describe(
       "ep: one-shot Edge-Popup; iep: iterative Edge-Popup (see iep.*); weights: ordinary weight training of the dense network (the baseline)",
     ),
-  seed: z.number().int().min(0).default(0).describe("Seed of weights, scores, data order and augmentation"),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .describe("Seed of weights, scores, data order and augmentation (the last two: dataOrderSeed when set)"),
 };
 
 /** The network: which model, how wide, and how its layers are initialised (models/). */
@@ -68,6 +73,13 @@ export const trainingSection = {
   batchSize: z.number().int().min(1).default(64).describe("Images per optimiser step"),
   evalBatchSize: z.number().int().min(1).default(1000).describe("Images per forward pass when evaluating"),
   labelSmoothing: z.number().gte(0).lt(1).default(0).describe("Label smoothing of the cross-entropy"),
+  dataOrderSeed: z
+    .number()
+    .int()
+    .min(0)
+    .nullable()
+    .default(null)
+    .describe("Seed of the epoch order and augmentation only (weights, scores and validation split keep `seed`); null = seed"),
 };
 
 /** The optimiser (train/optimizer). */

@@ -12,6 +12,7 @@ import { getPruning } from "../iep/pruning";
 import { getRewind } from "../iep/rewind";
 import { type CyclePlan, planCycles } from "../iep/schedule";
 import { SelectionTracker } from "../metrics/dying";
+import { type FinalMaskRecord, encodeFinalMask } from "../metrics/final-mask";
 import { FinalMaskHistory, swappedInShare } from "../metrics/readmission";
 import type { Model } from "../models/types";
 import type { ScoreInitName } from "../supermask/init";
@@ -320,4 +321,14 @@ export function finalMetrics(s: RunState): FinalMetrics {
     readmitted: s.cycles[s.cycles.length - 1]?.readmittedEver ?? null,
     layers: runSummary?.perLayer ?? [],
   };
+}
+
+/** The run's final mask as a bitset record (the masks of its last evaluation), or null without prunable layers. */
+export async function finalMaskOf(s: RunState): Promise<FinalMaskRecord | null> {
+  if (!s.masker) return null;
+  const masks = await Promise.all(s.prunable.map(async (l) => (await l.readMask())!));
+  return encodeFinalMask(
+    s.prunable.map((l) => l.name),
+    masks,
+  );
 }

@@ -8,11 +8,12 @@ import type * as tf from "@tensorflow/tfjs";
 import type { RunConfig } from "../config";
 import type { DataSplits } from "../data/types";
 import type { LayerSelectionCounts, SelectionTrackerState } from "../metrics/dying";
+import type { FinalMaskRecord } from "../metrics/final-mask";
 import type { FinalMaskHistoryState } from "../metrics/readmission";
 import { buildModel } from "../models/factory";
 import type { Model } from "../models/types";
 import { Masker } from "../supermask/masker";
-import { type EpochEnd, finalMetrics, newRunState, standardCallbacks } from "./callbacks";
+import { type EpochEnd, finalMaskOf, finalMetrics, newRunState, standardCallbacks } from "./callbacks";
 import { Optimizer, type OptimizerState } from "./optimizer";
 import { pluginsFor } from "./plugins";
 import { learningRate } from "./schedule";
@@ -115,6 +116,8 @@ export interface ProcedureResult {
   epochs: EpochMetrics[];
   cycles: CycleMetrics[];
   final: FinalMetrics;
+  /** The final mask, one bit per prunable edge (null for weight training; absent in runs stored before it was kept). */
+  finalMask?: FinalMaskRecord | null;
 }
 
 export async function runProcedure(config: RunConfig, data: DataSplits, hooks: ProcedureHooks = {}): Promise<ProcedureResult> {
@@ -169,6 +172,7 @@ async function runWithModel(
       labelSmoothing: config.labelSmoothing,
       augment: config.augment,
       seed: config.seed,
+      dataOrderSeed: config.dataOrderSeed ?? config.seed,
     },
     optimizer,
     masker,
@@ -223,5 +227,5 @@ async function runWithModel(
       for (const c of callbacks) await c.atEpochEnd?.(state, end);
     }
   }
-  return { epochs: state.epochs, cycles: state.cycles, final: finalMetrics(state) };
+  return { epochs: state.epochs, cycles: state.cycles, final: finalMetrics(state), finalMask: await finalMaskOf(state) };
 }

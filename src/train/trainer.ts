@@ -18,7 +18,10 @@ export interface TrainerSettings {
   evalBatchSize: number;
   labelSmoothing: number;
   augment: boolean;
+  /** The run's seed (plug-ins draw from it). */
   seed: number;
+  /** Seed of the epoch order and the augmentation: the config's dataOrderSeed, or seed. */
+  dataOrderSeed: number;
 }
 
 /** What a plug-in (e.g. IteRand) sees after every optimiser step. */
@@ -102,9 +105,9 @@ export class Trainer {
     onStep?: (p: StepProgress) => void,
   ): Promise<EpochTotals> {
     const { train } = this.data;
-    const { batchSize, labelSmoothing, seed } = this.settings;
-    const order = epochOrder(train.count, Rng.derive(seed, `order-${epochIndex}`));
-    const augmentRng = Rng.derive(seed, `augment-${epochIndex}`);
+    const { batchSize, labelSmoothing, seed, dataOrderSeed } = this.settings;
+    const order = epochOrder(train.count, Rng.derive(dataOrderSeed, `order-${epochIndex}`));
+    const augmentRng = Rng.derive(dataOrderSeed, `augment-${epochIndex}`);
     const steps = this.stepsPerEpoch();
     let lossSum = 0;
     let correct = 0;

@@ -43,6 +43,7 @@ const DEFAULTS: RunConfig = {
   nesterov: false,
   weightDecay: 1e-4,
   labelSmoothing: 0,
+  dataOrderSeed: null,
   lrSchedule: "cosine",
   warmupEpochs: 0,
   stepMilestones: [],
@@ -199,6 +200,7 @@ const ALTERNATIVES: Record<string, unknown> = {
   nesterov: true,
   weightDecay: 3e-5,
   labelSmoothing: 0.1,
+  dataOrderSeed: 5,
   lrSchedule: "step",
   warmupEpochs: 1,
   stepMilestones: [5],
@@ -368,4 +370,21 @@ test("iterand with method = weights is refused, naming iterand", () => {
   const e = configError({ method: "weights", iterand: {} });
   assert.equal(e.subject, "iterand");
   assert.ok(e.message.includes("iterand") && e.message.includes("weights"), e.message);
+});
+
+test("dataOrderSeed enters the id only when it differs from seed: null and = seed are the run from before it existed", () => {
+  for (const [input, id] of IDS_BEFORE_FIXED_SHARE_AND_FINETUNE_LR) {
+    assert.equal(runId(parseRunConfig({ ...input, dataOrderSeed: null })), id, JSON.stringify(input));
+    const seed = (input as { seed?: number }).seed ?? 0;
+    assert.equal(runId(parseRunConfig({ ...input, dataOrderSeed: seed })), id, "dataOrderSeed = seed is the same run");
+    assert.notEqual(runId(parseRunConfig({ ...input, dataOrderSeed: seed + 1 })), id);
+  }
+  // Only the order differs: another seed with the same order is another run, and so is the reverse.
+  const a = runId(parseRunConfig({ seed: 1, dataOrderSeed: 2 }));
+  assert.notEqual(a, runId(parseRunConfig({ seed: 2, dataOrderSeed: 1 })));
+  assert.notEqual(a, runId(parseRunConfig({ seed: 1 })));
+  assert.throws(
+    () => parseRunConfig({ dataOrderSeed: -1 }),
+    (e: unknown) => e instanceof SltError && e.message.includes("dataOrderSeed"),
+  );
 });

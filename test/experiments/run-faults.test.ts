@@ -33,7 +33,12 @@ const tiny = { dataset: "synthetic", model: "lenet300", widthMultiplier: 0.1, li
 
 /** Everything a run computes, without wall-clock times. */
 function metricsOf(run: StoredRun): unknown {
-  return { epochs: run.result.epochs.map(({ seconds: _s, ...m }) => m), cycles: run.result.cycles, final: run.result.final };
+  return {
+    epochs: run.result.epochs.map(({ seconds: _s, ...m }) => m),
+    cycles: run.result.cycles,
+    final: run.result.final,
+    finalMask: run.result.finalMask,
+  };
 }
 
 async function trained(config: unknown, store: string): Promise<StoredRun> {
@@ -71,9 +76,12 @@ test("resume: a run stopped after epoch k and resumed ends with exactly the metr
     { ...tiny, seed: 3 },
     // iEP: the stop falls inside a cycle (k = 1) and on a cycle boundary (k = 2), with hard pruning and score rewinding.
     { ...tiny, method: "iep", keepFraction: 0.2, iep: { cycles: 2, epochsPerCycle: 2, pruning: "hard", rewind: "scores" }, seed: 4 },
+    // Soft pruning: cycle 2's re-admission (> 0) needs cycle 1's final mask from the checkpoint when resumed inside cycle 2.
+    { ...tiny, method: "iep", lr: 5, keepFraction: 0.2, iep: { cycles: 2, epochsPerCycle: 2, pruning: "soft" }, seed: 4 },
   ];
   for (const config of configs) {
     const reference = await trained(config, freshStore());
+    if (config.method === "iep" && config.iep?.pruning === "soft") assert.ok(reference.result.cycles[1].readmitted! > 0);
     assert.deepEqual(metricsOf(await trained(config, freshStore())), metricsOf(reference), "same config and seed, same numbers");
     const epochs = reference.result.epochs.length;
     for (let k = 1; k < epochs; k++) {
