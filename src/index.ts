@@ -58,6 +58,8 @@ export type { RunEvent, RunError } from "./train/events";
 export { RunStore, defaultStoreDir } from "./experiments/store";
 export type { StoredRun, RunListing } from "./experiments/store";
 export { executeRun, runExperiment, findRun } from "./experiments/run";
+export { applyRunLimit, runLimitFromEnv, runLimits, RUN_LIMIT_ENV } from "./experiments/limit";
+export type { RunLimit, RunLimitName } from "./experiments/limit";
 export { importRuns, loadRuns, readExportFile } from "./experiments/exchange";
 export type { ImportSummary } from "./experiments/exchange";
 export { writeExport, exportTable } from "./analysis/export";

@@ -12,6 +12,7 @@ import { datasets } from "../data/registry";
 import { models } from "../models/registry";
 import { type RunConfig, runId } from "../config";
 import { executeRun } from "../experiments/run";
+import { applyRunLimit } from "../experiments/limit";
 import { parseRunConfig } from "../experiments/validate";
 import { RunStore, type StoredRun, defaultStoreDir } from "../experiments/store";
 import { writeExport } from "../analysis/export";
@@ -135,7 +136,8 @@ export function buildProgram(): Command {
   addConfigOptions(run);
   run.action(async (opts: Record<string, unknown>) => {
     const storeDir = (program.opts().store as string | undefined) ?? defaultStoreDir();
-    const config = parseRunConfig(configFromOptions(opts, readConfigFile(opts.config as string | undefined)));
+    // SLT_LIMIT (limit.ts) caps it here already, so that --dry-run and the progress show the run that trains.
+    const config = applyRunLimit(parseRunConfig(configFromOptions(opts, readConfigFile(opts.config as string | undefined))));
     if (opts.dryRun) {
       process.stdout.write(`${JSON.stringify({ id: runId(config), config }, null, 2)}\n`);
       return;

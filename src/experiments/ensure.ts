@@ -14,6 +14,7 @@ import { noteRunsInUse } from "./provenance";
 import { executeRun } from "./run";
 import { RunStore, type StoredRun } from "./store";
 import { type SweepEvent, runSweep, workerScript } from "./sweep";
+import { applyRunLimit } from "./limit";
 import { validateRunConfig } from "./validate";
 
 // ---------------------------------------------------------------------------
@@ -154,7 +155,7 @@ export async function ensureRuns(configs: ReadonlyArray<RunConfigInput | RunConf
   const parsed = configs.map((input, i) => {
     const check = validateRunConfig(input);
     if (!check.ok) throw new ConfigError(check.problems, `config #${i + 1} (of ${configs.length}) of ensureRuns`);
-    return check.config;
+    return applyRunLimit(check.config);
   });
   const ids = parsed.map(runId);
   const unique = new Map<string, RunConfig>();

@@ -15,6 +15,7 @@ import { type RunConfig, type RunConfigInput, runId, totalEpochs } from "../conf
 import { planCycles } from "../iep/schedule";
 import type { RunLock } from "./lock";
 import { RunStore, type StoredRun } from "./store";
+import { applyRunLimit } from "./limit";
 import { parseRunConfig } from "./validate";
 
 export interface RunOptions {
@@ -109,7 +110,7 @@ function resolveStore(store: RunStore | string | undefined): RunStore {
 }
 
 export async function executeRun(input: RunConfigInput | RunConfig, options: RunOptions = {}): Promise<RunOutcome> {
-  const config = parseRunConfig(input);
+  const config = applyRunLimit(parseRunConfig(input));
   const id = runId(config);
   const emit = (e: RunEvent) => options.onEvent?.(e);
   let outcome: RunOutcome;
@@ -254,6 +255,6 @@ export async function runExperiment(input: RunConfigInput | RunConfig, options: 
 
 /** The stored result of a config, or null: lets a notebook find a run instead of recomputing it. */
 export function findRun(input: RunConfigInput | RunConfig, store?: RunStore | string): StoredRun | null {
-  const config = parseRunConfig(input);
+  const config = applyRunLimit(parseRunConfig(input));
   return resolveStore(store).readFinished(runId(config));
 }

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { type RunConfig, type RunConfigInput, formatProblem, runId } from "../config";
 import { SltError } from "../errors";
+import { applyRunLimit } from "./limit";
 import { validateRunConfig } from "./validate";
 
 const configObject = z.record(z.string(), z.unknown());
@@ -154,14 +155,16 @@ export function planRuns(input: SweepSpecInput | unknown, source?: string): { ru
       }
       continue;
     }
-    const config = check.config;
+    const labelled = check.config;
+    if (!labelled.label) labelled.label = c.where === "base" ? spec.name : `${spec.name}: ${c.where}`;
+    // SLT_LIMIT caps every run (limit.ts); the capped config is the run.
+    const config = applyRunLimit(labelled);
     const id = runId(config);
     if (seen.has(id)) {
       duplicates++;
       continue;
     }
     seen.add(id);
-    if (!config.label) config.label = c.where === "base" ? spec.name : `${spec.name}: ${c.where}`;
     runs.push({ index: runs.length, id, label: config.label, config, assignment: c.assignment });
   }
   if (problems.size > 0) {
