@@ -247,3 +247,35 @@ test("re-admission and swapped-in share per cycle: equal to a recount from the m
     }
   }
 });
+
+test("swapped in for EP is the reached prune rate − DR; a checkpoint without the final-mask history resumes with null re-admission, not a guess", async () => {
+  const data = await tinyData();
+  const ep = await new Recorder().run(tinyConfig({ method: "ep", epochs: 2, lr: 5 }), data);
+  const [cycle] = ep.cycles;
+  assert.ok(Math.abs(cycle.swappedIn! - (1 - ep.final.keptFraction! - ep.final.dyingRatio!)) < 1e-12);
+  assert.deepEqual([cycle.readmitted, cycle.readmittedEver, ep.final.readmitted], [null, null, null]);
+
+  const config = tinyConfig({ lr: 5, iep: { cycles: 3, pruning: "soft" } });
+  const rec = new Recorder();
+  const full = await rec.run(config, data);
+  assert.ok(full.cycles[1].readmitted! > 0);
+  // A checkpoint written before the history was kept, after cycle 1.
+  const old = structuredClone(rec.checkpoints[0]);
+  delete old.finalMaskHistory;
+  const resumed = await new Recorder().run(config, data, old);
+  assert.deepEqual(
+    resumed.cycles.map((c) => [c.readmitted, c.readmittedEver]),
+    [
+      [null, null],
+      [null, null],
+      [null, null],
+    ],
+  );
+  assert.equal(resumed.final.readmitted, null);
+  // Everything else resumes exactly.
+  assert.deepEqual(
+    resumed.cycles.map((c) => c.swappedIn),
+    full.cycles.map((c) => c.swappedIn),
+  );
+  assert.equal(resumed.final.testAccuracy, full.final.testAccuracy);
+});
