@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import { Command, CommanderError } from "commander";
-import { availableBackends, initBackend, probeWebgpu } from "../engine/backend";
+import { BACKEND_ORDER, availableBackends, initBackend, probeWebgpu, versions } from "../engine/backend";
 import { SltError, isSltError } from "../errors";
 import { datasets } from "../data/registry";
 import { models } from "../models/registry";
@@ -115,6 +115,32 @@ function findById(store: RunStore, idOrPrefix: string): string {
   );
 }
 
+/**
+ * `slt --version`: the workbench's, tfjs's and Node's versions and the backend `auto` would
+ * take, decided as initBackend decides it but without starting a backend (the WebGPU probe
+ * runs in its own quiet process).
+ */
+export async function versionText(): Promise<string> {
+  const webgpu = await probeWebgpu();
+  const available = availableBackends();
+  // auto skips a CPU implementation of Vulkan (slower than wasm), as initBackend does.
+  const backend = BACKEND_ORDER.find((b) => available.includes(b) && !(b === "webgpu" && webgpu.adapter?.fallback === true)) ?? "cpu";
+  const v = versions();
+  return [
+    `slt-workbench ${v["slt-workbench"]}`,
+    `tfjs ${v["@tensorflow/tfjs"]}`,
+    `backend ${backend} (what --backend auto takes on this machine; 'slt info' lists every backend and why)`,
+    `node ${v.node}`,
+  ].join("\n");
+}
+
+/** Thrown from the --version option to stop parsing; main() then prints versionText(). */
+class VersionAsked extends CommanderError {
+  constructor() {
+    super(0, "slt.version", "");
+  }
+}
+
 export function buildProgram(): Command {
   const program = new Command();
   program
@@ -125,7 +151,11 @@ export function buildProgram(): Command {
     // bad choice) to exit code 2 like every other usage error. Set before the subcommands,
     // which inherit it.
     .exitOverride()
-    .option("--store <dir>", "Run store folder (default: $SLT_STORE or ./runs)");
+    .option("--store <dir>", "Run store folder (default: $SLT_STORE or ./runs)")
+    .option("-V, --version", "Print the versions of the workbench, tfjs and Node, and the backend that would run")
+    .on("option:version", () => {
+      throw new VersionAsked();
+    });
 
   const run = program
     .command("run")
@@ -323,7 +353,11 @@ export async function main(argv: string[]): Promise<number> {
     // A command may end with a non-error outcome of its own (slt sweep: runs busy elsewhere).
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (e) {
-    // Commander has already printed its message; --help and --version are not errors.
+    if (e instanceof VersionAsked) {
+      process.stdout.write(`${await versionText()}\n`);
+      return 0;
+    }
+    // Commander has already printed its message; --help is not an error.
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     if (isSltError(e)) {
       process.stderr.write(`error: ${e.message}\n`);

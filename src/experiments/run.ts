@@ -5,6 +5,7 @@
  */
 import * as os from "node:os";
 import { type BackendInfo, initBackend, versions } from "../engine/backend";
+import { silenceCpuAdvice } from "../engine/cpu-advice";
 import { SltError, isSltError } from "../errors";
 import { loadDataset } from "../data/registry";
 import type { DataSplits } from "../data/types";
@@ -147,6 +148,7 @@ async function executeParsed(config: RunConfig, id: string, options: RunOptions)
   // The set's real size is known only now (validation split, a set smaller than limitTrain).
   parseRunConfig(config, { trainImages: data.train.count });
   const backend = await initBackend(config.backend, { threads: config.threads ?? options.threads });
+  if (backend.name === "cpu") silenceCpuAdvice();
 
   const lock = store.lock(id, options.staleLockMs);
   if (!lock) return { status: "busy", id };

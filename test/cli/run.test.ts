@@ -8,6 +8,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import * as tf from "@tensorflow/tfjs";
 import { BACKEND_ORDER, availableBackends } from "../../src/engine/backend";
 import { describeConfigFields, parseRunConfig, runId } from "../../src/experiments/config";
 
@@ -123,6 +124,49 @@ test("info prints the backend that runs: the first one available in the document
   assert.ok(line, r.stdout);
   assert.equal(line.replace("backend that runs:", "").trim().split(" ")[0], expected);
   assert.ok(r.stdout.includes(`backends available: ${available.join(", ")}`), r.stdout);
+});
+
+test("--version prints the package, tfjs and Node versions and the backend that slt info says runs", () => {
+  // The package.json of this checkout, found above the compiled test as the workbench finds its own.
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, "package.json"))) dir = path.dirname(dir);
+  const pkg = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { version: string };
+  const info = slt("info");
+  const runs = info.stdout.split("\n").find((l) => l.startsWith("backend that runs:")) ?? "";
+  for (const flag of ["--version", "-V"]) {
+    const r = slt(flag);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, "", "nothing but the versions");
+    const lines = r.stdout.trimEnd().split("\n");
+    assert.equal(lines[0], `slt-workbench ${pkg.version}`);
+    assert.equal(lines[1], `tfjs ${tf.version.tfjs}`);
+    assert.equal(lines[2].split(" ")[1], runs.replace("backend that runs:", "").trim().split(" ")[0], `${r.stdout}\n${info.stdout}`);
+    assert.equal(lines[3], `node ${process.versions.node}`);
+  }
+  assert.match(slt("--help").stdout, /-V, --version/);
+});
+
+test("--backend cpu: no tfjs advice banner, the backend is in the run's own start line", () => {
+  const r = slt(
+    "run",
+    "--backend",
+    "cpu",
+    "--dataset",
+    "synthetic",
+    "--width-multiplier",
+    "0.1",
+    "--limit-train",
+    "100",
+    "--limit-test",
+    "50",
+    "--batch-size",
+    "50",
+    "--epochs",
+    "1",
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stdout + r.stderr, /looks like you are running TensorFlow\.js|tfjs-node for more details/);
+  assert.match(r.stderr, /backend cpu \(1 thread\)/);
 });
 
 test("a tiny real run on synthetic data, then show <id prefix> and runs find it", () => {
