@@ -151,7 +151,8 @@ export class StepSession {
       const t0 = performance.now();
       const masks = this.masker.refresh();
       const t1 = performance.now();
-      for (const t of this.trackers) t.record(masks);
+      // The device path records on the device, inside refresh.
+      if (masks) for (const t of this.trackers) t.record(masks);
       record += performance.now() - t1;
       refresh += t1 - t0;
     }

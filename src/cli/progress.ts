@@ -20,6 +20,11 @@ export function table(rows: Record<string, string>[]): string {
   return [line(Object.fromEntries(keys.map((k) => [k, k]))), ...rows.map(line)].join("\n");
 }
 
+/** A step's loss for progress lines; "–" while none was read yet (the device path reads it only now and then). */
+export function formatLoss(x: number): string {
+  return Number.isNaN(x) ? "–" : x.toFixed(4);
+}
+
 export function formatPercent(x: number | null | undefined, digits = 2): string {
   return x === null || x === undefined || Number.isNaN(x) ? "–" : `${(100 * x).toFixed(digits)}%`;
 }
@@ -89,7 +94,7 @@ export class RunProgress {
       cycle: e.cycles > 1 ? ` (cycle ${e.cycle}/${e.cycles})` : "",
       step: e.step,
       spe: e.stepsPerEpoch,
-      loss: e.loss.toFixed(4),
+      loss: formatLoss(e.loss),
       acc: formatPercent(e.accuracy, 1),
       dr: this.lastDr === null ? "–" : this.lastDr.toFixed(3),
     };

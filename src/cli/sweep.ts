@@ -19,7 +19,7 @@ import {
   sweepFailureError,
 } from "../experiments/sweep";
 import { describeHolder } from "../experiments/wait";
-import { epochLine, formatPercent, table } from "./progress";
+import { epochLine, formatLoss, formatPercent, table } from "./progress";
 import type { RunEvent } from "../train/events";
 
 /** The example of --help, as a user would write it (a test checks that it expands to 13 runs). */
@@ -289,7 +289,7 @@ export class SweepProgress {
           epochs: e.epochs,
           step: e.step,
           spe: e.stepsPerEpoch,
-          loss: e.loss.toFixed(4),
+          loss: formatLoss(e.loss),
           acc: formatPercent(e.accuracy, 1),
           dr: dr == null ? "–" : dr.toFixed(3),
         });

@@ -118,7 +118,9 @@ export const backendSection = {
   deviceMasks: z
     .enum(["auto", "on", "off"])
     .default("auto")
-    .describe("Take the masks on the device (scores stay there): auto = on GPU backends; the same masks either way"),
+    .describe(
+      "Train on the device path: masks, dying-ratio record and each step's loss stay on the device, read once per epoch: auto = on GPU backends; the same masks either way",
+    ),
 };
 
 /** Iterative Edge-Popup (iep/). `pruning` and `rewind` name entries of their registries. */

@@ -115,6 +115,21 @@ export class SelectionTracker {
     this.steps++;
   }
 
+  /**
+   * Record several steps' masks at once, given as their OR, first and last mask (what
+   * DeviceSelectionRecord.drain reads): the same state as recording each of them.
+   */
+  recordBatch(batch: { everSelected: Uint8Array[]; first: Uint8Array[]; last: Uint8Array[]; steps: number }): void {
+    if (batch.everSelected.length !== this.ever.length)
+      throw new Error(`tracker expects ${this.ever.length} masks, got ${batch.everSelected.length}`);
+    for (let l = 0; l < this.ever.length; l++) {
+      orInto(this.ever[l], batch.everSelected[l]);
+      if (!this.first[l]) this.first[l] = Uint8Array.from(batch.first[l]);
+      this.last[l] = Uint8Array.from(batch.last[l]);
+    }
+    this.steps += batch.steps;
+  }
+
   /** Restrict the counts to these edges (hard pruning); null = every edge. */
   setAlive(alive: (Uint8Array | null)[]): void {
     this.alive = alive.map((a) => (a ? Uint8Array.from(a) : null));

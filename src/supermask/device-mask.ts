@@ -74,25 +74,61 @@ export function deviceFactors(weight: tf.Tensor, scores: tf.Tensor, mask: tf.Ten
   }));
 }
 
-/** Which edges any recorded mask selected, per layer, kept on the device (e |= m each step). */
+/** What a DeviceSelectionRecord holds when read: per layer, one byte per edge. */
+export interface SelectionBatch {
+  /** 1 = selected by some mask of the batch. */
+  everSelected: Uint8Array[];
+  /** The batch's first and last masks. */
+  first: Uint8Array[];
+  last: Uint8Array[];
+  /** Masks recorded in the batch. */
+  steps: number;
+}
+
+/**
+ * The dying-ratio record of the masks taken on the device since the last drain: which edges
+ * any of them selected (e |= m each step), the first and the last mask. A drain reads it
+ * (once per epoch) for the JavaScript SelectionTracker (SelectionTracker.recordBatch), which
+ * then holds what recording each mask there would have.
+ */
 export class DeviceSelectionRecord {
   private ever: tf.Tensor[];
+  private first: tf.Tensor[] | null = null;
+  private last: tf.Tensor[] | null = null;
+  private steps = 0;
 
   constructor(numels: number[]) {
     this.ever = numels.map((n) => tf.keep(tf.zeros([n], "bool")));
   }
 
   record(masks: tf.Tensor[]): void {
-    this.ever = this.ever.map((e, i) => {
-      const next = tf.keep(tf.logicalOr(e, tf.reshape(masks[i], [-1])));
-      e.dispose();
-      return next;
+    tf.tidy(() => {
+      this.ever = this.ever.map((e, i) => {
+        const next = tf.keep(tf.logicalOr(e, tf.reshape(masks[i], [-1])));
+        e.dispose();
+        return next;
+      });
+      // Clones share the masks' storage (the layers own and free the masks themselves).
+      const copies = () => masks.map((m) => tf.keep(tf.clone(tf.reshape(m, [-1]))));
+      this.first ??= copies();
+      for (const t of this.last ?? []) t.dispose();
+      this.last = copies();
     });
+    this.steps++;
   }
 
-  /** The record read back (for the dying ratio's counts): one byte per edge, 1 = ever selected. */
+  /** The ever-selected record read back: one byte per edge, 1 = ever selected since the last drain. */
   async everSelected(): Promise<Uint8Array[]> {
-    return Promise.all(this.ever.map(async (e) => Uint8Array.from((await e.data()) as Uint8Array)));
+    return readBytes(this.ever);
+  }
+
+  /** Read the record (null when nothing was recorded) and start a new one. */
+  async drain(): Promise<SelectionBatch | null> {
+    if (this.steps === 0) return null;
+    const [everSelected, first, last] = await Promise.all([readBytes(this.ever), readBytes(this.first!), readBytes(this.last!)]);
+    const batch = { everSelected, first, last, steps: this.steps };
+    this.reset();
+    return batch;
   }
 
   reset(): void {
@@ -101,10 +137,19 @@ export class DeviceSelectionRecord {
       e.dispose();
       return z;
     });
+    for (const t of [...(this.first ?? []), ...(this.last ?? [])]) t.dispose();
+    this.first = null;
+    this.last = null;
+    this.steps = 0;
   }
 
   dispose(): void {
+    this.reset();
     for (const e of this.ever) e.dispose();
     this.ever = [];
   }
+}
+
+async function readBytes(tensors: tf.Tensor[]): Promise<Uint8Array[]> {
+  return Promise.all(tensors.map(async (t) => Uint8Array.from((await t.data()) as Uint8Array)));
 }

@@ -159,7 +159,10 @@ export class MaskedLayer {
     }
   }
 
-  /** The current mask, as set by the Masker before each step (a device mask is read back on first use). */
+  /**
+   * The current mask, as set by the Masker before each step. A device mask is read back on
+   * first use, synchronously: not on a GPU backend in Node (use readMask there).
+   */
   get mask(): Uint8Array | null {
     if (!this.maskArray && this.deviceMask) this.maskArray = Uint8Array.from(this.deviceMask.dataSync() as Uint8Array);
     return this.maskArray;
@@ -190,8 +193,9 @@ export class MaskedLayer {
   setDeviceMask(mask: tf.Tensor): void {
     const scores = this.scores;
     if (!scores) throw new Error(`layer ${this.name}: a weight-trained layer has no mask`);
+    const kept = tf.keep(mask);
     this.mask = null;
-    this.deviceMask = tf.keep(mask);
+    this.deviceMask = kept;
     const { value, gradFactor } = deviceFactors(this.weight, scores, mask);
     this.disposeFactors();
     this.factors = {
@@ -310,10 +314,14 @@ export class MaskedLayer {
 
   effectiveWeight(): tf.Tensor {
     if (!this.scores) return this.weight;
-    if (!this.mask) throw new Error(`layer ${this.name}: no mask set before the forward pass (call Masker.refresh())`);
+    if (!this.maskArray && !this.deviceMask)
+      throw new Error(`layer ${this.name}: no mask set before the forward pass (call Masker.refresh())`);
     const f = this.factors;
     // W or S reassigned since the mask was set (no refresh in between): rebuild from the current values.
-    if (!f || f.weightId !== this.weight.dataId || f.scoresId !== this.scores.dataId) this.buildFactors();
+    if (!f || f.weightId !== this.weight.dataId || f.scoresId !== this.scores.dataId) {
+      if (this.deviceMask) this.setDeviceMask(tf.clone(this.deviceMask));
+      else this.buildFactors();
+    }
     return maskedWeightFrom(this.factors!.value, this.factors!.gradFactor, this.scores);
   }
 

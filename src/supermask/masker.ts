@@ -106,9 +106,10 @@ export class Masker {
 
   /**
    * Recompute every mask from |S| and hand it to its layer. Returns the masks (owned by
-   * the Masker and overwritten on the next call: copy to keep).
+   * the Masker and overwritten on the next call: copy to keep); null on the device path,
+   * where they stay on the device and go into `deviceRecord` (read with drain()).
    */
-  refresh(): Uint8Array[] {
+  refresh(): Uint8Array[] | null {
     if (this.onDevice) return this.refreshOnDevice();
     if (this.globalTopK) {
       this.abs ??= this.layers.map((l) => new Float32Array(l.numel));
@@ -137,10 +138,10 @@ export class Masker {
   }
 
   /**
-   * The device path: top-k, W ⊙ M, W ⊙ sign(S) and the ever-selected record as tensor ops.
-   * The masks (one byte per edge, not the scores) are read back for the caller's JS record.
+   * The device path: top-k, W ⊙ M, W ⊙ sign(S) and the selection record as tensor ops.
+   * Nothing is read back.
    */
-  private refreshOnDevice(): Uint8Array[] {
+  private refreshOnDevice(): null {
     const alive = this.layers.map((_, i) => this.deviceAlive(i));
     let masks: tf.Tensor1D[];
     if (this.globalTopK) {
@@ -157,11 +158,8 @@ export class Masker {
       );
     }
     this.deviceRecord!.record(masks);
-    this.layers.forEach((layer, i) => {
-      layer.setDeviceMask(masks[i]);
-      this.masks[i].set(layer.mask!);
-    });
-    return this.masks;
+    this.layers.forEach((layer, i) => layer.setDeviceMask(masks[i]));
+    return null;
   }
 
   /** Frees the device path's tensors (the record, the alive edges); the layers own the rest. */

@@ -51,6 +51,8 @@ export interface RunState {
   constantLr: number | null;
   /** Record a step's (or an evaluation's) masks in both trackers. */
   record(masks: Uint8Array[]): void;
+  /** Device path: read the masks recorded on the device since the last call into both trackers (once per epoch). */
+  drainDeviceRecord(): Promise<void>;
 }
 
 /** Where the loop is when an epoch ends. */
@@ -114,6 +116,12 @@ export async function newRunState(
       state.runTracker!.record(masks);
       state.cycleTracker!.record(masks);
     },
+    async drainDeviceRecord() {
+      const batch = await masker?.deviceRecord?.drain();
+      if (!batch) return;
+      state.runTracker!.recordBatch(batch);
+      state.cycleTracker!.recordBatch(batch);
+    },
   };
   return state;
 }
@@ -171,7 +179,11 @@ export function restoreCallback(resume: Checkpoint): RunCallback {
       else if (resume.cycles.length > 0) s.finalMaskHistory?.forget();
       s.prunable.forEach((l, i) => (l.alive = resume.alive[i] ?? null));
       // The last mask recorded is the one a cycle boundary prunes with.
-      s.runTracker?.lastMasks().forEach((m, i) => m && s.prunable[i].setMask(Uint8Array.from(m)));
+      s.runTracker?.lastMasks().forEach((m, i) => {
+        if (!m) return;
+        if (s.masker?.onDevice) s.prunable[i].setDeviceMask(tf.tensor1d(m, "bool"));
+        else s.prunable[i].setMask(Uint8Array.from(m));
+      });
       s.runTracker?.setAlive(s.prunable.map((l) => l.alive));
       s.cycleTracker?.setAlive(s.prunable.map((l) => l.alive));
       s.epochs.push(...resume.epochs);
@@ -240,6 +252,7 @@ export const epochMetricsCallback: RunCallback = {
     const test = await trainer.evaluate(data.test, masker ? s.record : undefined);
     // Same scores as for the test pass: reuse its masks.
     const val = data.validation ? await trainer.evaluate(data.validation, undefined, false) : null;
+    await s.drainDeviceRecord();
     const runSummary = s.runTracker?.summary();
     const cycleSummary = s.cycleTracker?.summary();
     const metrics: EpochMetrics = {

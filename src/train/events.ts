@@ -29,7 +29,12 @@ export type RunEvent =
       backend: string;
       threads: number | "native";
     }
-  /** A training step finished; `epoch` counts from 1 over the whole run, `step` from 1 within the epoch. */
+  /**
+   * A training step finished; `epoch` counts from 1 over the whole run, `step` from 1 within
+   * the epoch. `loss` and `accuracy` are the step's (its batch's); on the device path (GPU
+   * backends, deviceMasks "on") the last ones read back, at most once a second, NaN before
+   * the run's first read.
+   */
   | {
       type: "step";
       id: string;

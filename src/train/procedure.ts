@@ -12,7 +12,7 @@ import type { FinalMaskRecord } from "../metrics/final-mask";
 import type { FinalMaskHistoryState } from "../metrics/readmission";
 import { buildModel } from "../models/factory";
 import type { Model } from "../models/types";
-import { Masker } from "../supermask/masker";
+import { Masker, deviceMasksByDefault } from "../supermask/masker";
 import { type EpochEnd, finalMaskOf, finalMetrics, newRunState, standardCallbacks } from "./callbacks";
 import { Optimizer, type OptimizerState } from "./optimizer";
 import { pluginsFor } from "./plugins";
@@ -108,6 +108,11 @@ export interface ProcedureHooks {
   saveCheckpoint?(c: Checkpoint): void;
   /** A checkpoint to resume from, if any. */
   resumeFrom?: Checkpoint | null;
+  /**
+   * Device path: least time between two reads of the step's loss for step events, ms
+   * (default PROGRESS_READ_MS; Infinity: never, step events then carry NaN).
+   */
+  progressReadMs?: number;
   /** Extra plug-ins after the ones the config switches on (tests use it to watch every step). */
   plugins?: TrainingPlugin[];
 }
@@ -130,16 +135,14 @@ export async function runProcedure(config: RunConfig, data: DataSplits, hooks: P
     nesterov: config.nesterov,
     weightDecay: config.weightDecay,
   });
+  // The device path (GPU backends, or deviceMasks "on"): masks, the selection record and the step's accounting stay on the device.
+  const onDevice = config.deviceMasks === "auto" ? deviceMasksByDefault() : config.deviceMasks === "on";
   const masker = model.layers.some((l) => l.prunable)
-    ? new Masker(model.layers, {
-        globalTopK: config.globalTopK,
-        keepFraction: config.keepFraction,
-        deviceMasks: config.deviceMasks === "auto" ? "auto" : config.deviceMasks === "on",
-      })
+    ? new Masker(model.layers, { globalTopK: config.globalTopK, keepFraction: config.keepFraction, deviceMasks: onDevice })
     : null;
   // Disposed however the run ends (a worker process trains many runs, some of which fail).
   try {
-    return await runWithModel(config, data, model, optimizer, masker, variables, hooks);
+    return await runWithModel(config, data, model, optimizer, masker, variables, hooks, onDevice);
   } finally {
     masker?.dispose();
     optimizer.dispose();
@@ -161,6 +164,7 @@ async function runWithModel(
   masker: Masker | null,
   variables: tf.Variable[],
   hooks: ProcedureHooks,
+  onDevice: boolean,
 ): Promise<ProcedureResult> {
   const prunable = model.layers.filter((l) => l.prunable);
   const trainer = new Trainer(
@@ -173,6 +177,8 @@ async function runWithModel(
       augment: config.augment,
       seed: config.seed,
       dataOrderSeed: config.dataOrderSeed ?? config.seed,
+      onDevice,
+      progressReadMs: hooks.progressReadMs,
     },
     optimizer,
     masker,

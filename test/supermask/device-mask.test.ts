@@ -13,6 +13,7 @@ import { deviceGlobalTopKMasks, deviceTopKMask } from "../../src/supermask/devic
 import { MaskedLayer } from "../../src/supermask/layers";
 import { countOnes, globalTopKMasks, keptCount } from "../../src/supermask/mask";
 import { Masker } from "../../src/supermask/masker";
+import { SelectionTracker } from "../../src/metrics/dying";
 
 /** The k largest |s| among alive ones (NaN lowest); ties to the lower index. */
 function referenceTopK(scores: Float32Array, k: number, alive?: Uint8Array | null): Uint8Array {
@@ -122,6 +123,10 @@ for (const backend of ["cpu", "wasm"] as const) {
       const devMasker = new Masker([...dev], { globalTopK, keepFraction: 0.3, deviceMasks: true });
       assert.equal(devMasker.onDevice, true);
       const ever = js.map((l) => new Uint8Array(l.numel));
+      // The dying-ratio record: every mask recorded in JS vs the device record drained twice.
+      const layerInfo = js.map((l) => ({ name: l.name, numel: l.numel }));
+      const perStep = new SelectionTracker(layerInfo);
+      const drained = new SelectionTracker(layerInfo);
       const rng = new Rng(9);
       for (let step = 0; step < 6; step++) {
         if (step === 3) {
@@ -136,8 +141,10 @@ for (const backend of ["cpu", "wasm"] as const) {
           l.scores!.assign(tf.tensor(s, l.weightShape));
           dev[li].scores!.assign(tf.tensor(s, l.weightShape));
         });
-        const a = jsMasker.refresh().map((m) => Uint8Array.from(m));
-        const b = devMasker.refresh();
+        const a = jsMasker.refresh()!.map((m) => Uint8Array.from(m));
+        assert.equal(devMasker.refresh(), null, "the device path hands no masks to JavaScript");
+        const b = await Promise.all(dev.map(async (l) => (await l.readMask())!));
+        perStep.record(a);
         a.forEach((m, li) => {
           assert.deepEqual(b[li], m, `global ${globalTopK}, step ${step}, layer ${li}: mask`);
           for (let i = 0; i < m.length; i++) ever[li][i] |= m[i];
@@ -145,8 +152,12 @@ for (const backend of ["cpu", "wasm"] as const) {
           const wDev = dev[li].effectiveWeight().dataSync() as Float32Array;
           assert.deepEqual(Array.from(wDev, noSignedZero), Array.from(wJs, noSignedZero), `step ${step}, layer ${li}: W ⊙ M`);
         });
+        if (step === 1) drained.recordBatch((await devMasker.deviceRecord!.drain())!);
       }
-      assert.deepEqual(await devMasker.deviceRecord!.everSelected(), ever, `global ${globalTopK}: ever-selected record`);
+      drained.recordBatch((await devMasker.deviceRecord!.drain())!);
+      assert.equal(await devMasker.deviceRecord!.drain(), null, "a drained record is empty");
+      assert.deepEqual(drained.getState(), perStep.getState(), `global ${globalTopK}: drained record = every mask recorded`);
+      assert.deepEqual(drained.everSelected(), ever, `global ${globalTopK}: ever-selected record`);
       // The gradient factor W ⊙ sign(S): dL/dS of Σ W_eff.
       js.forEach((l, li) => {
         const g = (layer: MaskedLayer) =>
