@@ -4,10 +4,21 @@
  */
 export { SltError, isSltError } from "./errors";
 
-export { runConfigSchema, runId, totalEpochs, finetuneLrOf, canonicalJson, ConfigError, isConfigError, formatProblem } from "./config";
+export {
+  runConfigSchema,
+  runId,
+  pathBasedRunId,
+  totalEpochs,
+  finetuneLrOf,
+  canonicalJson,
+  ConfigError,
+  isConfigError,
+  formatProblem,
+} from "./config";
 export type {
   RunConfig,
   RunConfigInput,
+  DataContent,
   ConfigProblem,
   RunSettings,
   ModelSettings,
@@ -43,6 +54,7 @@ export type { ModelRequest } from "./models/factory";
 export type { Model, ModelSpec, ModelContext } from "./models/types";
 
 export { datasets, getDataset, loadDataset } from "./data/registry";
+export { dataContent } from "./data/content";
 export type { DataSplits, ImageSet, DatasetSpec } from "./data/types";
 
 export { cycleKeepFractions, fixedShareCycles, planCycles } from "./iep/schedule";
@@ -60,6 +72,8 @@ export type { StoredRun, RunListing } from "./experiments/store";
 export { executeRun, runExperiment, findRun } from "./experiments/run";
 export { applyRunLimit, runLimitFromEnv, runLimits, RUN_LIMIT_ENV } from "./experiments/limit";
 export type { RunLimit, RunLimitName } from "./experiments/limit";
+export { identifyRun, storedRunId } from "./experiments/identity";
+export type { RunIdentity } from "./experiments/identity";
 export { importRuns, loadRuns, readExportFile } from "./experiments/exchange";
 export type { ImportSummary } from "./experiments/exchange";
 export { writeExport, exportTable } from "./analysis/export";

@@ -10,7 +10,8 @@ import { BACKEND_ORDER, availableBackends, initBackend, probeWebgpu, versions } 
 import { SltError, isSltError } from "../errors";
 import { datasets } from "../data/registry";
 import { models } from "../models/registry";
-import { type RunConfig, runId } from "../config";
+import type { RunConfig } from "../config";
+import { identifyRun } from "../experiments/identity";
 import { executeRun } from "../experiments/run";
 import { applyRunLimit } from "../experiments/limit";
 import { parseRunConfig } from "../experiments/validate";
@@ -169,7 +170,9 @@ export function buildProgram(): Command {
     // SLT_LIMIT (limit.ts) caps it here already, so that --dry-run and the progress show the run that trains.
     const config = applyRunLimit(parseRunConfig(configFromOptions(opts, readConfigFile(opts.config as string | undefined))));
     if (opts.dryRun) {
-      process.stdout.write(`${JSON.stringify({ id: runId(config), config }, null, 2)}\n`);
+      // With dataDir the id is the data's content identity: the files are located and hashed (a clear error if they are missing).
+      const { id, data } = identifyRun(config, new RunStore(storeDir));
+      process.stdout.write(`${JSON.stringify({ id, config, ...(data ? { dataContent: data } : {}) }, null, 2)}\n`);
       return;
     }
     const progress = new RunProgress({ logEverySteps: 100 });
@@ -192,7 +195,11 @@ export function buildProgram(): Command {
         outcome.id,
       );
     if (outcome.status === "cached")
-      process.stderr.write(`run ${outcome.run.id} was already finished: shown from the store (${storeDir}), not recomputed.\n`);
+      process.stderr.write(
+        outcome.run.id === outcome.id
+          ? `run ${outcome.run.id} was already finished: shown from the store (${storeDir}), not recomputed.\n`
+          : `run ${outcome.id} was already finished under its old path-based id ${outcome.run.id} (stored before run ids followed the data's content): shown from the store (${storeDir}), not recomputed.\n`,
+      );
     if (opts.json) process.stdout.write(`${JSON.stringify(outcome.run)}\n`);
     else process.stdout.write(`${summariseRun(outcome.run)}\n\nstored in ${new RunStore(storeDir).runDir(outcome.run.id)}\n`);
   });

@@ -209,7 +209,9 @@ export class SweepProgress {
                 ? `busy: held by ${r.holder ? describeHolder(r.holder) : "another process"}`
                 : r.status === "stopped"
                   ? `stopped: ${r.error ?? ""}`
-                  : "already finished";
+                  : r.storedAs
+                    ? `already finished (stored under its old path-based id ${r.storedAs})`
+                    : "already finished";
         this.log(`${e.worker >= 0 ? `[w${e.worker}] ` : ""}run ${r.id} ${what}`);
         return;
       }

@@ -32,14 +32,23 @@ function iepIdentity(config: RunConfig): Record<string, unknown> {
 }
 
 /**
- * The run's identity: a hash of every field that can change its results. Fields of the
- * iep section are left out unless method = iep, so an EP run has one id however the
- * unused iep defaults are set.
+ * What a config that sets dataDir read there: the data's identity, whatever folder it sits
+ * in. Computed by `dataContent` (src/data/content.ts) and stored with the run.
  */
-export function runId(config: RunConfig): string {
+export interface DataContent {
+  /** SHA-256 over the canonical JSON of `files`: the data's identity in the run id. */
+  sha256: string;
+  /** Every file is the data set's published one (known SHA-256): the same data as without dataDir. */
+  standard: boolean;
+  /** SHA-256 of each file's content (after gunzip), by the file's standard name. */
+  files: Record<string, string>;
+}
+
+/** Every field that can change a run's results, with `data` standing for where the data came from. */
+function identityOf(config: RunConfig, data: Record<string, unknown>): Record<string, unknown> {
   // Execution settings that change no result (tested: threads, device masks) are not identity.
-  const { label: _label, threads: _threads, deviceMasks: _deviceMasks, ...rest } = config;
-  const identity: Record<string, unknown> = { ...rest };
+  const { label: _label, threads: _threads, deviceMasks: _deviceMasks, dataDir: _dataDir, ...rest } = config;
+  const identity: Record<string, unknown> = { ...rest, ...data };
   // A plug-in that is off (null) counts as absent, so configs from before it existed keep their ids.
   if (config.signFlip === null) delete identity.signFlip;
   // The data order counts only when it differs from the seed's (null = seed: one run), so
@@ -50,7 +59,39 @@ export function runId(config: RunConfig): string {
     delete identity.epochs;
     identity.iep = iepIdentity(config);
   }
-  return createHash("sha256").update(canonicalJson(identity)).digest("hex").slice(0, 16);
+  return identity;
+}
+
+const hashIdentity = (identity: Record<string, unknown>) => createHash("sha256").update(canonicalJson(identity)).digest("hex").slice(0, 16);
+
+/**
+ * The run's identity: a hash of every field that can change its results. Fields of the
+ * iep section are left out unless method = iep, so an EP run has one id however the
+ * unused iep defaults are set.
+ *
+ * The data enter as the data set's name alone when dataDir is empty (its default files),
+ * and as `data`, their content identity, when dataDir is set: a folder holding the data
+ * set's standard files (known SHA-256) gives the id of the config without dataDir, and any
+ * other content gives one id wherever it is read from. `data` is null for a data set that
+ * reads no files (dataDir changes nothing). The folder itself is never part of the id.
+ */
+export function runId(config: RunConfig, data?: DataContent | null): string {
+  if (config.dataDir === "" || data === null || data?.standard) return hashIdentity(identityOf(config, { dataDir: "" }));
+  if (data === undefined) {
+    throw new Error(
+      `runId: the config sets dataDir (${config.dataDir}), so its id is its data's content identity: ` +
+        "pass dataContent(...) as `data`, or call identifyRun (src/experiments/identity.ts), which computes it.",
+    );
+  }
+  return hashIdentity(identityOf(config, { dataContent: data.sha256 }));
+}
+
+/**
+ * The id versions before content identities gave a config: dataDir counted as the path it
+ * names. Equal to `runId` when dataDir is empty; the store still finds runs under it.
+ */
+export function pathBasedRunId(config: RunConfig): string {
+  return hashIdentity(identityOf(config, { dataDir: config.dataDir }));
 }
 
 /** Total epochs a run trains, all cycles together. */

@@ -6,7 +6,7 @@
  */
 import * as path from "node:path";
 import { SltError } from "../errors";
-import type { DataSplits, DatasetSpec, ImageSet, LoadOptions } from "./types";
+import type { DataFileSet, DataSplits, DatasetSpec, ImageSet, LoadOptions } from "./types";
 import { exists, readDataFile, resolveDataDir } from "./files";
 import { checkLoadOptions, finishSplits } from "./splits";
 
@@ -131,12 +131,12 @@ export function concatImageSets(sets: ImageSet[]): ImageSet {
 }
 
 /** The folder (dataDir itself or its tarball subfolder) holding all of the data set's files. */
-async function locate(def: CifarDef, root: string): Promise<string> {
+function locate(def: CifarDef, root: string): string {
   const all = [...def.trainFiles, ...def.testFiles];
   const dirs = [root, path.join(root, def.subfolder)];
   let partial: { dir: string; missing: string[] } | undefined;
   for (const dir of dirs) {
-    const present = await Promise.all(all.map((f) => exists(path.join(dir, f))));
+    const present = all.map((f) => exists(path.join(dir, f)));
     const missing = all.filter((_, i) => !present[i]);
     if (missing.length === 0) return dir;
     if (missing.length < all.length && !partial) partial = { dir, missing };
@@ -159,7 +159,7 @@ async function locate(def: CifarDef, root: string): Promise<string> {
 export async function loadCifar(def: CifarDef, options: LoadOptions): Promise<DataSplits> {
   checkLoadOptions(options);
   const root = resolveDataDir(options.dataDir);
-  const dir = await locate(def, root);
+  const dir = locate(def, root);
   const fix = `Get a fresh copy: ${howToGet(def, root)}`;
   const read = async (names: string[]): Promise<ImageSet> => {
     const sets: ImageSet[] = [];
@@ -176,6 +176,16 @@ export async function loadCifar(def: CifarDef, options: LoadOptions): Promise<Da
   return finishSplits({ name: def.name, source: dir, numClasses: def.numClasses, train, test }, options);
 }
 
+/** The files `loadCifar` reads, by their standard names (so the tarball's subfolder or none give the same identity). */
+export function cifarDataFiles(def: CifarDef, dataDir: string): DataFileSet {
+  const root = resolveDataDir(dataDir);
+  const dir = locate(def, root);
+  return {
+    files: Object.fromEntries([...def.trainFiles, ...def.testFiles].map((name) => [name, path.join(dir, name)])),
+    fix: `Get a fresh copy: ${howToGet(def, root)}`,
+  };
+}
+
 export const cifar10Spec: DatasetSpec = {
   name: "cifar10",
   description: "CIFAR-10 colour images, 32×32×3, 10 classes, 50000 train / 10000 test (binary version, in dataDir or ./data)",
@@ -183,6 +193,7 @@ export const cifar10Spec: DatasetSpec = {
   numClasses: 10,
   howToGet: howToGet(CIFAR10),
   load: (options) => loadCifar(CIFAR10, options),
+  dataFiles: (dataDir) => cifarDataFiles(CIFAR10, dataDir),
 };
 
 export const cifar100Spec: DatasetSpec = {
@@ -192,4 +203,5 @@ export const cifar100Spec: DatasetSpec = {
   numClasses: 100,
   howToGet: howToGet(CIFAR100),
   load: (options) => loadCifar(CIFAR100, options),
+  dataFiles: (dataDir) => cifarDataFiles(CIFAR100, dataDir),
 };

@@ -5,7 +5,7 @@
  */
 import * as path from "node:path";
 import type { DataSplits, DatasetSpec, LoadOptions } from "./types";
-import { loadIdxDataset, type IdxDatasetDef, type IdxFolder } from "./idx-dataset";
+import { idxDataFiles, loadIdxDataset, type IdxDatasetDef, type IdxFolder } from "./idx-dataset";
 
 export const FASHION_MNIST_DEBIAN_DIR = "/usr/share/datasets/fashion-mnist";
 
@@ -73,4 +73,5 @@ export const fashionMnistSpec: DatasetSpec = {
   numClasses: 10,
   howToGet: HOW_TO_GET,
   load: loadFashionMnist,
+  dataFiles: (dataDir) => idxDataFiles(FASHION_MNIST, fashionFolder(dataDir)),
 };

@@ -4,7 +4,7 @@
  * SHA-256 of files whose exact content we know. Every failure is an SltError of kind
  * "data" that names the file and says how to get a good copy.
  */
-import { promises as fsp } from "node:fs";
+import { promises as fsp, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { createHash } from "node:crypto";
 import { promisify } from "node:util";
@@ -61,20 +61,21 @@ function describeFsError(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-export async function exists(file: string): Promise<boolean> {
+/** Whether `file` is a regular file. Synchronous (a stat): the loaders locate files before run ids are known. */
+export function exists(file: string): boolean {
   try {
-    return (await fsp.stat(file)).isFile();
+    return statSync(file).isFile();
   } catch {
     return false;
   }
 }
 
 /** The first `dir/name` that exists, trying every name in every folder in order. */
-export async function findFile(dirs: readonly string[], names: readonly string[]): Promise<string | undefined> {
+export function findFile(dirs: readonly string[], names: readonly string[]): string | undefined {
   for (const dir of dirs) {
     for (const name of names) {
       const p = path.join(dir, name);
-      if (await exists(p)) return p;
+      if (exists(p)) return p;
     }
   }
   return undefined;
@@ -88,8 +89,23 @@ export interface KnownContent {
   sha256: string;
 }
 
-// Verified (path, size, mtime) keys: hashing 47 MB costs ~0.1 s, so do it once per process.
-const verified = new Set<string>();
+/**
+ * SHA-256 of file contents (after any gunzip) by (absolute path, size, mtime): hashing 47 MB
+ * costs ~0.1 s and 180 MB ~0.3 s, so a file is hashed once per process, and once per store
+ * when a `DigestCache` keeps the digests between processes.
+ */
+const digests = new Map<string, string>();
+
+/** The cache key of a file's digest: a changed size or mtime means the content must be hashed again. */
+function digestKey(file: string, size: number, mtimeMs: number): string {
+  return `${path.resolve(file)}\u0000${size}\u0000${mtimeMs}`;
+}
+
+/** Digests kept beyond this process (the run store keeps one), by the key `digestKey` makes. */
+export interface DigestCache {
+  get(key: string): string | undefined;
+  set(key: string, sha256: string): void;
+}
 
 /**
  * Checks a file whose content has the standard length of `known` against its SHA-256,
@@ -98,9 +114,8 @@ const verified = new Set<string>();
  */
 export function verifyKnownContent(f: DataFile, known: KnownContent, fix: string): void {
   if (f.bytes.length !== known.size) return;
-  const key = `${path.resolve(f.file)}\u0000${f.size}\u0000${f.mtimeMs}`;
-  if (verified.has(key)) return;
-  const digest = createHash("sha256").update(f.bytes).digest("hex");
+  const key = digestKey(f.file, f.size, f.mtimeMs);
+  const digest = digests.get(key) ?? createHash("sha256").update(f.bytes).digest("hex");
   if (digest !== known.sha256) {
     throw new SltError(
       "data",
@@ -110,12 +125,50 @@ export function verifyKnownContent(f: DataFile, known: KnownContent, fix: string
       f.file,
     );
   }
-  verified.add(key);
+  digests.set(key, digest);
 }
 
-/** Forgets verified checksums (for tests that rewrite a file in place within one mtime tick). */
+/**
+ * SHA-256 of a file's content (after gunzip when it is gzip-compressed, so a raw and a .gz
+ * copy of the same data agree), hashed only when neither this process nor `cache` has it
+ * for the file's current size and mtime. Synchronous: run ids are computed before any data
+ * is loaded, where a caller may not await. Errors as `readDataFile`'s.
+ */
+export function contentDigest(file: string, fix: string, cache?: DigestCache): string {
+  let raw: Buffer;
+  let key: string;
+  try {
+    const st = statSync(file);
+    if (!st.isFile()) throw new SltError("data", `${file}: not a regular file. ${fix}`, file);
+    key = digestKey(file, st.size, st.mtimeMs);
+    const known = digests.get(key) ?? cache?.get(key);
+    if (known) {
+      digests.set(key, known);
+      return known;
+    }
+    raw = readFileSync(file);
+  } catch (e) {
+    if (e instanceof SltError) throw e;
+    throw new SltError("data", `${file}: ${describeFsError(e)}. ${fix}`, file);
+  }
+  let bytes: Uint8Array = raw;
+  if (isGzip(raw)) {
+    try {
+      bytes = zlib.gunzipSync(raw);
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      throw new SltError("data", `${file}: corrupt or truncated gzip data (${why}). ${fix}`, file);
+    }
+  }
+  const digest = createHash("sha256").update(bytes).digest("hex");
+  digests.set(key, digest);
+  cache?.set(key, digest);
+  return digest;
+}
+
+/** Forgets the digests of this process (for tests that rewrite a file in place within one mtime tick). */
 export function clearChecksumCache(): void {
-  verified.clear();
+  digests.clear();
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import * as path from "node:path";
 import { SltError } from "../errors";
-import type { DataSplits, LoadOptions } from "./types";
+import type { DataFileSet, DataSplits, LoadOptions } from "./types";
 import { findFile, type KnownContent } from "./files";
 import { readIdxImageSet } from "./idx";
 import { checkLoadOptions, finishSplits } from "./splits";
@@ -43,22 +43,38 @@ export interface IdxDatasetDef {
   known: Record<IdxRole, KnownContent>;
 }
 
-export async function loadIdxDataset(def: IdxDatasetDef, folder: IdxFolder, options: LoadOptions): Promise<DataSplits> {
-  checkLoadOptions(options);
-  const roles: IdxRole[] = ["trainImages", "trainLabels", "testImages", "testLabels"];
-  const found = await Promise.all(roles.map((r) => findFile([folder.dir], idxCandidates(IDX_FILE_NAMES[r]))));
-  const missing = roles.filter((_, i) => found[i] === undefined).map((r) => IDX_FILE_NAMES[r]);
+const ROLES: readonly IdxRole[] = ["trainImages", "trainLabels", "testImages", "testLabels"];
+
+/** The four files in `folder` (raw or .gz, any accepted spelling); one clear error naming those missing. */
+export function locateIdxFiles(def: IdxDatasetDef, folder: IdxFolder): Record<IdxRole, string> {
+  const found = ROLES.map((r) => findFile([folder.dir], idxCandidates(IDX_FILE_NAMES[r])));
+  const missing = ROLES.filter((_, i) => found[i] === undefined).map((r) => IDX_FILE_NAMES[r]);
   if (missing.length > 0) {
     const where = path.join(folder.dir, missing[0]);
     throw new SltError(
       "data",
-      (missing.length === roles.length
+      (missing.length === ROLES.length
         ? `${def.title} not found: none of the four IDX files (raw or .gz) in ${folder.dir}. `
         : `${def.title} incomplete: missing ${missing.map((m) => path.join(folder.dir, m)).join(", ")} (raw or .gz). `) + folder.howToGet,
       where,
     );
   }
-  const [trainImages, trainLabels, testImages, testLabels] = found as string[];
+  return Object.fromEntries(ROLES.map((r, i) => [r, found[i] as string])) as Record<IdxRole, string>;
+}
+
+/** The four files as a content identity sees them: by standard name, with the published files' SHA-256. */
+export function idxDataFiles(def: IdxDatasetDef, folder: IdxFolder): DataFileSet {
+  const files = locateIdxFiles(def, folder);
+  return {
+    files: Object.fromEntries(ROLES.map((r) => [IDX_FILE_NAMES[r], files[r]])),
+    standard: Object.fromEntries(ROLES.map((r) => [IDX_FILE_NAMES[r], def.known[r].sha256])),
+    fix: folder.fix,
+  };
+}
+
+export async function loadIdxDataset(def: IdxDatasetDef, folder: IdxFolder, options: LoadOptions): Promise<DataSplits> {
+  checkLoadOptions(options);
+  const { trainImages, trainLabels, testImages, testLabels } = locateIdxFiles(def, folder);
   const common = { fix: folder.fix, numClasses: def.numClasses, shape: def.shape };
   const [train, test] = await Promise.all([
     readIdxImageSet(trainImages, trainLabels, { ...common, knownImages: def.known.trainImages, knownLabels: def.known.trainLabels }),

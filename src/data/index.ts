@@ -1,5 +1,6 @@
 /** The data layer: loaders, the registry, splits and batches. */
-export type { DataSplits, DatasetSpec, ImageSet, LoadOptions } from "./types";
+export type { DataFileSet, DataSplits, DatasetSpec, ImageSet, LoadOptions } from "./types";
+export { dataContent } from "./content";
 export { datasets, datasetNames, getDataset, loadDataset } from "./registry";
 export { makeBatch, epochOrder, type Augment, type Batch, type BatchOptions } from "./batches";
 export { checkLoadOptions, channelStats, finishSplits, limitImageSet, splitValidation, subsetImageSet, type RawSplits } from "./splits";
@@ -10,4 +11,4 @@ export { loadCifar, parseCifarBinary, cifar10Spec, cifar100Spec, CIFAR10, CIFAR1
 export { loadSvhn, svhnImageSet, svhnSpec, SVHN_URL } from "./svhn";
 export { readMat5, readMat5File, type MatClass, type MatValues, type MatVariable } from "./mat5";
 export { makeSynthetic, syntheticSpec, SYNTHETIC_DEFAULTS, type SyntheticConfig } from "./synthetic";
-export { DEFAULT_DATA_DIR, clearChecksumCache, type KnownContent } from "./files";
+export { DEFAULT_DATA_DIR, clearChecksumCache, contentDigest, type DigestCache, type KnownContent } from "./files";

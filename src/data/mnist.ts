@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { SltError } from "../errors";
 import type { DataSplits, DatasetSpec, LoadOptions } from "./types";
-import { loadIdxDataset, type IdxDatasetDef, type IdxFolder } from "./idx-dataset";
+import { idxDataFiles, loadIdxDataset, type IdxDatasetDef, type IdxFolder } from "./idx-dataset";
 
 /**
  * SHA-256 of the four files' IDX content (after gunzip for .gz copies), computed from
@@ -94,4 +94,5 @@ export const mnistSpec: DatasetSpec = {
   numClasses: 10,
   howToGet: HOW_TO_GET,
   load: loadMnist,
+  dataFiles: (dataDir) => idxDataFiles(MNIST, mnistFolder(dataDir)),
 };

@@ -5,7 +5,7 @@
  */
 import * as path from "node:path";
 import { SltError } from "../errors";
-import type { DataSplits, DatasetSpec, ImageSet, LoadOptions } from "./types";
+import type { DataFileSet, DataSplits, DatasetSpec, ImageSet, LoadOptions } from "./types";
 import { findFile, resolveDataDir } from "./files";
 import { readMat5File, type MatVariable } from "./mat5";
 import { checkLoadOptions, finishSplits } from "./splits";
@@ -65,21 +65,32 @@ export function svhnImageSet(vars: Map<string, MatVariable>, file: string, fix: 
   return { pixels, labels, count: N, height: H, width: W, channels: C };
 }
 
-export async function loadSvhn(options: LoadOptions): Promise<DataSplits> {
-  checkLoadOptions(options);
-  const root = resolveDataDir(options.dataDir);
+/** The two files in `root` or its svhn/ subfolder, each located alone; one clear error naming a missing one. */
+function locateSvhnFiles(root: string): { train: string; test: string } {
   const dirs = [root, path.join(root, SVHN_SUBFOLDER)];
-  const fix = `Get a fresh copy: ${howToGet(root)}`;
-  const locate = async (name: string): Promise<string> => {
-    const file = await findFile(dirs, [name]);
+  const locate = (name: string): string => {
+    const file = findFile(dirs, [name]);
     if (!file) {
       throw new SltError("data", `SVHN not found: no ${name} in ${dirs.join(" or ")}. ${howToGet(root)}`, path.join(root, name));
     }
     return file;
   };
   // Both located before either is read, so a missing test file fails fast, not after a 180 MB read.
-  const trainFile = await locate(SVHN_FILES.train);
-  const testFile = await locate(SVHN_FILES.test);
+  return { train: locate(SVHN_FILES.train), test: locate(SVHN_FILES.test) };
+}
+
+/** The files `loadSvhn` reads, by their standard names. */
+export function svhnDataFiles(dataDir: string): DataFileSet {
+  const root = resolveDataDir(dataDir);
+  const { train, test } = locateSvhnFiles(root);
+  return { files: { [SVHN_FILES.train]: train, [SVHN_FILES.test]: test }, fix: `Get a fresh copy: ${howToGet(root)}` };
+}
+
+export async function loadSvhn(options: LoadOptions): Promise<DataSplits> {
+  checkLoadOptions(options);
+  const root = resolveDataDir(options.dataDir);
+  const fix = `Get a fresh copy: ${howToGet(root)}`;
+  const { train: trainFile, test: testFile } = locateSvhnFiles(root);
   // One at a time: the train file alone inflates to ~225 MB.
   const train = svhnImageSet(await readMat5File(trainFile, fix), trainFile, fix);
   const test = svhnImageSet(await readMat5File(testFile, fix), testFile, fix);
@@ -93,4 +104,5 @@ export const svhnSpec: DatasetSpec = {
   numClasses: 10,
   howToGet: howToGet(),
   load: loadSvhn,
+  dataFiles: svhnDataFiles,
 };

@@ -42,6 +42,16 @@ export interface LoadOptions {
   limitTest: number;
 }
 
+/** The files a data set reads from a folder, by their standard names: what its content identity is made of. */
+export interface DataFileSet {
+  /** Standard name (e.g. "train-images-idx3-ubyte", "data_batch_1.bin") → the file found for it. */
+  files: Record<string, string>;
+  /** Standard name → SHA-256 of the published file's content, for data sets whose files are known (MNIST, Fashion-MNIST). */
+  standard?: Record<string, string>;
+  /** How to get a good copy of a file; ends error messages about one. */
+  fix: string;
+}
+
 export interface DatasetSpec {
   name: string;
   /** One line for `--help` and docs. */
@@ -52,4 +62,9 @@ export interface DatasetSpec {
   /** Where a user gets the files when they are missing. */
   howToGet: string;
   load(options: LoadOptions): Promise<DataSplits>;
+  /**
+   * The files `load` reads from `dataDir`, located as `load` locates them (the same clear
+   * error when some are missing). Absent for data sets that read no files (synthetic).
+   */
+  dataFiles?(dataDir: string): DataFileSet;
 }

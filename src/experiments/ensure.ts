@@ -5,12 +5,13 @@
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
-import { ConfigError, type RunConfig, type RunConfigInput, runId, totalEpochs } from "../config";
+import { ConfigError, type RunConfig, type RunConfigInput, totalEpochs } from "../config";
 import { wasmThreadsInUse } from "../engine/backend";
 import { SltError, type SltErrorKind } from "../errors";
 import type { RunEvent } from "../train/events";
 import { exportFormat, pickRuns, readExportFile } from "./exchange";
 import { noteRunsInUse } from "./provenance";
+import { identifyRunOrPathBased, readFinishedRun } from "./identity";
 import { executeRun } from "./run";
 import { RunStore, type StoredRun } from "./store";
 import { type SweepEvent, runSweep, workerScript } from "./sweep";
@@ -157,12 +158,19 @@ export async function ensureRuns(configs: ReadonlyArray<RunConfigInput | RunConf
     if (!check.ok) throw new ConfigError(check.problems, `config #${i + 1} (of ${configs.length}) of ensureRuns`);
     return applyRunLimit(check.config);
   });
-  const ids = parsed.map(runId);
+  // A config whose data cannot be read gets its path-based id here and fails with the data error when it is run.
+  const identities = parsed.map((c) => identifyRunOrPathBased(c, store));
+  const ids = identities.map((r) => r.id);
+  const pathBasedIds = new Map(identities.flatMap((r) => (r.pathBasedId ? [[r.id, r.pathBasedId] as const] : [])));
   const unique = new Map<string, RunConfig>();
   parsed.forEach((c, i) => unique.has(ids[i]) || unique.set(ids[i], c));
 
   if (typeof options.store === "string" && exportFormat(options.store)) {
-    const runs = pickRuns(readExportFile(options.store), ids, options.store, (i) => describeConfig(parsed[i]!));
+    const exported = readExportFile(options.store);
+    const held = new Set(exported.map((r) => r.id));
+    // An export made before ids followed the data's content holds such runs under their path-based ids.
+    const wanted = ids.map((id) => (!held.has(id) && held.has(pathBasedIds.get(id) ?? "") ? pathBasedIds.get(id)! : id));
+    const runs = pickRuns(exported, wanted, options.store, (i) => describeConfig(parsed[i]!));
     onEvent({ kind: "plan", configs: configs.length, unique: unique.size, cached: unique.size, toTrain: 0, store: options.store });
     onEvent({ kind: "finished", trained: 0, cached: unique.size, failed: 0, seconds: (Date.now() - started) / 1000 });
     noteRunsInUse(runs, options.store);
@@ -171,8 +179,8 @@ export async function ensureRuns(configs: ReadonlyArray<RunConfigInput | RunConf
 
   const found = new Map<string, StoredRun>();
   for (const id of unique.keys()) {
-    const run = store.readFinished(id);
-    if (run) found.set(id, run);
+    const hit = readFinishedRun(store, { id, pathBasedId: pathBasedIds.get(id) ?? null });
+    if (hit) found.set(id, hit.run);
   }
   const toTrain = [...unique].filter(([id]) => !found.has(id));
   onEvent({ kind: "plan", configs: configs.length, unique: unique.size, cached: found.size, toTrain: toTrain.length, store: store.root });
@@ -183,12 +191,12 @@ export async function ensureRuns(configs: ReadonlyArray<RunConfigInput | RunConf
   let remaining = toTrain;
   // Workers need the compiled worker script (dist/); run from sources (ts-node, tests), train here instead.
   if ((options.jobs ?? 1) > 1 && toTrain.length > 1 && fs.existsSync(workerScript())) {
-    const r = await trainInWorkers(toTrain, store, options.jobs!, onEvent);
+    const r = await trainInWorkers(toTrain, store, options.jobs!, onEvent, pathBasedIds);
     trained += r.trained;
     for (const [id, run] of r.found) found.set(id, run);
     failures.push(...r.failures);
     // Runs another process held (skipped by the sweep) are waited for below.
-    remaining = toTrain.filter(([id]) => !found.has(id) && !r.failures.some((f) => runId(f.config) === id));
+    remaining = toTrain.filter(([id, config]) => !found.has(id) && !r.failures.some((f) => f.config === config));
   }
   for (const [k, [id, config]] of remaining.entries()) {
     const index = of - remaining.length + k + 1;
@@ -261,6 +269,7 @@ async function trainInWorkers(
   store: RunStore,
   jobs: number,
   onEvent: (e: EnsureEvent) => void,
+  pathBasedIds: ReadonlyMap<string, string>,
 ): Promise<{ trained: number; found: Map<string, StoredRun>; failures: Array<{ config: RunConfig; error: Error }> }> {
   const configOf = new Map(toTrain);
   const of = toTrain.length;
@@ -290,7 +299,7 @@ async function trainInWorkers(
         if (!config) return;
         const seconds = (Date.now() - (startedAt.get(r.id) ?? Date.now())) / 1000;
         if (r.status === "trained" || r.status === "cached") {
-          const run = store.readFinished(r.id);
+          const run = readFinishedRun(store, { id: r.id, pathBasedId: pathBasedIds.get(r.id) ?? null })?.run;
           if (!run) return; // cannot happen: the worker stored it before it answered
           found.set(r.id, run);
           if (r.status === "trained") trained++;

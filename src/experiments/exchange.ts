@@ -15,7 +15,8 @@ import * as path from "node:path";
 import * as aq from "arquero";
 import { SltError } from "../errors";
 import { TEMP_PREFIX, sha256 } from "./atomic";
-import { canonicalJson, parseRunConfig, runId } from "./config";
+import { canonicalJson, parseRunConfig } from "./config";
+import { storedRunId } from "./identity";
 import { noteRunsInUse } from "./provenance";
 import { RunStore, type StoredRun } from "./store";
 
@@ -93,7 +94,8 @@ function columnsOf(file: string, format: ExportFormat): { table: unknown[]; run:
 
 /**
  * Checks that a run read from elsewhere is whole and would be found by `ensureRuns`: its
- * checksum holds and its config, validated today, still hashes to its id.
+ * checksum holds and its config, validated today, still hashes to its id (with the data content
+ * it recorded, or its dataDir as a path for a run made before runs recorded it).
  */
 export function checkImportedRun(run: StoredRun, where: string): StoredRun {
   if (!run || typeof run !== "object" || typeof run.checksum !== "string" || typeof run.id !== "string")
@@ -105,7 +107,7 @@ export function checkImportedRun(run: StoredRun, where: string): StoredRun {
     throw new SltError("store", `Run ${run.id} in ${where} is not finished; only finished runs are exported.`, where);
   let id: string;
   try {
-    id = runId(parseRunConfig(run.config));
+    id = storedRunId({ config: parseRunConfig(run.config), dataContent: run.dataContent });
   } catch (e) {
     throw new SltError("store", `Run ${run.id} in ${where} has a config this version rejects: ${(e as Error).message}`, where);
   }

@@ -12,9 +12,10 @@ import type { DataSplits } from "../data/types";
 import type { RunError, RunEvent } from "../train/events";
 import { runProcedure } from "../train/procedure";
 import { StoreWriteError } from "./atomic";
-import { type RunConfig, type RunConfigInput, runId, totalEpochs } from "../config";
+import { type DataContent, type RunConfig, type RunConfigInput, pathBasedRunId, totalEpochs } from "../config";
 import { planCycles } from "../iep/schedule";
 import type { RunLock } from "./lock";
+import { type RunIdentity, identifyRun, readFinishedRun } from "./identity";
 import { RunStore, type StoredRun } from "./store";
 import { applyRunLimit } from "./limit";
 import { parseRunConfig } from "./validate";
@@ -77,17 +78,22 @@ function isRunFailure(e: unknown): boolean {
 
 export type RunOutcome =
   | { status: "trained"; run: StoredRun }
-  | { status: "cached"; run: StoredRun }
+  /** `id` is the config's run id; the run's own id differs when it was found under its path-based id. */
+  | { status: "cached"; run: StoredRun; id: string }
   /** Another live process holds this run's lock. */
   | { status: "busy"; id: string };
 
 const dataCache = new Map<string, DataSplits>();
 
-/** Load a data set once per process (a sweep trains many runs on the same data). */
-export async function loadDataFor(config: RunConfig): Promise<DataSplits> {
+/**
+ * Load a data set once per process (a sweep trains many runs on the same data). `content`, the
+ * content identity of the files under dataDir, is part of the key, so changed files are read again.
+ */
+export async function loadDataFor(config: RunConfig, content: DataContent | null = null): Promise<DataSplits> {
   const key = JSON.stringify([
     config.dataset,
     config.dataDir,
+    content?.sha256 ?? "",
     config.validationFraction,
     config.validationFraction > 0 ? config.seed : 0,
     config.limitTrain,
@@ -112,11 +118,20 @@ function resolveStore(store: RunStore | string | undefined): RunStore {
 
 export async function executeRun(input: RunConfigInput | RunConfig, options: RunOptions = {}): Promise<RunOutcome> {
   const config = applyRunLimit(parseRunConfig(input));
-  const id = runId(config);
+  const store = resolveStore(options.store);
   const emit = (e: RunEvent) => options.onEvent?.(e);
+  let identity: RunIdentity;
+  try {
+    identity = identifyRun(config, store);
+  } catch (e) {
+    // The data under dataDir cannot be read, so the run has no id yet: report it under the path-based one.
+    emit({ type: "run-failed", id: pathBasedRunId(config), error: serializeError(e) });
+    throw e;
+  }
+  const id = identity.id;
   let outcome: RunOutcome;
   try {
-    outcome = await executeParsed(config, id, options);
+    outcome = await executeParsed(config, identity, store, options);
   } catch (e) {
     emit({ type: "run-failed", id, error: serializeError(e) });
     throw e;
@@ -136,15 +151,23 @@ export async function executeRun(input: RunConfigInput | RunConfig, options: Run
   return outcome;
 }
 
-async function executeParsed(config: RunConfig, id: string, options: RunOptions): Promise<RunOutcome> {
-  const store = resolveStore(options.store);
+async function executeParsed(config: RunConfig, identity: RunIdentity, store: RunStore, options: RunOptions): Promise<RunOutcome> {
+  const { id } = identity;
   store.ensureWritable();
-  const cached = store.readFinished(id);
-  if (cached) return { status: "cached", run: cached };
+  const cached = readFinishedRun(store, identity);
+  if (cached) return { status: "cached", run: cached.run, id };
 
   const started = Date.now();
-  const data = await loadDataFor(config);
+  const data = await loadDataFor(config, identity.data);
   const dataSeconds = (Date.now() - started) / 1000;
+  if (identity.data && identifyRun(config, store).id !== id) {
+    // A file under dataDir changed between hashing and reading: the run would record data it did not read.
+    throw new SltError(
+      "data",
+      `The files under dataDir (${config.dataDir}) changed while the run was starting. Run it again once they stay as they are.`,
+      config.dataDir,
+    );
+  }
   // The set's real size is known only now (validation split, a set smaller than limitTrain).
   parseRunConfig(config, { trainImages: data.train.count });
   const backend = await initBackend(config.backend, { threads: config.threads ?? options.threads });
@@ -153,7 +176,7 @@ async function executeParsed(config: RunConfig, id: string, options: RunOptions)
   const lock = store.lock(id, options.staleLockMs);
   if (!lock) return { status: "busy", id };
   try {
-    return await trainLocked(config, id, store, lock, data, { started, dataSeconds, backend }, options);
+    return await trainLocked(config, identity, store, lock, data, { started, dataSeconds, backend }, options);
   } catch (e) {
     if (e instanceof LockLostError) return { status: "busy", id };
     throw e;
@@ -164,16 +187,17 @@ async function executeParsed(config: RunConfig, id: string, options: RunOptions)
 
 async function trainLocked(
   config: RunConfig,
-  id: string,
+  identity: RunIdentity,
   store: RunStore,
   lock: RunLock,
   data: DataSplits,
   ctx: { started: number; dataSeconds: number; backend: BackendInfo },
   options: RunOptions,
 ): Promise<RunOutcome> {
+  const { id } = identity;
   // Another process may have finished it while we loaded data.
   const done = store.readFinished(id);
-  if (done) return { status: "cached", run: done };
+  if (done) return { status: "cached", run: done, id };
   if (options.shouldStop?.()) throw new RunStoppedError(id);
   const resume = store.readCheckpoint(id);
   const resumedFromEpoch = resume?.epochsDone ?? 0;
@@ -229,6 +253,8 @@ async function trainLocked(
     versions: versions(),
     host: os.hostname(),
     dataSource: data.source,
+    // The folder stays in the config (where the data was read from); the content is what the id counts.
+    ...(config.dataDir !== "" ? { dataContent: identity.data } : {}),
     timings: {
       startedAt: new Date(trainStarted).toISOString(),
       finishedAt: new Date().toISOString(),
@@ -255,8 +281,12 @@ export async function runExperiment(input: RunConfigInput | RunConfig, options: 
   return outcome.run;
 }
 
-/** The stored result of a config, or null: lets a notebook find a run instead of recomputing it. */
+/**
+ * The stored result of a config, or null: lets a notebook find a run instead of recomputing it.
+ * A config with dataDir needs its data to be readable (the id is the data's content identity).
+ */
 export function findRun(input: RunConfigInput | RunConfig, store?: RunStore | string): StoredRun | null {
   const config = applyRunLimit(parseRunConfig(input));
-  return resolveStore(store).readFinished(runId(config));
+  const runStore = resolveStore(store);
+  return readFinishedRun(runStore, identifyRun(config, runStore))?.run ?? null;
 }

@@ -14,7 +14,7 @@ import { SltError } from "../errors";
 import type { Checkpoint, ProcedureResult } from "../train/procedure";
 import { StoreWriteError, TEMP_PREFIX, sha256, storeWriteError, writeFileAtomic } from "./atomic";
 import { decodeBinary, encodeBinary } from "./binary";
-import { type RunConfig, canonicalJson } from "../config";
+import { type DataContent, type RunConfig, canonicalJson } from "../config";
 import { describeConfigFields } from "./validate";
 import { DEFAULT_STALE_MS, type LockHolder, RunLock, lockFileHeld, lockHolder, readLock } from "./lock";
 
@@ -40,6 +40,12 @@ export interface StoredRun {
   versions: Record<string, string>;
   host: string;
   dataSource: string;
+  /**
+   * Present when the config sets dataDir: the content identity of what was read there (the
+   * folder stays in the config as provenance; this is what the id counts), or null for a data
+   * set that reads no files. Absent in runs made before ids followed the data's content.
+   */
+  dataContent?: DataContent | null;
   timings: RunTimings;
   result: ProcedureResult;
   /** SHA-256 of the canonical JSON of everything above. */

@@ -4,9 +4,11 @@
  * attributed, by its field path, to the grid value, explicit run or base field at fault.
  */
 import { z } from "zod";
-import { type RunConfig, type RunConfigInput, formatProblem, runId } from "../config";
+import { type RunConfig, type RunConfigInput, formatProblem } from "../config";
 import { SltError } from "../errors";
+import { identifyRunOrPathBased } from "./identity";
 import { applyRunLimit } from "./limit";
+import type { RunStore } from "./store";
 import { validateRunConfig } from "./validate";
 
 const configObject = z.record(z.string(), z.unknown());
@@ -85,6 +87,8 @@ export interface SweepRunPlan {
   /** Position in the expanded sweep (grid combinations first, then explicit runs). */
   index: number;
   id: string;
+  /** The id before ids followed the data's content (dataDir as a path), when it differs: older stores hold the run under it. */
+  pathBasedId: string | null;
   label: string;
   config: RunConfig;
   /** The grid values of this run (empty for an explicit run). */
@@ -106,9 +110,11 @@ function combinations(grid: Record<string, unknown[]>): Record<string, unknown>[
  * Every run of the sweep, validated, in a deterministic order (grid combinations with the
  * first grid key varying slowest, then the explicit runs), duplicates (same run id) kept
  * once. Any invalid run is one SltError listing every problem, each attributed to the
- * grid value, explicit run or base field at fault; nothing has run yet.
+ * grid value, explicit run or base field at fault; nothing has run yet. A run with dataDir
+ * is identified by its data's content (hashed once; `store` keeps the digests); when its data
+ * cannot be read it keeps its path-based id and fails with the data error when it is run.
  */
-export function planRuns(input: SweepSpecInput | unknown, source?: string): { runs: SweepRunPlan[]; duplicates: number } {
+export function planRuns(input: SweepSpecInput | unknown, source?: string, store?: RunStore): { runs: SweepRunPlan[]; duplicates: number } {
   const spec = parseSweepSpec(input, source);
   const gridKeys = Object.keys(spec.grid);
   const candidates: { raw: Record<string, unknown>; assignment: Record<string, unknown>; where: string; explicitKeys: string[] }[] = [];
@@ -159,13 +165,13 @@ export function planRuns(input: SweepSpecInput | unknown, source?: string): { ru
     if (!labelled.label) labelled.label = c.where === "base" ? spec.name : `${spec.name}: ${c.where}`;
     // SLT_LIMIT caps every run (limit.ts); the capped config is the run.
     const config = applyRunLimit(labelled);
-    const id = runId(config);
+    const { id, pathBasedId } = identifyRunOrPathBased(config, store);
     if (seen.has(id)) {
       duplicates++;
       continue;
     }
     seen.add(id);
-    runs.push({ index: runs.length, id, label: config.label, config, assignment: c.assignment });
+    runs.push({ index: runs.length, id, pathBasedId, label: config.label, config, assignment: c.assignment });
   }
   if (problems.size > 0) {
     const list = [...problems.keys()].map((t) => `  - ${t}`);

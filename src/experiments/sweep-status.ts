@@ -49,15 +49,18 @@ export function planSweep(
   options: { store?: RunStore | string; shard?: Shard; source?: string; quick?: boolean } = {},
 ): SweepPlan {
   const spec = parseSweepSpec(input, options.source);
-  const { runs, duplicates } = planRuns(spec, options.source);
   const store = resolveStore(options.store);
   // A store path that is a file is an error here too, not a plan of "new" runs.
   store.folderExists();
+  const { runs, duplicates } = planRuns(spec, options.source, store);
   const shard = options.shard ?? null;
   const planned = runs
     .map((r): PlannedRun => {
       const s = shard ? shardOf(r.id, shard.count) : 0;
       const epochs = totalEpochs(r.config);
+      // A run finished under its path-based id (an older version's) counts as finished.
+      if (r.pathBasedId && !fs.existsSync(store.runDir(r.id)) && fs.existsSync(path.join(store.runDir(r.pathBasedId), "run.json")))
+        return { ...r, shard: s, status: "finished", epochsDone: null, epochs, error: null };
       if (!fs.existsSync(store.runDir(r.id))) return { ...r, shard: s, status: "new", epochsDone: null, epochs, error: null };
       if (options.quick) return { ...r, shard: s, status: quickStatus(store, r.id), epochsDone: null, epochs, error: null };
       const listing = store.describe(r.id);

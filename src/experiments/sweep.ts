@@ -9,6 +9,7 @@
 import * as os from "node:os";
 import { SltError } from "../errors";
 import type { RunEvent } from "../train/events";
+import { readFinishedRun } from "./identity";
 import { DEFAULT_STALE_MS, type LockHolder } from "./lock";
 import { type Pending, errorFields, runInProcess, runInWorkers } from "./pool";
 import type { Shard } from "./shards";
@@ -64,6 +65,8 @@ export interface SweepRunResult {
   seconds?: number;
   /** For busy runs: the process that holds the run. */
   holder?: LockHolder;
+  /** For a finished run found under its path-based id (stored by a version before ids followed the data's content): that id. */
+  storedAs?: string;
 }
 
 export interface SweepSummary {
@@ -185,7 +188,7 @@ async function runPass(
     const base = { index: p.index, id: p.id, label: p.label };
     let finished: ReturnType<RunStore["readFinished"]>;
     try {
-      finished = store.readFinished(p.id);
+      finished = readFinishedRun(store, p)?.run ?? null;
     } catch (e) {
       settled.push({ ...base, status: "failed", ...errorFields(e) });
       continue;
@@ -196,6 +199,7 @@ async function runPass(
         status: "cached",
         testAccuracy: finished.result.final.testAccuracy,
         dyingRatio: finished.result.final.dyingRatio,
+        ...(finished.id !== p.id ? { storedAs: finished.id } : {}),
       });
     else {
       const holder = store.holder(p.id, staleLockMs);

@@ -7,7 +7,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Verdict } from "../analysis/verdict";
-import { type RunConfig, type RunConfigInput, parseRunConfig, runId } from "../experiments/config";
+import { type RunConfig, type RunConfigInput, parseRunConfig } from "../experiments/config";
+import { identifyRun } from "../experiments/identity";
 import type { Scale } from "../plot/notebook";
 import { escapeHtml } from "../plot/plotly";
 import { CSV_FOLDER, readRecord } from "./record";
@@ -95,7 +96,7 @@ export interface PageStaleness {
 
 /** The distinct run ids of a plan at a scale, sorted. */
 export function planRunIds(plan: NotebookPlan, scale: Scale): string[] {
-  return [...new Set(plan(scale).map((c) => runId(parseRunConfig(c))))].sort();
+  return [...new Set(plan(scale).map((c) => identifyRun(parseRunConfig(c)).id))].sort();
 }
 
 /** Compares each published page's run ids with its notebook's plan; stale pages have a problem, missing or extra ids. */

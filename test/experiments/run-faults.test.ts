@@ -9,12 +9,13 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { runConfigSchema } from "../../src/config";
+import { pathBasedRunId, runConfigSchema } from "../../src/config";
 import { SltError } from "../../src/errors";
 import { clearChecksumCache } from "../../src/data/files";
 import { MNIST, mnistPackageDir } from "../../src/data/mnist";
 import { atomicFs, resetAtomicFs } from "../../src/experiments/atomic";
 import { type RunConfigInput, parseRunConfig, runId } from "../../src/experiments/config";
+import { identifyRun } from "../../src/experiments/identity";
 import { RunStoppedError, executeRun } from "../../src/experiments/run";
 import { RunStore, type StoredRun } from "../../src/experiments/store";
 import { writeIdxDataset } from "../data/fixtures";
@@ -62,13 +63,22 @@ async function rejectsWith(p: Promise<unknown>, kind: string, mention: string[])
   return caught;
 }
 
-/** No result for `config` in the store, and no run folder for it either. */
+/** No result for `config` in the store, and no run folder for it either (under its id or its path-based id). */
 function assertNoResult(store: string, config: unknown): void {
   if (!fs.existsSync(store)) return;
   // The schema alone: the config may be valid in shape but refused by the registries or the batch-size check.
-  const dir = new RunStore(store).runDir(runId(runConfigSchema.parse(config)));
-  assert.equal(fs.existsSync(path.join(dir, "run.json")), false, `run.json in ${dir}`);
-  assert.equal(fs.existsSync(dir), false, `run folder ${dir}`);
+  const parsed = runConfigSchema.parse(config);
+  const ids = [pathBasedRunId(parsed)];
+  try {
+    ids.push(identifyRun(parsed).id);
+  } catch {
+    /* its data cannot be read: it has no content id */
+  }
+  for (const id of ids) {
+    const dir = new RunStore(store).runDir(id);
+    assert.equal(fs.existsSync(path.join(dir, "run.json")), false, `run.json in ${dir}`);
+    assert.equal(fs.existsSync(dir), false, `run folder ${dir}`);
+  }
 }
 
 test("resume: a run stopped after epoch k and resumed ends with exactly the metrics of an uninterrupted run; same config twice, same metrics", async () => {
@@ -308,8 +318,8 @@ test(
 );
 
 test("a data file that disappears between two epochs: the run that loaded it is unaffected; resuming without it is one clear 'data' error that leaves the checkpoint; with the file back the run resumes to the same numbers", async () => {
-  // Each case has its own copy of the files (and so its own run id): the per-process data
-  // cache can then not stand in for a read of the files.
+  // Each case has its own copy of the files (one content, so one run id, in separate stores;
+  // but each its own dataDir): the per-process data cache can then not stand in for a read of the files.
   const copy = (name: string) => {
     const dir = path.join(scratch, name);
     fs.mkdirSync(dir);
@@ -344,6 +354,7 @@ test("a data file that disappears between two epochs: the run that loaded it is 
     RunStoppedError,
   );
   const images = path.join(resumed, "train-images-idx3-ubyte");
+  const id = identifyRun(parseRunConfig(config)).id;
   const kept = fs.readFileSync(images);
   fs.rmSync(images);
   const configFile = path.join(scratch, "vanish-config.json");
@@ -355,7 +366,6 @@ test("a data file that disappears between two epochs: the run that loaded it is 
   for (const m of ["MNIST incomplete", images, "dataDir"]) assert.ok(r.stderr.includes(m), `stderr mentions ${m}:\n${r.stderr}`);
   assert.doesNotMatch(r.stderr, /\n\s+at .+[:(]\d/, "no stack trace");
   const rs = new RunStore(store);
-  const id = runId(parseRunConfig(config));
   assert.deepEqual(fs.readdirSync(rs.runDir(id)), ["checkpoint.bin"], "checkpoint kept; no failed.json, no lock, no result");
   assert.equal(rs.describe(id).status, "interrupted");
 
