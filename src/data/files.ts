@@ -141,9 +141,12 @@ export function contentDigest(file: string, fix: string, cache?: DigestCache): s
     const st = statSync(file);
     if (!st.isFile()) throw new SltError("data", `${file}: not a regular file. ${fix}`, file);
     key = digestKey(file, st.size, st.mtimeMs);
-    const known = digests.get(key) ?? cache?.get(key);
+    const inCache = cache?.get(key);
+    const known = digests.get(key) ?? inCache;
     if (known) {
       digests.set(key, known);
+      // Hashed earlier in this process (e.g. for another store): this store keeps it too.
+      if (cache && inCache === undefined) cache.set(key, known);
       return known;
     }
     raw = readFileSync(file);

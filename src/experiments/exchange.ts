@@ -16,7 +16,7 @@ import * as aq from "arquero";
 import { SltError } from "../errors";
 import { TEMP_PREFIX, sha256 } from "./atomic";
 import { canonicalJson, parseRunConfig } from "./config";
-import { storedRunId } from "./identity";
+import { DIGESTS_FILE, storedRunId } from "./identity";
 import { noteRunsInUse } from "./provenance";
 import { RunStore, type StoredRun } from "./store";
 
@@ -148,7 +148,7 @@ function readStoreFolder(dir: string): StoredRun[] {
   const neither = `${dir} is neither a run export (${Object.keys(EXPORT_EXTENSIONS).join(", ")}) nor a run store folder`;
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new SltError("usage", `${neither}.`, dir);
   const store = new RunStore(dir);
-  const others = fs.readdirSync(dir).filter((name) => !name.startsWith(TEMP_PREFIX));
+  const others = fs.readdirSync(dir).filter((name) => !name.startsWith(TEMP_PREFIX) && name !== DIGESTS_FILE);
   if (store.ids().length === 0 && others.length > 0)
     throw new SltError(
       "usage",

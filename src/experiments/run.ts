@@ -122,9 +122,11 @@ export async function executeRun(input: RunConfigInput | RunConfig, options: Run
   const emit = (e: RunEvent) => options.onEvent?.(e);
   let identity: RunIdentity;
   try {
+    // Writable first, so that the digests of data files hashed for the id are kept in it.
+    store.ensureWritable();
     identity = identifyRun(config, store);
   } catch (e) {
-    // The data under dataDir cannot be read, so the run has no id yet: report it under the path-based one.
+    // The store or the data under dataDir cannot be used, so the run has no id yet: report it under the path-based one.
     emit({ type: "run-failed", id: pathBasedRunId(config), error: serializeError(e) });
     throw e;
   }
@@ -153,7 +155,6 @@ export async function executeRun(input: RunConfigInput | RunConfig, options: Run
 
 async function executeParsed(config: RunConfig, identity: RunIdentity, store: RunStore, options: RunOptions): Promise<RunOutcome> {
   const { id } = identity;
-  store.ensureWritable();
   const cached = readFinishedRun(store, identity);
   if (cached) return { status: "cached", run: cached.run, id };
 

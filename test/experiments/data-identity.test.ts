@@ -192,6 +192,7 @@ test("a run stored under its old path-based id is found and reused by run, slt r
   assert.equal(fresh.run.config.dataDir, data);
   assert.deepEqual(fresh.run.dataContent, identity.data);
   assert.equal(storedRunId(fresh.run), fresh.run.id);
+  assert.ok(fs.existsSync(path.join(scratch, "new-store", DIGESTS_FILE)), "the first run into a new store keeps the digests there");
 
   // The same files in another folder: the same run, found in the store, not retrained.
   const moved = copyFolder(data, path.join(scratch, "old-data-moved"));
@@ -254,6 +255,10 @@ test("a run stored under its old path-based id is found and reused by run, slt r
   const merged = new RunStore(dirOf("merged-store"));
   assert.deepEqual(importRuns(merged, exported).imported, [old.id]);
   assert.deepEqual(importRuns(merged, path.join(scratch, "new-store")).imported, [identity.id]);
+  // A store that holds only digests (its runs failed on their data) is still an (empty) store.
+  const digestsOnly = dirOf("digests-only-store");
+  fs.copyFileSync(path.join(scratch, "new-store", DIGESTS_FILE), path.join(digestsOnly, DIGESTS_FILE));
+  assert.deepEqual(importRuns(merged, digestsOnly).imported, []);
   assert.equal((await ensureRuns([input], { store: exported, onEvent: () => {} }))[0].id, old.id, "an old export serves the config");
 });
 
