@@ -91,6 +91,7 @@ export function syntheticSpec(name: string, config: Partial<SyntheticConfig> = {
     inputShape: [c.height, c.width, c.channels],
     numClasses: c.numClasses,
     howToGet: "Nothing to get: generated in memory.",
+    dataFiles: null,
     load: async (options: LoadOptions): Promise<DataSplits> => {
       checkLoadOptions(options);
       const { train, test } = makeSynthetic(c);

@@ -64,7 +64,9 @@ export interface DatasetSpec {
   load(options: LoadOptions): Promise<DataSplits>;
   /**
    * The files `load` reads from `dataDir`, located as `load` locates them (the same clear
-   * error when some are missing). Absent for data sets that read no files (synthetic).
+   * error when some are missing): what a run's id counts instead of the folder. null for a
+   * data set that reads no files (synthetic), where dataDir changes nothing; required, so
+   * that a new data set cannot leave its files out of run ids by omission.
    */
-  dataFiles?(dataDir: string): DataFileSet;
+  dataFiles: ((dataDir: string) => DataFileSet) | null;
 }
