@@ -106,8 +106,21 @@ export {
   boundVerdict,
   settingMeans,
   meansFamily,
-  judgeFamily,
+  estimateVerdict,
+  notTestedVerdict,
+  judgeEstimates,
   combineOutcomes,
-  familyLevel,
+  anyOutcome,
+  seededContrast,
 } from "./analysis/verdict";
-export type { Verdict, VerdictOutcome, ClaimText, Contrast, CorrelationFamily, SettingMean } from "./analysis/verdict";
+export type {
+  Verdict,
+  VerdictOutcome,
+  ClaimText,
+  Contrast,
+  CorrelationFamily,
+  SettingMean,
+  DecisionOptions,
+  Estimate,
+  Sesoi,
+} from "./analysis/verdict";

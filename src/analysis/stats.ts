@@ -36,6 +36,36 @@ export function normalQuantile(p: number): number {
   return stdNormalQuantile(p, 0, 1);
 }
 
+/**
+ * CDF of the standard normal distribution. stdlib's t CDF at df = 1e300 (its normal limit; the
+ * incomplete beta it evaluates stays accurate there): Φ to double precision, checked against
+ * the printed table in the tests. A t CDF at df = Infinity returns 0.5, hence the finite df.
+ */
+export function normalCdf(x: number): number {
+  return tCdf(x, NORMAL_DF);
+}
+
+/** The df that stands for the normal limit of Student's t. */
+const NORMAL_DF = 1e300;
+
+/** t CDF and quantile where df = Infinity means the normal distribution (a z test). */
+function cdfT(t: number, df: number): number {
+  return df === Number.POSITIVE_INFINITY ? normalCdf(t) : tCdf(t, df);
+}
+function quantileT(p: number, df: number): number {
+  return df === Number.POSITIVE_INFINITY ? normalQuantile(p) : tQuantile(p, df);
+}
+
+/** One-sided p-value of a t statistic for "the true value is above 0" (P(T ≥ t)); df = Infinity: normal. */
+export function upperP(t: number, df: number): number {
+  return Number.isNaN(t) ? NaN : cdfT(-t, df);
+}
+
+/** The t (or z, for df = Infinity) with P(T ≤ t) = p. */
+export function criticalT(p: number, df: number): number {
+  return quantileT(p, df);
+}
+
 /** Two-sided p-value of a t statistic, 2·P(T ≥ |t|), from the lower tail so small values keep their digits. */
 export function twoSidedP(t: number, df: number): number {
   return Number.isNaN(t) ? NaN : Math.min(1, 2 * tCdf(-Math.abs(t), df));
@@ -147,31 +177,180 @@ export function summarise(
 // Tests: a difference of means, a correlation, a slope, a curvature; Holm's adjustment.
 
 export interface DifferenceTest {
-  /** mean(a) − mean(b). */
+  /** mean(a) − mean(b) (paired: the mean of the per-pair differences, the same number). */
   diff: number;
-  /** 95 % (or `level`) interval of the difference (Welch). */
+  /** 95 % (or `level`) interval of the difference. */
   lo: number;
   hi: number;
+  /** Standard error of the difference. */
+  se: number;
   t: number;
   df: number;
-  /** Two-sided p-value; NaN when either sample has fewer than 2 values or both have no spread. */
+  /** Two-sided p-value; NaN when either sample has fewer than 2 values or there is no spread. */
   p: number;
   nA: number;
   nB: number;
+  /** "welch": two independent samples; "paired": a[i] and b[i] are one unit (a seed) measured twice. */
+  design: "welch" | "paired";
+  /** Welch: the two samples' standard deviations; paired: the standard deviation of the differences (both). */
+  sdA: number;
+  sdB: number;
+}
+
+function differenceTest(
+  diff: number,
+  se: number,
+  df: number,
+  level: number,
+  rest: Pick<DifferenceTest, "nA" | "nB" | "design" | "sdA" | "sdB">,
+): DifferenceTest {
+  const ok = Number.isFinite(se) && se > 0 && df > 0;
+  const t = ok ? diff / se : NaN;
+  const half = ok ? studentTQuantile((1 + level) / 2, df) * se : NaN;
+  const p = ok ? twoSidedP(t, df) : NaN;
+  return { diff, lo: diff - half, hi: diff + half, se, t, df, p, ...rest };
+}
+
+/** Welch's test from summaries: means, sample standard deviations and sizes of two independent samples. */
+export function welchFromSummary(
+  meanA: number,
+  sdA: number,
+  nA: number,
+  meanB: number,
+  sdB: number,
+  nB: number,
+  level = 0.95,
+): DifferenceTest {
+  const va = (sdA * sdA) / nA;
+  const vb = (sdB * sdB) / nB;
+  const se = Math.sqrt(va + vb);
+  const df = (va + vb) ** 2 / ((va * va) / (nA - 1) + (vb * vb) / (nB - 1));
+  const ok = nA >= 2 && nB >= 2;
+  return differenceTest(meanA - meanB, ok ? se : NaN, ok ? df : NaN, level, { nA, nB, design: "welch", sdA, sdB });
 }
 
 /** Welch's two-sample t test of mean(a) − mean(b) (unequal variances, Welch–Satterthwaite df). */
 export function welchTest(a: readonly number[], b: readonly number[], level = 0.95): DifferenceTest {
-  const diff = mean(a) - mean(b);
-  const va = variance(a) / a.length;
-  const vb = variance(b) / b.length;
-  const se = Math.sqrt(va + vb);
-  const df = (va + vb) ** 2 / ((va * va) / (a.length - 1) + (vb * vb) / (b.length - 1));
-  const ok = a.length >= 2 && b.length >= 2 && se > 0;
-  const t = ok ? diff / se : NaN;
-  const half = ok ? studentTQuantile((1 + level) / 2, df) * se : NaN;
-  const p = ok ? twoSidedP(t, df) : NaN;
-  return { diff, lo: diff - half, hi: diff + half, t, df, p, nA: a.length, nB: b.length };
+  return welchFromSummary(mean(a), std(a), a.length, mean(b), std(b), b.length, level);
+}
+
+/** The paired t test from the differences' mean, standard deviation and count (n − 1 df). */
+export function pairedFromSummary(meanDiff: number, sdDiff: number, n: number, level = 0.95): DifferenceTest {
+  const se = n >= 2 ? sdDiff / Math.sqrt(n) : NaN;
+  return differenceTest(meanDiff, se, n - 1, level, { nA: n, nB: n, design: "paired", sdA: sdDiff, sdB: sdDiff });
+}
+
+/** Paired t test of a − b: a[i] and b[i] belong together (e.g. two methods run with one seed); R's t.test(a, b, paired = TRUE). */
+export function pairedTest(a: readonly number[], b: readonly number[], level = 0.95): DifferenceTest {
+  if (a.length !== b.length) throw new RangeError(`paired samples need equal lengths, got ${a.length} and ${b.length}`);
+  const d = a.map((v, i) => v - b[i]!);
+  return pairedFromSummary(mean(d), std(d), d.length, level);
+}
+
+/**
+ * Two one-sided tests (TOST, Schuirmann 1987; Lakens 2017) of "the true difference lies inside
+ * (lower, upper)": t against each bound, each one-sided p, and the TOST p (the larger one).
+ * Equivalence at alpha ⇔ p < alpha ⇔ the 1 − 2·alpha interval lies inside the bounds.
+ */
+export interface EquivalenceTest {
+  tLower: number;
+  pLower: number;
+  tUpper: number;
+  pUpper: number;
+  p: number;
+}
+
+export function equivalenceTest(test: Pick<DifferenceTest, "diff" | "se" | "df">, lower: number, upper: number): EquivalenceTest {
+  const tLower = (test.diff - lower) / test.se;
+  const tUpper = (test.diff - upper) / test.se;
+  const pLower = upperP(tLower, test.df);
+  const pUpper = upperP(-tUpper, test.df);
+  return { tLower, pLower, tUpper, pUpper, p: Math.max(pLower, pUpper) };
+}
+
+// ---------------------------------------------------------------------------
+// Power.
+
+/**
+ * P(T' > c) for a noncentral t with `df` degrees of freedom and noncentrality `ncp`:
+ * T' = (Z + ncp) / S with S = √(χ²_df / df), so P(T' > c) = E_S[Φ(ncp − c·S)]. The expectation
+ * is integrated numerically (Simpson's rule over S's density, normalised on the same grid so
+ * no gamma function is needed). df = Infinity: the normal limit, 1 − Φ(c − ncp).
+ */
+export function noncentralTUpper(c: number, df: number, ncp: number): number {
+  if (![c, df, ncp].every((v) => !Number.isNaN(v)) || !(df > 0)) return NaN;
+  if (df === Number.POSITIVE_INFINITY || df > 1e7) return normalCdf(ncp - c);
+  if (ncp === Number.POSITIVE_INFINITY) return 1;
+  // S concentrates around 1 with spread ≈ 1/√(2 df); small df have a long right tail.
+  const spread = 1 / Math.sqrt(2 * df);
+  const lo = Math.max(0, 1 - 14 * spread);
+  const hi = 1 + 14 * spread + (df < 4 ? 12 : 0);
+  const steps = 4000;
+  const h = (hi - lo) / steps;
+  const logDensity = (s: number) => (s > 0 ? (df - 1) * Math.log(s) - (df * s * s) / 2 : df === 1 ? 0 : Number.NEGATIVE_INFINITY);
+  let peak = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i <= steps; i++) peak = Math.max(peak, logDensity(lo + i * h));
+  let mass = 0;
+  let total = 0;
+  for (let i = 0; i <= steps; i++) {
+    const s = lo + i * h;
+    const w = (i === 0 || i === steps ? 1 : i % 2 === 1 ? 4 : 2) * Math.exp(logDensity(s) - peak);
+    mass += w;
+    total += w * normalCdf(ncp - c * s);
+  }
+  return total / mass;
+}
+
+/**
+ * Power of a one-sided t test at level alpha to detect a true effect `effect` (> 0) measured with
+ * standard error `se` on `df` degrees of freedom: P(T' > t_{1−alpha, df}) with ncp = effect/se.
+ * R's power.t.test gives the same for alternative = "one.sided" (and, with alpha/2, its
+ * two-sided power, which counts only the upper tail).
+ */
+export function tTestPower(effect: number, se: number, df: number, alpha: number): number {
+  if (!(se >= 0) || !(df > 0) || Number.isNaN(effect)) return NaN;
+  const ncp = se === 0 ? (effect > 0 ? Number.POSITIVE_INFINITY : 0) : effect / se;
+  return noncentralTUpper(quantileT(1 - alpha, df), df, ncp);
+}
+
+/**
+ * The smallest n (seeds per arm; for a paired design, pairs) in [2, max] whose power reaches
+ * `target`, given how the standard error and df depend on n; NaN if none does.
+ */
+export function smallestN(power: (n: number) => number, target = 0.8, max = 10_000): number {
+  if (!(power(max) >= target)) return NaN;
+  let lo = 2;
+  let hi = max;
+  if (power(lo) >= target) return lo;
+  // Power grows with n: bisect for the first n that reaches the target.
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (power(mid) >= target) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
+
+/** Power of a paired t test (or one-sample) with n pairs whose differences have standard deviation sd. */
+export function pairedPower(effect: number, sd: number, n: number, alpha: number): number {
+  return tTestPower(effect, sd / Math.sqrt(n), n - 1, alpha);
+}
+
+/** Power of Welch's test with n runs per arm whose standard deviations are sdA and sdB. */
+export function welchPower(effect: number, sdA: number, sdB: number, n: number, alpha: number): number {
+  const va = (sdA * sdA) / n;
+  const vb = (sdB * sdB) / n;
+  const df = va + vb > 0 ? (va + vb) ** 2 / ((va * va + vb * vb) / (n - 1)) : n - 1;
+  return tTestPower(effect, Math.sqrt(va + vb), df, alpha);
+}
+
+/**
+ * Power of a one-sided test that a correlation exceeds 0, for a true |r| = `r`, with n points
+ * (Fisher's z: atanh(r)·√(n − 3) is ≈ normal — a normal approximation).
+ */
+export function correlationPower(r: number, n: number, alpha: number): number {
+  if (!(n > 3)) return NaN;
+  return normalCdf(Math.atanh(Math.min(Math.abs(r), 0.9999999)) * Math.sqrt(n - 3) - normalQuantile(1 - alpha));
 }
 
 export interface CorrelationTest {
@@ -251,6 +430,36 @@ export function slopeTest(xs: readonly number[], ys: readonly number[], level = 
   };
 }
 
+/**
+ * Weighted least squares of y on x (R's lm(y ~ x, weights = w)): the slope minimising
+ * Σ w·(y − a − b·x)², its standard error from the weighted residual variance
+ * Σ w·r² / (n − 2) (so only the weights' ratios matter), and t with n − 2 df. With precision
+ * weights 1/SE² a point measured more precisely counts more.
+ */
+export function weightedSlopeTest(xs: readonly number[], ys: readonly number[], weights: readonly number[], level = 0.95): SlopeTest {
+  const n = xs.length;
+  const sw = weights.reduce((a, w) => a + w, 0);
+  const mx = xs.reduce((a, x, i) => a + weights[i]! * x, 0) / sw;
+  const my = ys.reduce((a, y, i) => a + weights[i]! * y, 0) / sw;
+  let sxx = 0;
+  let sxy = 0;
+  for (let i = 0; i < n; i++) {
+    sxx += weights[i]! * (xs[i]! - mx) ** 2;
+    sxy += weights[i]! * (xs[i]! - mx) * (ys[i]! - my);
+  }
+  const slope = sxx > 0 ? sxy / sxx : NaN;
+  const intercept = my - slope * mx;
+  let ssRes = 0;
+  for (let i = 0; i < n; i++) ssRes += weights[i]! * (ys[i]! - intercept - slope * xs[i]!) ** 2;
+  const df = n - 2;
+  const ok = df > 0 && weights.every((w) => Number.isFinite(w) && w > 0);
+  const residualStd = ok ? Math.sqrt(ssRes / df) : NaN;
+  const se = ok && sxx > 0 ? residualStd / Math.sqrt(sxx) : NaN;
+  const half = ok ? studentTQuantile((1 + level) / 2, df) * se : NaN;
+  const t = se > 0 ? slope / se : se === 0 ? (slope === 0 ? 0 : Math.sign(slope) * Infinity) : NaN;
+  return { slope, intercept, lo: slope - half, hi: slope + half, se, p: twoSidedP(t, df), residualStd, n };
+}
+
 export interface QuadraticFit {
   /** y = a·x² + b·x + c. */
   a: number;
@@ -264,6 +473,9 @@ export interface QuadraticFit {
   /** Interval of `a` (t with n − 3 df): an inverse U needs it below zero. */
   aLo: number;
   aHi: number;
+  /** Standard error of `a` and its degrees of freedom, n − 3. */
+  aSe: number;
+  df: number;
   n: number;
 }
 
@@ -311,6 +523,8 @@ export function quadraticFit(xs: readonly number[], ys: readonly number[], level
     r2Linear: lin.r2,
     aLo: a - q * seA,
     aHi: a + q * seA,
+    aSe: seA,
+    df: n - 3,
     n,
   };
 }

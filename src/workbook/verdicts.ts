@@ -14,6 +14,7 @@ const STYLE: Record<VerdictOutcome, { mark: string; color: string }> = {
   "partly holds": { mark: "◐", color: "#8d6e00" },
   "does not hold": { mark: "✘", color: "#b71c1c" },
   inconclusive: { mark: "?", color: "#555555" },
+  "not tested": { mark: "–", color: "#6d4c41" },
 };
 
 /** "✔ holds" etc. */

@@ -2,20 +2,31 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
   confidenceInterval,
+  correlationPower,
   correlationTest,
+  equivalenceTest,
   holm,
   linearFit,
   mean,
+  noncentralTUpper,
+  normalCdf,
   normalQuantile,
+  pairedPower,
+  pairedTest,
   pearson,
   slopeTest,
+  smallestN,
   standardError,
   std,
   studentTCdf,
   studentTQuantile,
   summarise,
+  tTestPower,
   twoSidedP,
   variance,
+  weightedSlopeTest,
+  welchFromSummary,
+  welchPower,
   welchTest,
 } from "../../src/analysis/stats";
 
@@ -262,5 +273,90 @@ describe("summarise", () => {
     );
     assert.equal(s.length, 3);
     assert.equal(s[2]!.mean, 4);
+  });
+});
+
+describe("paired t, TOST, power and weighted least squares against published outputs", () => {
+  /** R's sleep data: extra sleep of 10 patients under two drugs (Student 1908). */
+  const SLEEP_1 = [0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0];
+  const SLEEP_2 = [1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4];
+
+  it("paired t: R's t.test(extra ~ group, data = sleep, paired = TRUE) (t = -4.0621, df = 9, p = 0.002833, CI -2.4598858 to -0.7001142)", () => {
+    const d = pairedTest(SLEEP_1, SLEEP_2);
+    close(d.t, -4.0621, 5e-5, "t");
+    assert.equal(d.df, 9);
+    close(d.p, 0.002833, 5e-7, "p");
+    close(d.lo, -2.4598858, 5e-8, "lo");
+    close(d.hi, -0.7001142, 5e-8, "hi");
+    close(d.diff, -1.58, 1e-12, "mean difference");
+    assert.equal(d.design, "paired");
+    assert.throws(() => pairedTest([1, 2], [1]), RangeError);
+  });
+
+  it("TOST: TOSTER's TOSTtwo example (Moery & Calin-Jageman 2016; bounds d = ±0.43, Welch): t = -2.69, p = 0.004", () => {
+    const w = welchFromSummary(5.25, 0.95, 95, 5.22, 0.83, 89);
+    const bound = 0.43 * Math.sqrt((0.95 ** 2 + 0.83 ** 2) / 2); // TOSTtwo's raw bound from d
+    const e = equivalenceTest(w, -bound, bound);
+    close(e.tUpper, -2.69, 5e-3, "t against the upper bound");
+    assert.equal(Number(e.p.toFixed(3)), 0.004);
+    assert.equal(e.p, Math.max(e.pLower, e.pUpper));
+    // Equivalence at alpha ⇔ the 1 − 2·alpha interval lies inside the bounds.
+    const ci = welchFromSummary(5.25, 0.95, 95, 5.22, 0.83, 89, 0.9);
+    assert.ok(ci.lo > -bound && ci.hi < bound && e.p < 0.05);
+  });
+
+  it("the standard normal CDF from the table: Φ(1.96) = 0.9750021, Φ(-3) = 0.0013499, Φ(-8) = 6.221e-16", () => {
+    close(normalCdf(1.96), 0.9750021048517795, 1e-12);
+    close(normalCdf(-3), 0.0013498980316301, 1e-15);
+    close(normalCdf(-8) / 6.220960574271784e-16, 1, 1e-6);
+    close(normalCdf(0), 0.5, 0);
+  });
+
+  it("noncentral t power: R's power.t.test(n = 20, delta = 1) = 0.8689528; power.t.test(power = 0.9, delta = 1) gives n = 22.02110", () => {
+    // Two-sample, two-sided at 0.05: df = 2(n − 1), ncp = √(n/2)·delta/sd, R counts the upper tail only.
+    const power = (n: number) => noncentralTUpper(studentTQuantile(0.975, 2 * (n - 1)), 2 * (n - 1), Math.sqrt(n / 2));
+    close(power(20), 0.8689528, 5e-7, "n = 20");
+    close(power(22.0211), 0.9, 5e-6, "n = 22.02110");
+    // ncp = 0 gives the test's own size; tTestPower is the one-sided form.
+    close(noncentralTUpper(studentTQuantile(0.95, 4), 4, 0), 0.05, 1e-9);
+    close(tTestPower(1, Math.sqrt(2 / 20), 38, 0.025), 0.8689528, 5e-7, "tTestPower");
+  });
+
+  it("seeds for 80 % power: the smallest n that reaches it, for paired and Welch designs and for a correlation (Fisher z: 68 points for r = 0.3)", () => {
+    const n = smallestN((k) => pairedPower(0.5, 1, k, 0.05));
+    assert.ok(pairedPower(0.5, 1, n, 0.05) >= 0.8 && pairedPower(0.5, 1, n - 1, 0.05) < 0.8, `n = ${n}`);
+    // G*Power, one-sample/paired one-tailed, d = 0.5, α = 0.05, power 0.8: n = 27, actual power 0.8118.
+    assert.equal(n, 27);
+    close(pairedPower(0.5, 1, 27, 0.05), 0.8118, 5e-5, "actual power");
+    // R: power.t.test(delta = 1, power = 0.8) → n = 16.71477 per group (two-sided 0.05, upper tail).
+    assert.equal(
+      smallestN((k) => welchPower(1, 1, 1, k, 0.025)),
+      17,
+    );
+    // Textbook: n = ((z₀.₉₅ + z₀.₈)/atanh(0.3))² + 3 = 67.4 → 68.
+    assert.equal(
+      smallestN((k) => correlationPower(0.3, k, 0.05)),
+      68,
+    );
+    assert.ok(Number.isNaN(smallestN(() => 0.1)));
+  });
+
+  it("weighted least squares: equal weights are R's lm on Anscombe I; integer weights fit as replicated points; only the weights' ratios matter", () => {
+    const ones = ANSCOMBE_I.x.map(() => 1);
+    const w = weightedSlopeTest(ANSCOMBE_I.x, ANSCOMBE_I.y, ones);
+    close(w.slope, 0.5001, 5e-5, "slope");
+    close(w.se, 0.1179, 5e-5, "se");
+    close(w.p, 0.00217, 5e-6, "p");
+    const weights = ANSCOMBE_I.x.map((_, i) => 1 + (i % 3));
+    const rx = ANSCOMBE_I.x.flatMap((x, i) => Array(weights[i]).fill(x) as number[]);
+    const ry = ANSCOMBE_I.y.flatMap((y, i) => Array(weights[i]).fill(y) as number[]);
+    close(weightedSlopeTest(ANSCOMBE_I.x, ANSCOMBE_I.y, weights).slope, slopeTest(rx, ry).slope, 1e-12, "replicated slope");
+    const scaled = weightedSlopeTest(
+      ANSCOMBE_I.x,
+      ANSCOMBE_I.y,
+      weights.map((v) => v * 7),
+    );
+    close(scaled.se, weightedSlopeTest(ANSCOMBE_I.x, ANSCOMBE_I.y, weights).se, 1e-12, "scale-free");
+    assert.ok(Number.isNaN(weightedSlopeTest([1, 2], [1, 2], [1, 1]).se));
   });
 });

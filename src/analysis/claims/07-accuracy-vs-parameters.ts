@@ -1,11 +1,12 @@
 /**
- * Claims of notebook 07 (deck slides 13 and 16, ImageNet): at an equal number of kept
+ * Claims of notebook 07 (deck pages 16 and 20, ImageNet): at an equal number of kept
  * parameters iEP beats EP by about 3 points, more so for bigger models, and soft pruning
  * beats hard pruning by about 1 point in every setting. Here a width sweep of one model at
  * one prune rate: EP and iEP runs of one width keep the same number of parameters.
  */
-import { mean, slopeTest } from "../stats";
-import { type Contrast, type Verdict, differenceVerdict, judgeFamily } from "../verdict";
+import { mean, weightedSlopeTest } from "../stats";
+import { type Contrast, type Sesoi, type Verdict, contrastTest, differenceVerdict, estimateVerdict, seededContrast } from "../verdict";
+import { ACCURACY_SESOI } from "./common";
 
 /** One run of the width sweep. */
 export interface WidthRun {
@@ -21,8 +22,8 @@ function widths(runs: readonly WidthRun[]): number[] {
   return [...new Set(runs.map((r) => r.widthMultiplier))].sort((a, b) => a - b);
 }
 
-function accuracies(runs: readonly WidthRun[], method: string, width: number): number[] {
-  return runs.filter((r) => r.method === method && r.widthMultiplier === width).map((r) => r.testAccuracy);
+function accuracies(runs: readonly WidthRun[], method: string, width: number) {
+  return runs.filter((r) => r.method === method && r.widthMultiplier === width).map((r) => ({ seed: r.seed, value: r.testAccuracy }));
 }
 
 export interface PairClaim {
@@ -37,16 +38,14 @@ export interface PairClaim {
 }
 
 /**
- * `better` − `worse` test accuracy at every width (equal kept parameters): Welch's t over seeds,
- * Holm-adjusted over the widths, against the claimed size; the mean gain over the widths is
- * added to the numbers and the evidence.
+ * `better` − `worse` test accuracy at every width (equal kept parameters), paired by seed, at
+ * every width (intersection–union), one point as the SESOI and the deck's size as the claimed
+ * size; the mean gain over the widths is added to the numbers and the evidence.
  */
 export function gainAtEveryWidthVerdict(runs: readonly WidthRun[], claim: PairClaim): Verdict {
-  const contrasts: Contrast[] = widths(runs).map((w) => ({
-    label: `width ${w}`,
-    a: accuracies(runs, claim.better, w),
-    b: accuracies(runs, claim.worse, w),
-  }));
+  const contrasts: Contrast[] = widths(runs).map((w) =>
+    seededContrast(`width ${w}`, accuracies(runs, claim.better, w), accuracies(runs, claim.worse, w)),
+  );
   const v = differenceVerdict(
     {
       id: claim.id,
@@ -55,7 +54,7 @@ export function gainAtEveryWidthVerdict(runs: readonly WidthRun[], claim: PairCl
       quantity: `test accuracy, ${claim.better} − ${claim.worse} at each width multiplier (the same kept parameters at one width)`,
     },
     contrasts,
-    { effect: claim.effect ?? 0 },
+    { sesoi: ACCURACY_SESOI, combine: "every", claimedSize: claim.effect ?? 0 },
   );
   const meanGain = mean(contrasts.map((c) => mean(c.a) - mean(c.b)));
   return {
@@ -65,34 +64,69 @@ export function gainAtEveryWidthVerdict(runs: readonly WidthRun[], claim: PairCl
   };
 }
 
+/** Half a point of accuracy per doubling of the kept parameters: the smallest growth of the gain of interest. */
+export const GAIN_GROWTH_SESOI: Sesoi = {
+  value: 0.005,
+  why: "half a point of accuracy per doubling of the kept parameters (the deck gives no rate; its 3-point gain is at its largest model)",
+};
+
 /**
- * "More so for bigger models": the per-seed gain (`better` − `worse` of the same seed and width)
- * regressed on log2(kept parameters); holds if the slope is > 0 with p < 0.05, does not hold if it
- * is significantly < 0, inconclusive otherwise.
+ * "More so for bigger models": per width, the gain `better` − `worse` (paired by seed where the
+ * seeds match) as a mean with its standard error; the means regressed on log2(kept parameters)
+ * by weighted least squares with precision weights 1/SE² (R's lm(gain ~ log2(params), weights)),
+ * t with widths − 2 df. One point per width, not one per seed: seeds of a width share its
+ * model, so per-seed points would be pseudo-replicates. Power: at the fitted slope's SE (more
+ * widths, not only more seeds, would narrow it).
  */
 export function gainGrowsWithSizeVerdict(runs: readonly WidthRun[], claim: Omit<PairClaim, "effect">): Verdict {
-  const xs: number[] = [];
-  const ys: number[] = [];
-  for (const w of widths(runs)) {
-    for (const b of runs.filter((r) => r.method === claim.better && r.widthMultiplier === w)) {
-      const worse = runs.find((r) => r.method === claim.worse && r.widthMultiplier === w && r.seed === b.seed);
-      if (!worse) continue;
-      xs.push(Math.log2(b.keptParameters));
-      ys.push(b.testAccuracy - worse.testAccuracy);
-    }
-  }
-  const s = slopeTest(xs, ys);
-  const [judged] = judgeFamily([{ label: "slope", estimate: s.slope, lo: s.lo, hi: s.hi, p: s.p, n: s.n }]);
-  const pts = (v: number) => `${v >= 0 ? "+" : ""}${(100 * v).toFixed(2)}`;
+  const points = widths(runs).map((w) => {
+    const better = runs.filter((r) => r.method === claim.better && r.widthMultiplier === w);
+    const { test, design } = contrastTest(
+      seededContrast(`width ${w}`, accuracies(runs, claim.better, w), accuracies(runs, claim.worse, w)),
+    );
+    return { w, x: Math.log2(mean(better.map((r) => r.keptParameters))), gain: test.diff, se: test.se, design };
+  });
+  const usable = points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.gain) && p.se > 0);
+  const fit = weightedSlopeTest(
+    usable.map((p) => p.x),
+    usable.map((p) => p.gain),
+    usable.map((p) => 1 / (p.se * p.se)),
+  );
+  const perWidth = points
+    .map((p) => `width ${p.w}: ${(100 * p.gain).toFixed(2)} ± ${(100 * p.se).toFixed(2)} points (${p.design})`)
+    .join(", ");
+  const v = estimateVerdict(
+    {
+      id: claim.id,
+      slide: claim.slide,
+      claim: claim.claim,
+      quantity: `the gain in test accuracy (${claim.better} − ${claim.worse}) per width, its mean and standard error over seeds, regressed on log2(kept parameters): weighted least squares with weights 1/SE², one point per width (${usable.length} usable)`,
+    },
+    [
+      {
+        label: "slope per doubling",
+        estimate: fit.slope,
+        se: fit.se,
+        df: fit.n - 2,
+        design: `weighted least squares over ${fit.n} widths, t with ${fit.n - 2} df`,
+      },
+    ],
+    { sesoi: GAIN_GROWTH_SESOI, combine: "every" },
+    "slope of the weighted fit",
+    4,
+  );
   return {
-    id: claim.id,
-    slide: claim.slide,
-    claim: claim.claim,
-    definition: `per-seed gain in test accuracy (${claim.better} − ${claim.worse}, same seed and width) regressed on log2(kept parameters): least-squares slope with its 95 % t interval (n − 2 df); holds if the slope is > 0 with p < 0.05, does not hold if it is significantly < 0`,
-    outcome: judged!.outcome,
-    numbers: { slope: s.slope, "slope lo": s.lo, "slope hi": s.hi, "slope p": s.p, pairs: s.n },
-    evidence: `gain per doubling of kept parameters ${pts(s.slope)} points [${pts(s.lo)}, ${pts(s.hi)}], ${
-      Number.isFinite(s.p) ? (s.p < 0.001 ? "p < 0.001" : `p = ${s.p.toFixed(3)}`) : "p n/a"
-    }, n = ${s.n} pairs → ${judged!.outcome}.`,
+    ...v,
+    numbers: {
+      ...v.numbers,
+      widths: fit.n,
+      ...Object.fromEntries(
+        points.flatMap((p) => [
+          [`width ${p.w}: gain`, p.gain],
+          [`width ${p.w}: SE`, p.se],
+        ]),
+      ),
+    },
+    evidence: `${v.evidence} Per width: ${perWidth}.`,
   };
 }

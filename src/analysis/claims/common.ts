@@ -1,9 +1,37 @@
 /**
- * What the claim checks of notebooks 01, 03 and 04 share on top of the verdict building blocks
- * of ../verdict.ts: selecting one sample from rows, and joining the parts of a two-part claim
- * into one verdict.
+ * What the claim checks share on top of the verdict building blocks of ../verdict.ts: the
+ * smallest effects of interest, selecting one sample from rows, and joining the parts of a
+ * two-part claim into one verdict.
+ *
+ * Deck pages: every claim names the page number printed at the end of the deck's slide (the
+ * deck's own numbering, which skips 9, 10, 15 and 21; its text is paper/seed-deck-iEP-JSAI2023.txt
+ * in the project's shared folder), e.g. soft > hard is page 16 wherever it is checked.
  */
-import { type Verdict, type VerdictOutcome, combineOutcomes } from "../verdict";
+import { type Sesoi, type Verdict, type VerdictOutcome, combineOutcomes } from "../verdict";
+
+/** One point of test accuracy: the smallest gain the deck quotes (soft over hard pruning, "about 1 %", page 16). */
+export const ACCURACY_SESOI: Sesoi = {
+  value: 0.01,
+  why: "one point of test accuracy: the smallest gain the deck quotes, soft over hard pruning's 'about 1 %' (page 16)",
+};
+
+/** One percent of the edges: a DR difference smaller than this is taken as no difference (the deck gives no size). */
+export const DR_SESOI: Sesoi = {
+  value: 0.01,
+  why: "one percent of the edges; the deck gives no size for DR differences",
+};
+
+/** DR / p: one percent of the edges outside the mask (the deck gives no size). */
+export const DR_SHARE_SESOI: Sesoi = {
+  value: 0.01,
+  why: "one percent of the edges outside the epoch's mask; the deck gives no size",
+};
+
+/** |r| = 0.3 (Cohen's "medium"): the deck gives no size for its correlation. */
+export const CORRELATION_SESOI: Sesoi = {
+  value: 0.3,
+  why: "|r| = 0.3, Cohen's medium correlation; the deck gives no size",
+};
 
 /** Prune rates compare with a tolerance: 1 − keep carries binary-fraction noise. */
 export function samePruneRate(a: number, b: number): boolean {

@@ -26,7 +26,8 @@ describe("02 claims: DR vs accuracy over per-setting means", () => {
   it("negative correlation holds when accuracy falls with DR, does not hold when it rises, partly when one model of two", () => {
     const falling = negativeCorrelationVerdict(sweep("MLP", (dr) => 1 - dr));
     assert.equal(falling.outcome, "holds");
-    assert.equal(falling.numbers["MLP: n"], 9);
+    assert.match(falling.evidence, /Pearson r over 9 settings/);
+    assert.match(falling.definition, /SESOI\) 0\.30/);
     assert.ok(falling.numbers["MLP: estimate"]! < -0.9);
     assert.equal(negativeCorrelationVerdict(sweep("MLP", (dr) => 0.5 + dr)).outcome, "does not hold");
     const mixed = negativeCorrelationVerdict([...sweep("MLP", (dr) => 1 - dr), ...sweep("conv", (dr) => 0.5 + dr)]);
@@ -38,11 +39,17 @@ describe("02 claims: DR vs accuracy over per-setting means", () => {
     assert.equal(negativeCorrelationVerdict(sweep("MLP", () => 0.8)).outcome, "inconclusive");
   });
 
-  it("inverse U holds for a peaked curve and does not hold for a monotone one", () => {
+  it("inverse U: holds for a peaked curve, does not hold for a straight one (curvature equivalent to zero), partly holds for a bend whose top lies outside the range, inconclusive when noisy", () => {
     // Accuracy peaks in the middle third of the DR range and is lower on both sides.
     const peaked = inverseUVerdict(sweep("ResNet", (dr) => (dr > 0.36 && dr < 0.44 ? 0.9 : 0.7 - Math.abs(dr - 0.4))));
-    assert.equal(peaked.outcome, "holds");
-    const monotone = inverseUVerdict(sweep("ResNet", (dr) => 0.3 + 2 * dr));
-    assert.equal(monotone.outcome, "does not hold");
+    assert.equal(peaked.outcome, "holds", peaked.evidence);
+    assert.match(peaked.evidence, /top at DR 0\.4\d\d \(inside the tested 0\.\d+–0\.\d+\)/);
+    const straight = inverseUVerdict(sweep("ResNet", (dr) => 0.3 + 2 * dr));
+    assert.equal(straight.outcome, "does not hold", straight.evidence);
+    const bend = inverseUVerdict(sweep("ResNet", (dr) => 0.9 - 8 * (dr - 0.7) ** 2));
+    assert.equal(bend.outcome, "partly holds", bend.evidence);
+    assert.match(bend.evidence, /its top lies outside the tested DR range/);
+    const noisy = inverseUVerdict(sweep("ResNet", () => 0.8).map((r, i) => ({ ...r, y: r.y + ((i * 7) % 5) * 0.01 })));
+    assert.equal(noisy.outcome, "inconclusive", noisy.evidence);
   });
 });

@@ -5,9 +5,12 @@ import { type VariantRun, bestVariantVerdict, rewindingImprovesVerdict } from ".
 const NOISE = [-0.005, 0.0, 0.006];
 const P = [0.5, 0.8, 0.9];
 
-function runs(accuracy: Record<string, number>): VariantRun[] {
-  return Object.entries(accuracy).flatMap(([variant, acc]) =>
-    P.flatMap((pruneRate) => NOISE.map((e) => ({ variant, pruneRate, testAccuracy: acc - 0.1 * pruneRate + e }))),
+/** Each variant's seeds follow the noise pattern shifted by the variant's position, so per-seed differences have spread. */
+function runs(accuracy: Record<string, number>, spread = 1): VariantRun[] {
+  return Object.entries(accuracy).flatMap(([variant, acc], v) =>
+    P.flatMap((pruneRate) =>
+      NOISE.map((_, k) => ({ variant, pruneRate, seed: k + 1, testAccuracy: acc - 0.1 * pruneRate + spread * NOISE[(k + v) % 3]! })),
+    ),
   );
 }
 
@@ -19,12 +22,28 @@ describe("05 claims: rewinding variants at several prune rates", () => {
     const v = rewindingImprovesVerdict(good, VARIANTS, "EP");
     assert.equal(v.outcome, "holds");
     assert.equal(v.id, "05.rewinding-beats-ep");
-    assert.ok(Number.isFinite(v.numbers["iEP rewind lr − EP, p=0.9: p (Holm)"]!));
+    assert.ok(Number.isFinite(v.numbers["iEP rewind lr − EP, p=0.9: power"]!));
+    assert.equal(v.slide, "17");
     const partly = runs({ EP: 0.7, "iEP rewind lr": 0.8, "iEP rewind scores": 0.7, "iEP rewind reinit": 0.7 });
     assert.equal(rewindingImprovesVerdict(partly, VARIANTS, "EP").outcome, "partly holds");
     const worse = runs({ EP: 0.8, "iEP rewind lr": 0.7, "iEP rewind scores": 0.6, "iEP rewind reinit": 0.75 });
     assert.equal(rewindingImprovesVerdict(worse, VARIANTS, "compute-matched EP").outcome, "inconclusive");
     assert.equal(rewindingImprovesVerdict(worse, VARIANTS, "EP").outcome, "does not hold");
+  });
+
+  it("score and re-init rewinds that end in one-shot EP are not tested, with the reason and their measured accuracy; LR rewinding equal to EP does not hold", () => {
+    const notTested = { variants: ["iEP rewind scores", "iEP rewind reinit"], because: "soft pruning" };
+    const good = runs({ EP: 0.7, "iEP rewind lr": 0.8, "iEP rewind scores": 0.7, "iEP rewind reinit": 0.7 });
+    const v = rewindingImprovesVerdict(good, VARIANTS, "EP", notTested);
+    assert.equal(v.outcome, "holds");
+    assert.match(
+      v.definition,
+      /iEP rewind scores, iEP rewind reinit not tested as built: with soft pruning their last cycle starts from the initial \(or fresh\) scores/,
+    );
+    assert.match(v.evidence, /Not tested as built: iEP rewind scores 0\.\d{4} vs one-shot EP 0\.\d{4} at p=0\.5/);
+    assert.ok(!Object.keys(v.numbers).some((k) => k.includes("scores")));
+    const same = runs({ EP: 0.7, "iEP rewind lr": 0.7, "iEP rewind scores": 0.7, "iEP rewind reinit": 0.7 }, 0.1);
+    assert.equal(rewindingImprovesVerdict(same, VARIANTS, "EP", notTested).outcome, "does not hold");
   });
 
   it("'lr rewinding is best' holds when lr wins everywhere and does not hold when another variant wins everywhere", () => {
