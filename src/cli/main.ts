@@ -19,7 +19,7 @@ import { RunStore, type StoredRun, defaultStoreDir } from "../experiments/store"
 import { writeExport } from "../analysis/export";
 import { importRuns } from "../experiments/exchange";
 import { addConfigOptions, configFromOptions } from "./options";
-import { RunProgress, epochLine, formatPercent, table } from "./progress";
+import { RunProgress, epochLine, formatPercent, keepText, table, trainText } from "./progress";
 import { sweepCommand } from "./sweep";
 
 /** --threads: a whole number ≥ 1, or a usage error naming the option. */
@@ -48,7 +48,7 @@ export function summariseRun(run: StoredRun): string {
   const c = run.config;
   const f = run.result.final;
   const lines = [
-    `run ${run.id}${c.label ? ` (${c.label})` : ""}: ${c.method} on ${c.model} / ${c.dataset}, keepFraction ${c.keepFraction} (prune rate ${(1 - c.keepFraction).toPrecision(3)}), seed ${c.seed}`,
+    `run ${run.id}${c.label ? ` (${c.label})` : ""}: ${c.method} on ${c.model} / ${c.dataset}${run.trainImages === undefined ? "" : ` (${run.trainImages.toLocaleString("en-US")} training images)`}, ${keepText(c)}, seed ${c.seed}`,
     `backend ${run.backend.name} (threads ${run.backend.threads}, simd ${run.backend.simd ?? "n/a"}), tfjs ${run.backend.tfjsVersion}, ${run.timings.seconds.toFixed(1)} s (${run.timings.secondsPerEpoch.toFixed(1)} s/epoch)${run.timings.resumedFromEpoch ? `, resumed from epoch ${run.timings.resumedFromEpoch}` : ""}`,
     "",
     ...run.result.epochs.map((m) => epochLine(m, run.result.cycles.length)),
@@ -183,7 +183,7 @@ export function buildProgram(): Command {
       onEvent: (e) => {
         if (e.type === "run-start")
           process.stderr.write(
-            `run ${e.id}: ${config.method} ${config.model} on ${config.dataset}, keepFraction ${config.keepFraction}, backend ${e.backend} (${e.threads} thread${e.threads === 1 ? "" : "s"})${e.resumedFromEpoch ? `, resuming after epoch ${e.resumedFromEpoch}` : ""}\n`,
+            `run ${e.id}: ${config.method} ${config.model} on ${config.dataset}, ${keepText(config)}, backend ${e.backend} (${e.threads} thread${e.threads === 1 ? "" : "s"})${e.resumedFromEpoch ? `, resuming after epoch ${e.resumedFromEpoch}` : ""}\n`,
           );
         progress.handle(e);
       },
@@ -214,9 +214,12 @@ export function buildProgram(): Command {
       const run = store.readFinished(full);
       if (!run) {
         const l = store.describe(full);
+        const what = l.method === "?" ? "" : ` (${l.method} ${l.model} on ${l.dataset}, ${keepText(l)}, seed ${l.seed})`;
+        const progress =
+          l.epochsDone !== null ? ` after ${l.epochsDone} of ${l.epochs} epochs` : l.error ? "" : " before its first checkpoint";
         throw new SltError(
           "usage",
-          `Run ${full} is ${l.status}${l.epochsDone !== null ? ` after ${l.epochsDone} epochs` : ""}${l.error ? `: ${l.error}` : ""}. Rerun its config with 'slt run' to ${l.status === "interrupted" ? "resume" : "retry"} it.`,
+          `Run ${full}${what} is ${l.status}${progress}${l.error ? `: ${l.error}` : ""}. Rerun its config with 'slt run' to ${l.status !== "interrupted" ? "retry" : l.epochsDone !== null ? "resume" : "start"} it.`,
           full,
         );
       }
@@ -225,7 +228,9 @@ export function buildProgram(): Command {
 
   program
     .command("runs")
-    .description("List the runs in the store: finished, running, interrupted, failed (with the error)")
+    .description(
+      "List the runs in the store: finished, running, interrupted, failed (with the error); each with its config, training images and epochs done",
+    )
     .option("--json", "Print as JSON")
     .action((opts: { json?: boolean }) => {
       const store = new RunStore((program.opts().store as string | undefined) ?? defaultStoreDir());
@@ -246,13 +251,19 @@ export function buildProgram(): Command {
             method: r.method,
             model: r.model,
             dataset: r.dataset,
-            keep: Number.isNaN(r.keepFraction) ? "?" : String(r.keepFraction),
+            train: trainText(r),
+            // A weights run has no mask: its keepFraction means nothing.
+            keep: Number.isNaN(r.keepFraction) ? "?" : r.method === "weights" ? "dense" : String(r.keepFraction),
             seed: Number.isNaN(r.seed) ? "?" : String(r.seed),
-            epochs: r.epochsDone === null ? "–" : String(r.epochsDone),
+            epochs: `${r.epochsDone ?? 0}/${r.epochs ?? "?"}`,
             test: formatPercent(r.testAccuracy),
             DR: r.dyingRatio === null ? "–" : r.dyingRatio.toFixed(4),
             label: r.label,
-            error: r.error ? r.error.split("\n")[0].slice(0, 100) : "",
+            note: r.error
+              ? r.error.split("\n")[0].slice(0, 100)
+              : r.status !== "finished" && r.epochsDone === null
+                ? "no checkpoint yet"
+                : "",
           })),
         )}\n`,
       );

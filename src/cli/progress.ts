@@ -25,6 +25,23 @@ export function formatLoss(x: number): string {
   return Number.isNaN(x) ? "–" : x.toFixed(4);
 }
 
+/**
+ * What a run keeps, in words true for its method: Edge-Popup and iEP keep `keepFraction` of
+ * the edges; a weights run trains the dense network, has no mask, and ignores keepFraction.
+ */
+export function keepText(c: { method: string; keepFraction: number }): string {
+  return c.method === "weights"
+    ? "dense weights (no mask)"
+    : `keepFraction ${c.keepFraction} (prune rate ${(1 - c.keepFraction).toPrecision(3)})`;
+}
+
+/** The training-set size of a listed run: the count it used when recorded, else its limitTrain ("≤ N") or "all". */
+export function trainText(r: { trainImages: number | null; limitTrain: number | null }): string {
+  if (r.trainImages !== null) return r.trainImages.toLocaleString("en-US");
+  if (r.limitTrain === null) return "?";
+  return r.limitTrain > 0 ? `≤ ${r.limitTrain.toLocaleString("en-US")}` : "all";
+}
+
 export function formatPercent(x: number | null | undefined, digits = 2): string {
   return x === null || x === undefined || Number.isNaN(x) ? "–" : `${(100 * x).toFixed(digits)}%`;
 }

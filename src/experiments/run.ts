@@ -202,6 +202,7 @@ async function trainLocked(
   if (options.shouldStop?.()) throw new RunStoppedError(id);
   const resume = store.readCheckpoint(id);
   const resumedFromEpoch = resume?.epochsDone ?? 0;
+  store.writeStart(id, config, data.train.count);
   options.onEvent?.({
     type: "run-start",
     id,
@@ -256,6 +257,7 @@ async function trainLocked(
     dataSource: data.source,
     // The folder stays in the config (where the data was read from); the content is what the id counts.
     ...(config.dataDir !== "" ? { dataContent: identity.data } : {}),
+    trainImages: data.train.count,
     timings: {
       startedAt: new Date(trainStarted).toISOString(),
       finishedAt: new Date().toISOString(),

@@ -4,6 +4,8 @@
  *                    timings and results, with a checksum over its contents
  *   checkpoint.bin   the latest end-of-epoch checkpoint of an unfinished run
  *   failed.json      why the last attempt failed (removed when a later attempt finishes)
+ *   config.json      the config and training-set size of a run that started and is not
+ *                    finished yet, so that listings can show it before its first checkpoint
  *   lock             held while a process trains the run
  */
 import * as fs from "node:fs";
@@ -14,7 +16,7 @@ import { SltError } from "../errors";
 import type { Checkpoint, ProcedureResult } from "../train/procedure";
 import { StoreWriteError, TEMP_PREFIX, sha256, storeWriteError, writeFileAtomic } from "./atomic";
 import { decodeBinary, encodeBinary } from "./binary";
-import { type DataContent, type RunConfig, canonicalJson } from "../config";
+import { type DataContent, type RunConfig, canonicalJson, totalEpochs } from "../config";
 import { describeConfigFields } from "./validate";
 import { DEFAULT_STALE_MS, type LockHolder, RunLock, lockFileHeld, lockHolder, readLock } from "./lock";
 
@@ -46,6 +48,8 @@ export interface StoredRun {
    * set that reads no files. Absent in runs made before ids followed the data's content.
    */
   dataContent?: DataContent | null;
+  /** Training images the run used (after limitTrain and the validation split); absent in runs stored before it was recorded. */
+  trainImages?: number;
   timings: RunTimings;
   result: ProcedureResult;
   /** SHA-256 of the canonical JSON of everything above. */
@@ -63,11 +67,25 @@ export interface RunListing {
   dataset: string;
   keepFraction: number;
   seed: number;
+  /** Training images the run uses, when recorded (finished, or started by this version). */
+  trainImages: number | null;
+  /** The config's limitTrain (0 = all), or null when the config is unknown. */
+  limitTrain: number | null;
+  /** Epochs the run trains in all (iEP: every cycle's), or null when the config is unknown. */
+  epochs: number | null;
   epochsDone: number | null;
   testAccuracy: number | null;
   dyingRatio: number | null;
   error: string | null;
   updatedAt: string;
+}
+
+/** config.json: what a run started with, written when a process starts (or resumes) training it. */
+export interface StartRecord {
+  id: string;
+  config: RunConfig;
+  trainImages: number;
+  at: string;
 }
 
 export interface FailureRecord {
@@ -218,8 +236,7 @@ export class RunStore {
     const stored: StoredRun = { ...plain, checksum: sha256(canonicalJson(plain)) };
     this.makeRunDir(run.id);
     writeFileAtomic(this.file(run.id, "run.json"), JSON.stringify(stored, null, 1));
-    fs.rmSync(this.file(run.id, "checkpoint.bin"), { force: true });
-    fs.rmSync(this.file(run.id, "failed.json"), { force: true });
+    for (const name of ["checkpoint.bin", "failed.json", "config.json"]) fs.rmSync(this.file(run.id, name), { force: true });
     return stored;
   }
 
@@ -274,6 +291,36 @@ export class RunStore {
     if (stored.id !== id) throw damaged(`it belongs to run ${String(stored.id)}`);
     if (!stored.config || !stored.checkpoint || typeof stored.checkpoint.epochsDone !== "number") throw damaged("no training state in it");
     return { config: stored.config, checkpoint: stored.checkpoint };
+  }
+
+  /**
+   * Records what the run starts with (config.json), for listings until its first checkpoint.
+   * Best effort: it informs listings only, so a store that cannot take it (a full disk) is
+   * left to the checkpoint's write to report. Written whole by a rename, or not at all.
+   */
+  writeStart(id: string, config: RunConfig, trainImages: number): void {
+    const record: StartRecord = { id, config, trainImages, at: new Date().toISOString() };
+    const tmp = this.file(id, `${TEMP_PREFIX}config-${process.pid}`);
+    try {
+      fs.writeFileSync(tmp, JSON.stringify(record, null, 1));
+      fs.renameSync(tmp, this.file(id, "config.json"));
+    } catch {
+      try {
+        fs.rmSync(tmp, { force: true });
+      } catch {
+        /* slt gc removes a temporary file left behind */
+      }
+    }
+  }
+
+  /** The start record of an unfinished run, or null; only listings use it, never training. */
+  readStart(id: string): StartRecord | null {
+    try {
+      const record = JSON.parse(fs.readFileSync(this.file(id, "config.json"), "utf8")) as StartRecord;
+      return record && record.id === id && record.config && typeof record.config === "object" ? record : null;
+    } catch {
+      return null;
+    }
   }
 
   writeFailure(id: string, config: RunConfig, error: Error): void {
@@ -370,6 +417,9 @@ export class RunStore {
       dataset: "?",
       keepFraction: NaN,
       seed: NaN,
+      trainImages: null,
+      limitTrain: null,
+      epochs: null,
       epochsDone: null,
       testAccuracy: null,
       dyingRatio: null,
@@ -382,6 +432,8 @@ export class RunStore {
       dataset: c.dataset,
       keepFraction: c.keepFraction,
       seed: c.seed,
+      limitTrain: c.limitTrain,
+      epochs: totalEpochs(c),
     });
     const state = this.inspect(id);
     if (state.finished) {
@@ -390,14 +442,22 @@ export class RunStore {
         ...base,
         ...fromConfig(run.config),
         status: "finished",
+        trainImages: run.trainImages ?? null,
         epochsDone: run.result.epochs.length,
         testAccuracy: run.result.final.testAccuracy,
         dyingRatio: run.result.final.dyingRatio,
         updatedAt: mtime("run.json"),
       };
     }
-    const cfg = state.checkpoint?.config ?? state.failure?.config ?? state.untrustedConfig;
-    const info = { ...base, ...(cfg ? fromConfig(cfg) : {}), epochsDone: state.checkpoint ? state.checkpoint.checkpoint.epochsDone : null };
+    const start = this.readStart(id);
+    const cfg = state.checkpoint?.config ?? state.failure?.config ?? start?.config ?? state.untrustedConfig;
+    const info = {
+      ...base,
+      ...(cfg ? fromConfig(cfg) : {}),
+      // The start record is the same config's (same id), so its image count holds for either.
+      trainImages: start?.trainImages ?? null,
+      epochsDone: state.checkpoint ? state.checkpoint.checkpoint.epochsDone : null,
+    };
     if (state.finishedError) return { ...info, status: "failed", error: state.finishedError, updatedAt: mtime("run.json") };
     const last = state.checkpoint?.checkpoint.epochs[state.checkpoint.checkpoint.epochs.length - 1];
     if (last) Object.assign(info, { testAccuracy: last.testAccuracy, dyingRatio: last.dyingRatio });
@@ -480,7 +540,8 @@ export class RunStore {
         }
         const state = this.inspect(id);
         if (state.finished) {
-          for (const name of ["checkpoint.bin", "failed.json"]) if (fs.existsSync(path.join(dir, name))) remove(path.join(dir, name));
+          for (const name of ["checkpoint.bin", "failed.json", "config.json"])
+            if (fs.existsSync(path.join(dir, name))) remove(path.join(dir, name));
         } else if (state.finishedError) {
           /* damaged result: kept for the user to look at; `slt runs` reports it */
         } else if (state.failure || state.checkpointError || (!state.checkpoint && !fs.existsSync(path.join(dir, "run.json")))) {

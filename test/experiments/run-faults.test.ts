@@ -246,7 +246,12 @@ test("a full disk mid-run: clear 'store' error, the last checkpoint intact, no r
   }
   const rs = new RunStore(store);
   const id = reference.id;
-  assert.deepEqual(fs.readdirSync(rs.runDir(id)).sort(), ["checkpoint.bin"], "no temp file, no failed.json, no result, lock released");
+  // config.json: what the run started with (written whole by a rename), for listings.
+  assert.deepEqual(
+    fs.readdirSync(rs.runDir(id)).sort(),
+    ["checkpoint.bin", "config.json"],
+    "no temp file, no failed.json, no result, lock released",
+  );
   assert.equal(rs.describe(id).status, "interrupted");
   assert.equal(rs.readCheckpoint(id)?.epochsDone, 1);
   const resumed = await trained(config, store);
@@ -280,7 +285,7 @@ test(
         path.join(rs.runDir(id), "checkpoint.bin"),
         "Free some space",
       ]);
-      assert.deepEqual(files(), ["checkpoint.bin"], "no temp file, no failed.json, no result, lock released");
+      assert.deepEqual(files(), ["checkpoint.bin", "config.json"], "no temp file, no failed.json, no result, lock released");
       assert.equal(rs.readCheckpoint(id)?.epochsDone, 1, "the last checkpoint is whole");
       assert.equal(rs.describe(id).status, "interrupted");
       // The failed write's space was given back; on a disk that is full again no other run can
@@ -301,7 +306,7 @@ test(
       } finally {
         resetAtomicFs();
       }
-      assert.deepEqual(files(), ["checkpoint.bin"], "no run.json, whole or partial; no temp file");
+      assert.deepEqual(files(), ["checkpoint.bin", "config.json"], "no run.json, whole or partial; no temp file");
       assert.equal(rs.readFinished(id), null);
       assert.equal(rs.readCheckpoint(id)?.epochsDone, reference.result.epochs.length, "every epoch's checkpoint made it");
 
@@ -366,7 +371,11 @@ test("a data file that disappears between two epochs: the run that loaded it is 
   for (const m of ["MNIST incomplete", images, "dataDir"]) assert.ok(r.stderr.includes(m), `stderr mentions ${m}:\n${r.stderr}`);
   assert.doesNotMatch(r.stderr, /\n\s+at .+[:(]\d/, "no stack trace");
   const rs = new RunStore(store);
-  assert.deepEqual(fs.readdirSync(rs.runDir(id)), ["checkpoint.bin"], "checkpoint kept; no failed.json, no lock, no result");
+  assert.deepEqual(
+    fs.readdirSync(rs.runDir(id)).sort(),
+    ["checkpoint.bin", "config.json"],
+    "checkpoint kept; no failed.json, no lock, no result",
+  );
   assert.equal(rs.describe(id).status, "interrupted");
 
   fs.writeFileSync(images, kept);
