@@ -17,6 +17,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { RUN_LIMIT_ENV, runLimitFromEnv } from "../src/experiments/limit";
 import { plotlyBundlePath, plotlyBundleScript } from "../src/plot/plotly";
 import { RECORD_ENV } from "../src/workbook/record";
 import { claimsTableHtml, clearPageResults, readPublished, writePageResults } from "../src/workbook/published";
@@ -207,6 +208,8 @@ export interface PageProvenance {
   /** @tensorflow/tfjs version installed. */
   tfjs: string;
   scale: string;
+  /** SLT_LIMIT's cap on every run (src/experiments/limit.ts), or null for runs as configured. */
+  limit: string | null;
   /** The run store (or export file) the notebooks read, relative to the repo when inside it. */
   store: string;
   /** When the page was made (ISO). */
@@ -216,6 +219,12 @@ export interface PageProvenance {
 function git(root: string, args: string[]): string | null {
   const r = spawnSync("git", ["-C", root, ...args], { encoding: "utf8" });
   return r.status === 0 ? r.stdout : null;
+}
+
+/** What the pages say of SLT_LIMIT: its name and what it caps, or null when unset. */
+function limitNote(env: NodeJS.ProcessEnv): string | null {
+  const found = runLimitFromEnv(env);
+  return found ? `${RUN_LIMIT_ENV}=${found.name}: ${found.limit.description}` : null;
 }
 
 /** Commit, dirty flag, tfjs version, scale, store and date for the pages of one run of the runner. */
@@ -236,6 +245,7 @@ export function pageProvenance(root: string, scale: string, env: NodeJS.ProcessE
     dirty: status === null ? null : status.trim() !== "",
     tfjs,
     scale,
+    limit: limitNote(env),
     store: rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : storeAbs,
     date: new Date().toISOString(),
   };
@@ -572,6 +582,7 @@ export async function main(argv: string[]): Promise<number> {
       console.log(USAGE);
       return 0;
     }
+    runLimitFromEnv(); // a bad SLT_LIMIT is a usage error before any notebook starts
     const from = invocationDir("workbook");
     const store = absoluteStore(process.env, from);
     if (store) process.env.SLT_STORE = store;

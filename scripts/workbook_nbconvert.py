@@ -22,7 +22,7 @@ Environment (all optional, set by the runner):
   SLT_WORKBOOK_REPORT   path for the JSON report
   SLT_WORKBOOK_PARTIAL  path for the partially executed notebook on failure
   SLT_WORKBOOK_TITLE    notebook title to store in the executed notebook
-  SLT_WORKBOOK_PROVENANCE  JSON: commit, dirty, tfjs, scale, store, date (shown on the page)
+  SLT_WORKBOOK_PROVENANCE  JSON: commit, dirty, tfjs, scale, limit, store, date (shown on the page)
   SLT_SCALE             recorded in the notebook metadata (the kernel reads it too)
 With SLT_WORKBOOK_REPORT set, a failure exits with status 1 after printing
 the error instead of raising, so the terminal is not flooded by nbconvert's

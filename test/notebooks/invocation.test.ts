@@ -38,6 +38,12 @@ describe("the folder npm run was started from", () => {
     assert.equal(resolveNotebook(ROOT, path.join("notebooks", "00-smoke.ipynb"), ROOT), smoke);
   });
 
+  it("a bad SLT_LIMIT is a usage error before any notebook runs", async () => {
+    const run = await runProcess(process.execPath, [RUNNER, "00-smoke"], 60_000, { cwd: ROOT, env: { ...process.env, SLT_LIMIT: "tiny" } });
+    assert.equal(run.code, 2, run.output);
+    assert.match(run.output, /SLT_LIMIT must be "smoke"/);
+  });
+
   it(
     "npm run workbook started in another folder uses that folder's relstore and --out, not notebooks/relstore",
     { skip: checkNbconvert(findJupyter()).ok ? false : "jupyter nbconvert is not installed", timeout: 300_000 },
@@ -45,13 +51,14 @@ describe("the folder npm run was started from", () => {
       const from = fs.mkdtempSync(path.join(os.tmpdir(), "slt-invocation-"));
       try {
         // What npm passes a script it runs: cwd = the package root, INIT_CWD = where npm was started.
-        const env = { ...process.env, npm_lifecycle_event: "workbook", INIT_CWD: from, SLT_STORE: "relstore" };
+        const env = { ...process.env, npm_lifecycle_event: "workbook", INIT_CWD: from, SLT_STORE: "relstore", SLT_LIMIT: "smoke" };
         const run = await runProcess(process.execPath, [RUNNER, "00-smoke", "--out", "wb"], 240_000, { cwd: ROOT, env });
         assert.equal(run.code, 0, run.output.slice(-4000));
         assert.match(run.output, new RegExp(`store ${path.join(from, "relstore").replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
         assert.ok(fs.existsSync(path.join(from, "wb", "00-smoke.html")), "the page went to --out under the starting folder");
         const page = fs.readFileSync(path.join(from, "wb", "00-smoke.html"), "utf8");
         assert.ok(page.includes(path.join(from, "relstore")), "the page states the store it read");
+        assert.ok(page.includes("SLT_LIMIT=smoke: 512 training images"), "the page states that its runs were capped");
         assert.equal(fs.existsSync(path.join(ROOT, "notebooks", "relstore")), false);
         assert.equal(fs.existsSync(path.join(ROOT, "wb")), false);
       } finally {
