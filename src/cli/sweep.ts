@@ -58,7 +58,8 @@ left them unfinished).
 
 Exit codes: 0 every run of this share is finished; 2 a run failed or the input is bad;
 ${EXIT_BUSY} no run failed but some are held by other processes and not finished yet (0 with
---allow-busy; none with --wait); 130 / 143 stopped by Ctrl-C / SIGTERM (rerun to continue).
+--allow-busy; none with --wait); 130 / 143 stopped by Ctrl-C / SIGTERM: the workers stop and
+the summary lists the runs finished, interrupted (they resume) and not started (rerun to continue).
 
 Several processes (terminals, cluster tasks) may share one store: each run is trained
 once. Split a sweep across machines with --shard i/n (see docs/cluster.md for Slurm and
@@ -91,6 +92,11 @@ function parseJobs(text: string | undefined): number {
   return n;
 }
 
+/** The shell's exit code for a process ended by `signal`: 128 + its number (SIGINT 130, SIGTERM 143). */
+export function signalExitCode(signal: NodeJS.Signals): number {
+  return 128 + os.constants.signals[signal];
+}
+
 function short(text: string, width: number): string {
   return text.length <= width ? text.padEnd(width) : `${text.slice(0, width - 1)}…`;
 }
@@ -117,9 +123,13 @@ export function formatPlan(plan: SweepPlan, storeDir: string): string {
 }
 
 export function formatSummary(s: SweepSummary): string {
+  // A stopped run either had started (interrupted: it resumes from its last checkpoint) or had not.
+  const interrupted = s.stopped.filter((r) => r.started !== false);
+  const notStarted = s.stopped.filter((r) => r.started === false);
   const lines = [
     `sweep "${s.name}"${s.shard ? ` shard ${s.shard.index}/${s.shard.count}` : ""}: ${s.total} runs in ${s.seconds.toFixed(1)} s — ` +
-      `${s.trained.length} trained, ${s.cached.length} already finished, ${s.busy.length} busy elsewhere, ${s.failed.length} failed, ${s.stopped.length} stopped`,
+      `${s.trained.length} trained, ${s.cached.length} already finished, ${s.busy.length} busy elsewhere, ${s.failed.length} failed` +
+      `${interrupted.length ? `, ${interrupted.length} interrupted` : ""}${notStarted.length ? `, ${notStarted.length} not started` : ""}`,
   ];
   for (const r of s.trained)
     lines.push(
@@ -127,7 +137,8 @@ export function formatSummary(s: SweepSummary): string {
     );
   for (const r of s.busy)
     lines.push(`  busy     ${r.id}  held by ${r.holder ? describeHolder(r.holder) : "another process"}; not run here  ${r.label}`);
-  for (const r of s.stopped) lines.push(`  stopped  ${r.id}  ${r.error ?? ""}  ${r.label}`);
+  for (const r of interrupted) lines.push(`  interrupted  ${r.id}  ${r.error ?? ""}  ${r.label}`);
+  for (const r of notStarted) lines.push(`  not started  ${r.id}  ${r.error ?? ""}  ${r.label}`);
   for (const r of s.failed) lines.push(`  failed   ${r.id}  ${(r.error ?? "").split("\n")[0]}  ${r.label}`);
   return `${lines.join("\n")}\n`;
 }
@@ -370,26 +381,24 @@ export function sweepCommand(parent: Command): Command {
 
       const progress = new SweepProgress();
       const controller = new AbortController();
-      const inProcess = jobs === 1;
       let stopSignal: NodeJS.Signals | null = null;
       const onSignal = (sig: NodeJS.Signals) => {
         if (stopSignal) return;
         stopSignal = sig;
         controller.abort();
       };
-      // In-process training blocks the event loop, so a handler would only delay Ctrl-C:
-      // keep the default (exit at once; checkpoints and stale locks make that safe).
-      if (!inProcess) {
-        process.on("SIGINT", onSignal);
-        process.on("SIGTERM", onSignal);
-      }
+      // Runs train in worker processes, --jobs 1 too: training blocks the event loop of the
+      // process it runs in, so only a process that does not train can answer a signal, stop
+      // its workers and report what it finished.
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
       let summary: SweepSummary;
       try {
         summary = await runSweep(spec, {
           store: storeDir,
           jobs,
           shard,
-          inProcess,
+          inProcess: false,
           staleLockMs,
           wait: opts.wait ?? false,
           signal: controller.signal,
@@ -404,7 +413,7 @@ export function sweepCommand(parent: Command): Command {
       process.stdout.write(opts.json ? `${JSON.stringify(summary, null, 1)}\n` : formatSummary(summary));
       if (stopSignal) {
         process.stderr.write(`sweep stopped by ${stopSignal}; run the same command again to continue.\n`);
-        process.exit(stopSignal === "SIGINT" ? 130 : 143);
+        process.exit(signalExitCode(stopSignal));
       }
       const failure = sweepFailureError(summary);
       if (failure) throw failure;

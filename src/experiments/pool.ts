@@ -50,7 +50,7 @@ export async function runInProcess(
   for (const { plan: p } of queue) {
     const base = { index: p.index, id: p.id, label: p.label };
     if (halt !== null || options.signal?.aborted) {
-      record(0, { ...base, status: "stopped", error: halt ?? "the sweep was stopped before this run started" });
+      record(0, { ...base, status: "stopped", started: false, error: halt ?? "the sweep was stopped before this run started" });
       continue;
     }
     const t0 = Date.now();
@@ -74,7 +74,7 @@ export async function runInProcess(
         });
     } catch (e) {
       const err = serializeError(e);
-      if (err.kind === "stopped") record(0, { ...base, status: "stopped", error: err.message });
+      if (err.kind === "stopped") record(0, { ...base, status: "stopped", started: true, error: err.message });
       else {
         record(0, { ...base, status: "failed", error: err.message, kind: err.kind, seconds: (Date.now() - t0) / 1000 });
         if (fatalForStore(err)) halt = `not started: ${err.message}`;
@@ -105,7 +105,7 @@ export function runInWorkers(
   if (!fs.existsSync(script)) {
     throw new SltError(
       "usage",
-      `The sweep worker ${script} is missing: build the workbench (npm run build) or use --jobs 1 to train in this process.`,
+      `The sweep worker ${script} is missing: build the workbench (npm run build), or train in this process (runSweep's inProcess option).`,
       script,
     );
   }
@@ -120,10 +120,10 @@ export function runInWorkers(
     const stopAll = (reason: string) => {
       if (halt === null) halt = reason;
       for (const p of pending.splice(0))
-        record(-1, { index: p.plan.index, id: p.plan.id, label: p.plan.label, status: "stopped", error: halt });
+        record(-1, { index: p.plan.index, id: p.plan.id, label: p.plan.label, status: "stopped", started: false, error: halt });
       for (const s of slots) if (!s.exited) s.child.kill("SIGTERM");
     };
-    const onAbort = () => stopAll("the sweep was stopped (signal); the run resumes from its last checkpoint when the sweep runs again");
+    const onAbort = () => stopAll("the sweep was stopped (signal) before this run started; the sweep trains it when it runs again");
     options.signal?.addEventListener("abort", onAbort, { once: true });
     if (options.signal?.aborted) halt = "the sweep was stopped before this run started";
 
@@ -132,7 +132,14 @@ export function runInWorkers(
       if (slots.every((s) => s.exited) && (pending.length === 0 || halt !== null)) {
         finished = true;
         for (const p of pending.splice(0))
-          record(-1, { index: p.plan.index, id: p.plan.id, label: p.plan.label, status: "stopped", error: halt ?? "not started" });
+          record(-1, {
+            index: p.plan.index,
+            id: p.plan.id,
+            label: p.plan.label,
+            status: "stopped",
+            started: false,
+            error: halt ?? "not started",
+          });
         options.signal?.removeEventListener("abort", onAbort);
         resolve();
       }
@@ -201,7 +208,7 @@ export function runInWorkers(
           const base = { index: p.index, id: p.id, label: p.label, seconds: (Date.now() - slot.currentStarted) / 1000 };
           slot.current = null;
           if (e.type === "run-failed") {
-            if (e.error.kind === "stopped") record(slot.id, { ...base, status: "stopped", error: e.error.message });
+            if (e.error.kind === "stopped") record(slot.id, { ...base, status: "stopped", started: true, error: e.error.message });
             else {
               record(slot.id, { ...base, status: "failed", error: e.error.message, kind: e.error.kind });
               if (fatalForStore(e.error)) stopAll(`not started: ${e.error.message}`);
@@ -240,6 +247,7 @@ export function runInWorkers(
           record(slot.id, {
             ...base,
             status: "stopped",
+            started: true,
             error: `its worker was stopped (${signal ?? `exit code ${code}`}); the run resumes from its last checkpoint`,
           });
           if (halt === null) stopAll(`the sweep was stopped (a worker got ${signal})`);
@@ -262,7 +270,7 @@ export function runInWorkers(
         // Died before it could take work: a broken installation. Do not loop forever.
         startupFailures++;
         if (startupFailures >= 2)
-          stopAll(`the sweep's worker processes fail to start (${signal ?? `exit code ${code}`}); run with --jobs 1 to see the error`);
+          stopAll(`the sweep's worker processes fail to start (${signal ?? `exit code ${code}`}); their output is above`);
       }
       if (halt === null && pending.length > 0 && slots.filter((s) => !s.exited).length < jobs) startWorker();
       maybeDone();

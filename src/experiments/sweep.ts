@@ -57,6 +57,8 @@ export interface SweepRunResult {
   status: RunEndStatus;
   /** For failed and stopped runs: why. */
   error?: string;
+  /** For stopped runs: true if it had started here (interrupted: it resumes from its last checkpoint), false if it never started. */
+  started?: boolean;
   /** SltError kind of a failure ("training", "config", "data", "store"), or "bug". */
   kind?: string;
   testAccuracy?: number | null;

@@ -531,7 +531,7 @@ test(
           names.every((n) => n === "checkpoint.bin" || n === "config.json"),
           `run ${id} holds only a whole checkpoint and its start record, if anything: ${names.join(", ")}`,
         );
-        if (names.length) assert.ok(rs.readCheckpoint(id), "the checkpoint verifies");
+        if (names.includes("checkpoint.bin")) assert.ok(rs.readCheckpoint(id), "the checkpoint verifies");
       }
 
       disk.free();
