@@ -4,6 +4,7 @@
  * with the masks; this file only runs steps.
  */
 import * as tf from "@tensorflow/tfjs";
+import { onGpuBackend } from "../engine/backend";
 import { Rng } from "../engine/rng";
 import { SltError } from "../errors";
 import { epochOrder, makeBatch } from "../data/batches";
@@ -26,6 +27,7 @@ export interface TrainerSettings {
    * Keep each step's loss and correct count on the device and read them once per epoch
    * (and for progress at most every `progressReadMs`): GPU backends, where a read per step
    * would make every step wait for the device. Off: read per step, summed in JavaScript.
+   * Default: on GPU backends (as the Masker's deviceMasks "auto").
    */
   onDevice?: boolean;
   /** Device path: least time between two progress reads, ms (default PROGRESS_READ_MS; Infinity: none). */
@@ -204,6 +206,11 @@ export class Trainer {
     this.variables = variables;
   }
 
+  /** Whether the step's accounting stays on the device (TrainerSettings.onDevice). */
+  get onDevice(): boolean {
+    return this.settings.onDevice ?? onGpuBackend();
+  }
+
   stepsPerEpoch(): number {
     return Math.ceil(this.data.train.count / this.settings.batchSize);
   }
@@ -227,7 +234,7 @@ export class Trainer {
     let correct = 0;
     let seen = 0;
     let lr = lrAt(0);
-    const device = this.settings.onDevice ? new DeviceTotals() : null;
+    const device = this.onDevice ? new DeviceTotals() : null;
     const lrs: number[] = [];
     if (device && onStep) this.progress ??= new ProgressReads(this.settings.progressReadMs ?? PROGRESS_READ_MS);
     if (this.progress) this.progress.diverged = 0;
@@ -323,7 +330,7 @@ export class Trainer {
     }
     const order = new Int32Array(set.count);
     for (let i = 0; i < set.count; i++) order[i] = i;
-    if (this.settings.onDevice) return this.evaluateOnDevice(set, order);
+    if (this.onDevice) return this.evaluateOnDevice(set, order);
     let lossSum = 0;
     let correct = 0;
     for (let start = 0; start < set.count; start += this.settings.evalBatchSize) {
