@@ -89,7 +89,8 @@ export function dashTraces(figure: Figure, match: RegExp, dash: Dash, width?: nu
 }
 
 export interface ReferenceLine {
-  x: readonly number[];
+  /** Numbers, or a bar chart's category names (a level across its categories). */
+  x: readonly (number | string)[];
   y: readonly number[];
   name: string;
   color?: string;

@@ -8,6 +8,7 @@ import type { NotebookPlan } from "./published";
 import { hyperparameterSweep } from "./hyperparameter-studies";
 import { interventionStudy, probeStudy, rewindingStudy, widthStudy } from "./method-studies";
 import { accuracyStudy, dyingRatioStudy, softHardStudy } from "./studies";
+import { furtherClaimsStudy } from "./further-claims-studies";
 
 export const notebookPlans: Readonly<Record<string, NotebookPlan>> = {
   "01-dying-ratio-per-prune-rate": (scale) => dyingRatioStudy({ scale }).configs,
@@ -18,4 +19,5 @@ export const notebookPlans: Readonly<Record<string, NotebookPlan>> = {
   "06-probe-your-hypothesis": (scale) => probeStudy({ scale }).configs,
   "07-accuracy-vs-parameters": (scale) => widthStudy({ scale }).configs,
   "08-early-dr-vs-accuracy": (scale) => [...hyperparameterSweep({ scale }).configs, ...interventionStudy({ scale }).configs],
+  "10-batch-order-fashion-mnist-dense-iterand": (scale) => furtherClaimsStudy({ scale }).configs,
 };
