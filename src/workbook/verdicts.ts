@@ -29,17 +29,17 @@ export function outcomeColor(outcome: VerdictOutcome): string {
 
 /** Plain-text lines of verdicts (what `showVerdicts` prints outside a notebook). */
 export function verdictLines(verdicts: readonly Verdict[]): string[] {
-  return verdicts.map((v) => `${outcomeLabel(v.outcome)} — ${v.claim} (slide ${v.slide}): ${v.evidence} [tested: ${v.definition}]`);
+  return verdicts.map((v) => `${outcomeLabel(v.outcome)} — ${v.claim} (deck page ${v.slide}): ${v.evidence} [tested: ${v.definition}]`);
 }
 
-/** HTML of verdicts: one block per claim with its outcome, slide, definition and evidence. */
+/** HTML of verdicts: one block per claim with its outcome, deck page, definition and evidence. */
 export function verdictsHtml(verdicts: readonly Verdict[], context: VerdictContext, title: string): string {
   const items = verdicts
     .map((v) => {
       const s = STYLE[v.outcome];
       return (
         `<li style="margin-bottom:0.6em"><b style="color:${s.color}">${escapeHtml(outcomeLabel(v.outcome))}</b> — ` +
-        `<b>${escapeHtml(v.claim)}</b> <span style="color:#777">(deck slide ${escapeHtml(v.slide)} · ${escapeHtml(v.id)})</span><br>` +
+        `<b>${escapeHtml(v.claim)}</b> <span style="color:#777">(deck page ${escapeHtml(v.slide)} · ${escapeHtml(v.id)})</span><br>` +
         `<span style="color:#444"><i>Tested:</i> ${escapeHtml(v.definition)}</span><br>${escapeHtml(v.evidence)}</li>`
       );
     })

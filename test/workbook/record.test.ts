@@ -103,7 +103,7 @@ describe("verdict display", () => {
     assert.ok(html.includes("◐ partly holds"));
     assert.ok(html.includes("2 seeds (1, 2)"));
     assert.deepEqual(verdictLines([verdict("inconclusive")]), [
-      "? inconclusive — a test claim (slide 7): slope 0.012 [0.001, 0.024] [tested: slope of y on x, 95 % CI]",
+      "? inconclusive — a test claim (deck page 7): slope 0.012 [0.001, 0.024] [tested: slope of y on x, 95 % CI]",
     ]);
   });
 });

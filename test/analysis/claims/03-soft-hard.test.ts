@@ -124,5 +124,10 @@ describe("03 · soft vs hard iEP", () => {
     assert.match(within.evidence, /Cycle 1 \(p = 20 %\) is EP by construction and left out/);
     assert.equal(Object.keys(within.numbers).filter((k) => k.endsWith(": estimate")).length, 3, "cycles 2-4");
     assert.match(within.evidence, /paired t, 3 seeds/);
+    // Hard iEP no worse than EP, measured precisely: equivalent to zero at every cycle; five times the spread cannot tell.
+    const tie: Shape = { ...deckLike, hardRemoved: (p) => epDr(p) };
+    assert.equal(hardWorstCaseVerdict(cycleRowsOf(tie), epRows).outcome, "does not hold");
+    const noisyEp = epRows.map((r) => ({ ...r, dyingRatio: epDr(r.pruneRate) + 15 * noise(r.seed) }));
+    assert.equal(hardWorstCaseVerdict(cycleRowsOf(tie, -5), noisyEp).outcome, "inconclusive");
   });
 });

@@ -77,6 +77,12 @@ describe("07 claims: accuracy vs kept parameters over a width sweep", () => {
       gainGrowsWithSizeVerdict(shrink, { id: "x", slide: "16", claim: "x", better: "soft iEP", worse: "EP" }).outcome,
       "does not hold",
     );
+    // The same gain at every width, measured precisely: a slope equivalent to zero within half a point per doubling.
+    const flat = runs((m) => 0.8 + (m === "soft iEP" ? 0.03 : 0), ["soft iEP", "EP"]);
+    assert.equal(
+      gainGrowsWithSizeVerdict(flat, { id: "x", slide: "16", claim: "x", better: "soft iEP", worse: "EP" }).outcome,
+      "does not hold",
+    );
     const noisyFlat = runs((m) => 0.8 + (m === "soft iEP" ? 0.03 : 0), ["soft iEP", "EP"]).map((r, i) => ({
       ...r,
       testAccuracy: r.testAccuracy + (i % 5) * 0.01,
