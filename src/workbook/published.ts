@@ -11,7 +11,7 @@ import { type RunConfig, type RunConfigInput, parseRunConfig } from "../experime
 import { identifyRun } from "../experiments/identity";
 import type { Scale } from "../plot/notebook";
 import { escapeHtml } from "../plot/plotly";
-import { CSV_FOLDER, readRecord } from "./record";
+import { CSV_FOLDER, RUN_TABLE_FILES, type RecordEntry, type RunTables, type TableRow, readRecord, toCsv } from "./record";
 import { outcomeColor, outcomeLabel } from "./verdicts";
 
 /** A verdict with the context it was measured in. */
@@ -29,6 +29,36 @@ export interface PageResults {
   verdicts: PublishedVerdict[];
   /** CSV files beside the page (paths relative to the output folder). */
   csv: Array<{ name: string; file: string; rows: number }>;
+  /**
+   * The runs behind the page as CSV (paths relative to the output folder): one row per run
+   * (every config field, final metrics, backend, tfjs version), per run and cycle, per run and
+   * epoch. Absent on pages published before they were.
+   */
+  runTables?: Record<keyof RunTables, { file: string; rows: number }>;
+}
+
+/** Names of the run tables in `PageResults.csv`. */
+const RUN_TABLE_NAMES: Readonly<Record<keyof RunTables, string>> = {
+  runs: "runs (one row per run: config, final metrics, backend)",
+  cycles: "runs per cycle",
+  epochs: "runs per epoch",
+};
+
+/** The distinct runs' rows of every recorded run table, first appearance first. */
+function mergeRunTables(entries: readonly RecordEntry[]): RunTables | undefined {
+  const tables = entries.flatMap((e) => (e.kind === "run-tables" ? [e] : []));
+  if (tables.length === 0) return undefined;
+  const seen = new Set<string>();
+  const out: RunTables = { runs: [], cycles: [], epochs: [] };
+  for (const t of tables) {
+    const fresh = new Set(t.runs.map((r) => String(r.id)).filter((id) => !seen.has(id)));
+    const keep = (rows: TableRow[]) => rows.filter((r) => fresh.has(String(r.id)));
+    out.runs.push(...keep(t.runs));
+    out.cycles.push(...keep(t.cycles));
+    out.epochs.push(...keep(t.epochs));
+    for (const id of fresh) seen.add(id);
+  }
+  return out;
 }
 
 export function resultsFile(outDir: string, name: string): string {
@@ -62,7 +92,19 @@ export function writePageResults(outDir: string, name: string, scale: Scale, rec
     fs.copyFileSync(path.join(recordDir, CSV_FOLDER, e.file), path.join(dataFolder(outDir, name), e.file));
     csv.push({ name: e.name, file: `${name}/${e.file}`, rows: e.rows });
   }
-  const results: PageResults = { name, scale, runIds, verdicts, csv };
+  const tables = mergeRunTables(entries);
+  let runTables: PageResults["runTables"];
+  if (tables) {
+    fs.mkdirSync(dataFolder(outDir, name), { recursive: true });
+    runTables = { runs: { file: "", rows: 0 }, cycles: { file: "", rows: 0 }, epochs: { file: "", rows: 0 } };
+    for (const key of Object.keys(RUN_TABLE_FILES) as Array<keyof RunTables>) {
+      const file = RUN_TABLE_FILES[key];
+      fs.writeFileSync(path.join(dataFolder(outDir, name), file), toCsv(tables[key]));
+      runTables[key] = { file: `${name}/${file}`, rows: tables[key].length };
+      csv.push({ name: RUN_TABLE_NAMES[key], file: `${name}/${file}`, rows: tables[key].length });
+    }
+  }
+  const results: PageResults = { name, scale, runIds, verdicts, csv, ...(runTables ? { runTables } : {}) };
   fs.writeFileSync(resultsFile(outDir, name), `${JSON.stringify(results, null, 2)}\n`);
   return results;
 }

@@ -12,7 +12,7 @@ import type { RunConfig, RunConfigInput } from "../experiments/config";
 import type { StoredRun } from "../experiments/store";
 import { type EnsureEvent, defaultJobs, ensureRuns, printEnsureEvent } from "../experiments/ensure";
 import { transient } from "../plot/notebook";
-import { recordRunIds } from "./record";
+import { recordRuns } from "./record";
 
 /**
  * $SLT_STORE, else runs/ at the repo root (notebooks run in notebooks/, so a relative default
@@ -50,7 +50,8 @@ export function batchSummary(e: Extract<EnsureEvent, { kind: "finished" }>, conf
 
 /**
  * The stored run of every config (in order), training what is missing; see `ensureRuns`.
- * Records the run ids when the workbook runner is recording.
+ * Under the workbook runner, records the run ids and the runs' tables (`recordRuns`): the page
+ * publishes them as runs.csv, run-cycles.csv and run-epochs.csv.
  */
 export async function getRuns(configs: ReadonlyArray<RunConfigInput | RunConfig>, options: GetRunsOptions = {}): Promise<StoredRun[]> {
   const write = options.write ?? ((line: string) => console.log(line));
@@ -64,6 +65,6 @@ export async function getRuns(configs: ReadonlyArray<RunConfigInput | RunConfig>
       else printEnsureEvent(e, (line) => write(transient(line)));
     },
   });
-  recordRunIds(runs.map((r) => r.id));
+  recordRuns(runs);
   return runs;
 }
