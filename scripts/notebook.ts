@@ -236,8 +236,9 @@ export function startTscWatch(root: string, onLine: (line: string) => void): Chi
 const USAGE = `usage: npm run notebook -- [--port N] [--no-watch] [--dir FOLDER]
 
 Starts Jupyter Notebook on ${HOST} with the repo's tslab kernel and notebooks/ open, and
-tsc --watch so that edits to src/ are compiled into dist/ (restart the kernel to load them).
-Ctrl-C stops everything.
+tsc --watch (npm run build's compiler and tsconfig) so that edits to src/ are compiled into
+dist/ (restart the kernel to load them). Ctrl-C stops everything. A relative --dir or
+$SLT_STORE means the folder npm run was started from; the kernels get it as an absolute path.
 
   --port N      port (default ${DEFAULT_PORT}, or a free one if it is taken)
   --no-watch    do not run tsc --watch (dist/ stays as built)

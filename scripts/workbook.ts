@@ -534,12 +534,15 @@ executed notebook, an HTML page per notebook and index.html.
   NOTEBOOK            a path, a file in notebooks/, a name without .ipynb, or a unique prefix ("00")
   --scale quick|standard|full  experiment size passed to notebooks as SLT_SCALE (default: $SLT_SCALE or quick)
   --timeout SECONDS   per-cell timeout, 0 = none (default: $SLT_CELL_TIMEOUT, else 3600 quick / 172800 full)
-  --out DIR           output folder (default: workbook/)
+  --out DIR           output folder (default: workbook/ of the repo)
   --fail-fast         stop after the first failing notebook
   --self-contained    single-file pages (Plotly inlined in each, ~5 MB) to send by e-mail; default: light
                       pages that share one plotly.min.js beside them (publish the whole folder)
   --list              list the notebooks and exit
   -h, --help          this text
+
+A relative --out, NOTEBOOK path or $SLT_STORE means the folder npm run was started from.
+$SLT_LIMIT=smoke caps every run to seconds of training (README: "Trying commands quickly").
 
 Exit status: 0 all notebooks ran cleanly, 1 a notebook failed, 2 usage or setup error.`;
 
