@@ -104,6 +104,17 @@ function missingNote(store: RunStore): string {
   return store.folderExists() ? "" : " (the folder does not exist yet)";
 }
 
+/** The store's folder for `slt info`, with what is there; never an error (info reports, it does not refuse). */
+function storeState(store: RunStore): string {
+  try {
+    if (!store.folderExists()) return `${store.root} (the folder does not exist yet; the first run makes it)`;
+    const n = store.ids().length;
+    return `${store.root} (${n} run${n === 1 ? "" : "s"})`;
+  } catch (e) {
+    return `${store.root} (unusable: ${(e as Error).message})`;
+  }
+}
+
 function findById(store: RunStore, idOrPrefix: string): string {
   const matches = store.ids().filter((id) => id.startsWith(idOrPrefix));
   if (matches.length === 1) return matches[0];
@@ -345,7 +356,7 @@ export function buildProgram(): Command {
         `backend that runs:  ${info.name} (tfjs ${info.tfjsVersion}, package ${info.backendVersion})${info.adapter ? ` on ${info.adapter}` : ""}`,
         `threads:            ${info.threads}`,
         `SIMD:               ${info.simd === null ? "n/a" : info.simd ? "yes" : "no"}`,
-        `run store:          ${(program.opts().store as string | undefined) ?? defaultStoreDir()}`,
+        `run store:          ${storeState(new RunStore((program.opts().store as string | undefined) ?? defaultStoreDir()))}`,
         "",
         "models:",
         ...Object.values(models).map((m) => `  ${m.name.padEnd(14)} ${m.description}`),

@@ -7,7 +7,7 @@ import * as os from "node:os";
 import cliProgress from "cli-progress";
 import { Command, Option } from "commander";
 import { SltError } from "../errors";
-import { defaultStoreDir } from "../experiments/store";
+import { RunStore, defaultStoreDir } from "../experiments/store";
 import {
   type RunEndStatus,
   type SweepEvent,
@@ -108,7 +108,7 @@ export function formatPlan(plan: SweepPlan, storeDir: string): string {
     `sweep "${plan.name}": ${plan.total} runs` +
     (plan.shard ? `, ${plan.runs.length} in shard ${plan.shard.index}/${plan.shard.count}` : "") +
     (plan.duplicates ? ` (${plan.duplicates} duplicate config${plan.duplicates > 1 ? "s" : ""} dropped)` : "") +
-    ` — store ${storeDir}\n` +
+    ` — store ${storeDir}${new RunStore(storeDir).folderExists() ? "" : " (the folder does not exist yet)"}\n` +
     [...counts].map(([s, n]) => `${n} ${s}`).join(", ");
   const rows = plan.runs.map((r) => ({
     "#": String(r.index),

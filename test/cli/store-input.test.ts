@@ -68,6 +68,10 @@ test("a store path that is a file: every command is one clear error naming it, e
       assert.equal(r.stdout, "", `${args.join(" ")}: nothing on stdout`);
     }
   }
+  // slt info reports the store as it is, and still lists the rest.
+  const info = slt(["info", "--store", afile]);
+  assert.equal(info.code, 0, info.stderr);
+  assert.ok(info.stdout.includes(`run store:          ${afile} (unusable: The run store ${afile} is not a folder`), info.stdout);
   assert.equal(fs.readFileSync(afile, "utf8"), "not a store\n", "the file is untouched");
   assert.equal(fs.existsSync(path.join(scratch, "out.json")), false);
 });
@@ -89,6 +93,10 @@ test("a store folder that does not exist yet: read-only commands say so and crea
   const plan = slt(["sweep", spec, "--dry-run", "--store", missing]);
   assert.equal(plan.code, 0, plan.stderr);
   assert.match(plan.stdout, /^4 new$/m);
+  assert.ok(plan.stdout.includes(`— store ${missing} (the folder does not exist yet)`), plan.stdout);
+  const info = slt(["info", "--store", missing]);
+  assert.equal(info.code, 0, info.stderr);
+  assert.match(info.stdout, /^run store: +.* \(the folder does not exist yet; the first run makes it\)$/m);
   assert.equal(fs.existsSync(missing), false, "no command made the folder");
 });
 
