@@ -8,6 +8,7 @@ export * from "./presets";
 export * from "./studies";
 export * from "./hyperparameter-studies";
 export * from "./method-studies";
+export * from "./length-study";
 export * from "./further-claims-studies";
 export * from "./runs";
 export * from "./record";

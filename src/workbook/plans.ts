@@ -7,6 +7,7 @@
 import type { NotebookPlan } from "./published";
 import { hyperparameterSweep } from "./hyperparameter-studies";
 import { interventionStudy, probeStudy, rewindingStudy, widthStudy } from "./method-studies";
+import { lengthStudy } from "./length-study";
 import { accuracyStudy, dyingRatioStudy, softHardStudy } from "./studies";
 import { furtherClaimsStudy } from "./further-claims-studies";
 
@@ -19,5 +20,6 @@ export const notebookPlans: Readonly<Record<string, NotebookPlan>> = {
   "06-probe-your-hypothesis": (scale) => probeStudy({ scale }).configs,
   "07-accuracy-vs-parameters": (scale) => widthStudy({ scale }).configs,
   "08-early-dr-vs-accuracy": (scale) => [...hyperparameterSweep({ scale }).configs, ...interventionStudy({ scale }).configs],
+  "09-training-length": (scale) => lengthStudy({ scale }).configs,
   "10-batch-order-fashion-mnist-dense-iterand": (scale) => furtherClaimsStudy({ scale }).configs,
 };

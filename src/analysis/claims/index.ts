@@ -10,4 +10,5 @@ export * from "./02-dr-vs-accuracy";
 export * from "./05-rewinding";
 export * from "./07-accuracy-vs-parameters";
 export * from "./08-early-dr";
+export * from "./09-training-length";
 export * from "./10-further-claims";
