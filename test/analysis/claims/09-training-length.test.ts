@@ -165,20 +165,37 @@ describe("09 (b) · soft vs hard iEP at 1 and 5 epochs per cycle", () => {
     assert.equal(v.numbers.SESOI, DR_SESOI.value);
   });
 
-  it("DR vs equal-steps EP: holds when soft's DR is lower by more than the SESOI, does not hold when higher or equal, inconclusive when noisy", () => {
+  it("DR vs equal-steps EP: holds when soft's DR is lower by more than the SESOI in both readings, partly when in one, does not hold when higher or equal, inconclusive when noisy", () => {
     const ep = { method: "equal-steps EP", acc: flat(0.9), dr: flat(0.8), shape: dev2 };
-    expect(softDrVsEqualStepsVerdict(cycleRows([{ method: "soft iEP", acc: flat(0.9), dr: flat(0.7) }, ep])), "holds");
-    expect(softDrVsEqualStepsVerdict(cycleRows([{ method: "soft iEP", acc: flat(0.9), dr: flat(0.85) }, ep])), "does not hold");
+    const withCycle = (rows: CycleLengthRow[], cycleDr: number, sd = 0.002) =>
+      rows.map((r) => ({ ...r, lastCycleDyingRatio: r.method === "soft iEP" ? cycleDr + dev(r.seed, sd) : r.dyingRatio }));
+    expect(softDrVsEqualStepsVerdict(withCycle(cycleRows([{ method: "soft iEP", acc: flat(0.9), dr: flat(0.7) }, ep]), 0.7)), "holds");
+    // Lower over the run (the head start of the larger early masks), not within the last cycle.
+    const partly = softDrVsEqualStepsVerdict(withCycle(cycleRows([{ method: "soft iEP", acc: flat(0.9), dr: flat(0.5) }, ep]), 0.85));
+    expect(partly, "partly holds");
+    assert.match(partly.evidence, /run DR \(all cycles\) \(holds\).*DR within the last cycle \(does not hold\)/);
+    expect(
+      softDrVsEqualStepsVerdict(withCycle(cycleRows([{ method: "soft iEP", acc: flat(0.9), dr: flat(0.85) }, ep]), 0.85)),
+      "does not hold",
+    );
     expect(
       softDrVsEqualStepsVerdict(
-        cycleRows([
-          { method: "soft iEP", acc: flat(0.9), dr: flat(0.8), sd: 0.001 },
-          { ...ep, sd: 0.001 },
-        ]),
+        withCycle(
+          cycleRows([
+            { method: "soft iEP", acc: flat(0.9), dr: flat(0.8), sd: 0.001 },
+            { ...ep, sd: 0.001 },
+          ]),
+          0.8,
+        ),
       ),
       "does not hold",
     );
-    expect(softDrVsEqualStepsVerdict(cycleRows([{ method: "soft iEP", acc: flat(0.9), dr: flat(0.79), sd: 0.06 }, ep])), "inconclusive");
+    expect(
+      softDrVsEqualStepsVerdict(withCycle(cycleRows([{ method: "soft iEP", acc: flat(0.9), dr: flat(0.79), sd: 0.06 }, ep]), 0.79, 0.06)),
+      "inconclusive",
+    );
+    // Without the within-cycle record, that reading has nothing to compare: the run reading decides alone… as partly at most.
+    expect(softDrVsEqualStepsVerdict(cycleRows([{ method: "soft iEP", acc: flat(0.9), dr: flat(0.7) }, ep])), "partly holds");
   });
 
   it("soft − hard: holds at every length, does not hold when reversed or equivalent to zero, inconclusive when noisy", () => {
