@@ -10,22 +10,26 @@
  *  (c) soft iEP vs compute-matched EP and vs EP + K LR restarts (pages 11, 16, 17), at each
  *      length and the gain's change with length.
  *
- * The decision rule (each claim names its smallest effect of interest, SESOI): every contrast is
- * an estimate with a standard error, judged on its one printed interval at 1 − 2α (α = 0.05
- * one-sided). A claimed effect holds where the interval lies on the claimed side of 0 and reaches
- * the SESOI, partly holds where it lies on that side but short of it, does not hold where it lies
- * on the other side or inside ±SESOI (equivalent to zero: TOST), inconclusive otherwise. A claimed
- * absence (a null) holds where the interval lies inside ±SESOI, does not hold where it lies wholly
- * beyond it. "At every length / prune rate" claims combine their contrasts as an intersection–
- * union test (each at full α, `combineOutcomes`). Contrasts between runs that share seeds are
- * paired by seed. The estimate shape (label, estimate, se, df, design) is the one of the shared
- * decision rule in ../verdict.ts being built beside this file, so the claims can move onto it.
+ * Every claim names its smallest effect of interest (SESOI) and is decided by the workbook's rule
+ * (../verdict.ts, `estimateVerdict`): each contrast is an estimate with a standard error, judged
+ * on its one printed interval; a claimed gain that is equivalent to zero within the SESOI does
+ * not hold, a claimed null holds where it is equivalent; "at every length / prune rate" claims
+ * are intersection–union tests. Contrasts between methods that ran the same seeds are paired by
+ * seed; trends over E are least-squares slopes over runs.
  */
-import { confidenceInterval, slopeTest, studentTCdf, studentTQuantile } from "../stats";
-import { type Verdict, type VerdictOutcome, combineOutcomes } from "../verdict";
+import { confidenceInterval, pairedPower, slopeTest } from "../stats";
+import {
+  type ClaimText,
+  type DecisionOptions,
+  type Estimate,
+  type Sesoi,
+  type Verdict,
+  contrastEstimate,
+  estimateVerdict,
+  seededContrast,
+} from "../verdict";
 import { DECK_SWAPPED_IN, LEVEL_TOLERANCE, checkablePruneRates } from "./01-dying-ratio";
-import { DECK_SOFT_OVER_HARD } from "./04-accuracy";
-import { distinctSorted, joinParts, samePruneRate } from "./common";
+import { ACCURACY_SESOI, DR_SESOI, distinctSorted, joinParts, samePruneRate } from "./common";
 
 // ---------------------------------------------------------------------------
 // Rows.
@@ -57,200 +61,58 @@ export interface CycleLengthRow {
 }
 
 // ---------------------------------------------------------------------------
-// SESOIs.
+// SESOIs (accuracy and DR: the workbook's, ./common.ts).
 
-/** Smallest effect of interest with where it comes from. */
-export interface LengthSesoi {
-  value: number;
-  why: string;
-}
-
-/** A DR or re-admission difference of interest: a tenth of the deck's ≈ 0.2 swapped-in share. */
-export const DR_SESOI: LengthSesoi = {
-  value: DECK_SWAPPED_IN / 10,
-  why: `a tenth of the deck's ≈ ${DECK_SWAPPED_IN} swapped-in share (page 7)`,
-};
-/** An accuracy difference of interest: the deck's "about one point" of soft over hard (page 16). */
-export const ACCURACY_SESOI: LengthSesoi = {
-  value: DECK_SOFT_OVER_HARD,
-  why: `the deck's "about 1 point" of soft over hard iEP (page 16)`,
-};
 /** The swapped-in level: the deck's 0.2 within ± this. */
-export const LEVEL_SESOI: LengthSesoi = {
+export const LEVEL_SESOI: Sesoi = {
   value: LEVEL_TOLERANCE,
-  why: `the band around the deck's ≈ ${DECK_SWAPPED_IN} (page 7), as notebook 01`,
+  why: `the band around the deck's ≈ ${DECK_SWAPPED_IN} (page 7), as in notebook 01`,
 };
+/** Re-admission: one percent of the final mask (the deck gives no size). */
+export const READMISSION_SESOI: Sesoi = { value: 0.01, why: "one percent of the final mask; the deck gives no size" };
 
 // ---------------------------------------------------------------------------
-// The decision rule on estimates.
-
-/** One contrast as an estimate with its standard error. */
-export interface LengthEstimate {
-  label: string;
-  estimate: number;
-  se: number;
-  df: number;
-  /** e.g. "paired t, 3 seeds" or "least squares over 9 runs". */
-  design: string;
-  /** Spread of one unit (seed) and the units, where power can be said for another n. */
-  sd?: number;
-  n?: number;
-}
-
-export interface LengthDecision {
-  sesoi: LengthSesoi;
-  /** "gain" (default): an effect in `direction`; "null": no effect beyond ±SESOI. */
-  kind?: "gain" | "null";
-  direction?: "greater" | "less";
-  /** One-sided level; intervals at 1 − 2α; default 0.05. */
-  alpha?: number;
-}
-
-export interface JudgedLengthEstimate extends LengthEstimate {
-  lo: number;
-  hi: number;
-  outcome: VerdictOutcome;
-  /** Power to detect the SESOI (gain), or of TOST at a true 0 (null), at the observed spread. */
-  power: number;
-  /** Seeds that would give 80 % power (NaN where it cannot be said). */
-  needed: number;
-}
-
-function tPower(effectOverSe: number, df: number, alpha: number): number {
-  if (!Number.isFinite(effectOverSe) || !(df > 0)) return NaN;
-  return 1 - studentTCdf(studentTQuantile(1 - alpha, df) - effectOverSe, df);
-}
-
-function powerAt(e: Pick<LengthEstimate, "se" | "df">, d: number, alpha: number, kind: "gain" | "null"): number {
-  const p = tPower(d / e.se, e.df, alpha);
-  return kind === "gain" ? p : Math.max(0, 2 * p - 1);
-}
-
-/** The outcome of one contrast from its interval under the rule of this file's comment. */
-export function lengthOutcome(lo: number, hi: number, decision: LengthDecision): VerdictOutcome {
-  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return "inconclusive";
-  const d = decision.sesoi.value;
-  if ((decision.kind ?? "gain") === "null") {
-    if (lo > -d && hi < d) return "holds";
-    if (lo > d || hi < -d) return "does not hold";
-    return "inconclusive";
-  }
-  const less = decision.direction === "less";
-  const low = less ? -hi : lo;
-  const high = less ? -lo : hi;
-  if (low > 0) return high >= d ? "holds" : "partly holds";
-  if (high < 0) return "does not hold";
-  if (low > -d && high < d) return "does not hold";
-  return "inconclusive";
-}
-
-/** Interval, outcome, power and seeds needed of one estimate. */
-export function judgeLength(e: LengthEstimate, decision: LengthDecision): JudgedLengthEstimate {
-  const alpha = decision.alpha ?? 0.05;
-  const kind = decision.kind ?? "gain";
-  const half = e.df > 0 && e.se >= 0 ? studentTQuantile(1 - alpha, e.df) * e.se : NaN;
-  const lo = e.estimate - half;
-  const hi = e.estimate + half;
-  const d = decision.sesoi.value;
-  const power = powerAt(e, d, alpha, kind);
-  let needed = NaN;
-  if (e.sd !== undefined && e.sd > 0 && e.n !== undefined) {
-    for (let n = 2; n <= 1000; n++)
-      if (powerAt({ se: e.sd / Math.sqrt(n), df: n - 1 }, d, alpha, kind) >= 0.8) {
-        needed = n;
-        break;
-      }
-  }
-  return { ...e, lo, hi, outcome: lengthOutcome(lo, hi, decision), power, needed };
-}
-
-function signed(v: number, digits = 3): string {
-  return Number.isFinite(v) ? `${v >= 0 ? "+" : "−"}${Math.abs(v).toFixed(digits)}` : "n/a";
-}
-
-/** What a claim is and the quantity its estimates measure. */
-export interface LengthClaim {
-  id: string;
-  slide: string;
-  claim: string;
-  quantity: string;
-}
-
-/** A claim's verdict from its estimates: each judged on its own interval, combined as an intersection–union test. */
-export function lengthVerdict(claim: LengthClaim, estimates: readonly LengthEstimate[], decision: LengthDecision): Verdict {
-  const alpha = decision.alpha ?? 0.05;
-  const kind = decision.kind ?? "gain";
-  const level = `${Number(((1 - 2 * alpha) * 100).toFixed(2))} %`;
-  const d = decision.sesoi.value;
-  const rule =
-    kind === "null"
-      ? `claimed: no effect beyond ±${d} (the SESOI: ${decision.sesoi.why}); holds where the ${level} interval lies inside ±SESOI (TOST), does not hold where it lies wholly beyond it, inconclusive otherwise`
-      : `claimed ${decision.direction === "less" ? "< 0" : "> 0"}, SESOI ${d} (${decision.sesoi.why}); holds where the ${level} interval lies on the claimed side of 0 and reaches the SESOI, partly holds where it lies there but short of it, does not hold where it lies on the other side or inside ±SESOI (equivalent to zero, TOST), inconclusive otherwise`;
-  const combine =
-    estimates.length > 1
-      ? `; all ${estimates.length} contrasts must hold (intersection–union, each at one-sided α = ${alpha})`
-      : `; one-sided α = ${alpha}`;
-  const definition = `${claim.quantity}; ${rule}${combine}; power: ${kind === "null" ? "of TOST at a true 0" : "to detect the SESOI"} at the observed spread`;
-  const head = { id: claim.id, slide: claim.slide, claim: claim.claim };
-  if (estimates.length === 0)
-    return { ...head, definition, outcome: "inconclusive", numbers: { contrasts: 0 }, evidence: "nothing to compare in these runs." };
-  const judged = estimates.map((e) => judgeLength(e, decision));
-  const numbers: Record<string, number> = { SESOI: d };
-  for (const j of judged) {
-    numbers[`${j.label}: estimate`] = j.estimate;
-    numbers[`${j.label}: lo`] = j.lo;
-    numbers[`${j.label}: hi`] = j.hi;
-    numbers[`${j.label}: power`] = j.power;
-    if (Number.isFinite(j.needed)) numbers[`${j.label}: seeds for 80 % power`] = j.needed;
-  }
-  const digits = d < 0.005 ? 4 : 3;
-  const parts = judged.map((j) => {
-    const power = Number.isFinite(j.power)
-      ? `; power ${kind === "null" ? "" : "for the SESOI "}${j.power.toFixed(2)}${Number.isFinite(j.needed) ? `, ${j.needed} seeds for 80 %` : ""}`
-      : "";
-    return `${j.label}: ${signed(j.estimate, digits)} [${signed(j.lo, digits)}, ${signed(j.hi, digits)}] (${j.design}) → ${j.outcome}${power}`;
-  });
-  const held = judged.filter((j) => j.outcome === "holds").length;
-  return {
-    ...head,
-    definition,
-    outcome: combineOutcomes(judged.map((j) => j.outcome)),
-    numbers,
-    evidence: `${parts.join("; ")} (${held} of ${judged.length} hold).`,
-  };
-}
-
-// ---------------------------------------------------------------------------
-// Estimates from rows.
+// Estimates from rows, for the shared decision rule (../verdict.ts: estimateVerdict).
 
 export interface SeedValue {
   seed: number;
   value: number;
 }
 
-/** mean(a − b) over the seeds both sides ran (paired t). */
-export function pairedEstimate(label: string, a: readonly SeedValue[], b: readonly SeedValue[]): LengthEstimate {
-  const bBySeed = new Map(b.map((r) => [r.seed, r.value]));
-  const diffs = a.filter((r) => bBySeed.has(r.seed)).map((r) => r.value - bBySeed.get(r.seed)!);
-  return oneSampleEstimate(label, diffs, 0, `paired t, ${diffs.length} seeds`);
+/** mean(a) − mean(b), paired by seed where both sides ran the same seeds (Welch's t otherwise). */
+export function pairedEstimate(label: string, a: readonly SeedValue[], b: readonly SeedValue[]): Estimate {
+  return contrastEstimate(seededContrast(label, a, b));
 }
 
-/** mean(values) − target (one-sample t). */
-export function oneSampleEstimate(
-  label: string,
-  values: readonly number[],
-  target: number,
-  design = `t, ${values.length} seeds`,
-): LengthEstimate {
+/** mean(values) − target, one-sample t over seeds, with its power as a function of the seeds. */
+export function oneSampleEstimate(label: string, values: readonly number[], target: number): Estimate {
   const ci = confidenceInterval(values);
   const n = values.length;
-  return { label, estimate: ci.mean - target, se: n >= 2 ? ci.std / Math.sqrt(n) : NaN, df: n - 1, design, sd: ci.std, n };
+  return {
+    label,
+    estimate: ci.mean - target,
+    se: n >= 2 ? ci.std / Math.sqrt(n) : NaN,
+    df: n - 1,
+    design: `one-sample t, ${n} seeds`,
+    powerFor: n >= 2 ? (k: number, alpha: number, effect: number) => pairedPower(effect, ci.std, k, alpha) : undefined,
+    unit: "seeds",
+  };
 }
 
 /** Least-squares slope of y on x over runs (n − 2 df). */
-export function slopeEstimate(label: string, xs: readonly number[], ys: readonly number[], unit: string): LengthEstimate {
+export function slopeEstimate(label: string, xs: readonly number[], ys: readonly number[], unit: string): Estimate {
   const s = slopeTest(xs, ys);
   return { label, estimate: s.slope, se: s.se, df: s.n - 2, design: `least-squares slope ${unit} over ${s.n} runs, ${s.n - 2} df` };
+}
+
+/** A claim's verdict under the shared decision rule; each contrast names its design beside it. */
+function lengthVerdict(claim: ClaimText, estimates: readonly Estimate[], options: DecisionOptions): Verdict {
+  return estimateVerdict(
+    claim,
+    estimates,
+    options,
+    "each contrast's design is named beside it (paired t by seed, one-sample t over seeds, or a least-squares slope over runs)",
+  );
 }
 
 // ---------------------------------------------------------------------------
@@ -286,7 +148,7 @@ function swapSettings(rows: readonly SwapLengthRow[]): Array<{ weightDecay: numb
 export function swappedInTrendVerdict(rows: readonly SwapLengthRow[]): Verdict {
   const lengths = distinctSorted(rows.map((r) => r.epochs));
   const doublings = lengths.length > 1 ? Math.log2(lengths[lengths.length - 1]! / lengths[0]!) : NaN;
-  const sesoi: LengthSesoi = {
+  const sesoi: Sesoi = {
     value: Number.isFinite(doublings) && doublings > 0 ? LEVEL_TOLERANCE / doublings : LEVEL_TOLERANCE,
     why: `the deck band's ±${LEVEL_TOLERANCE} spread over the ${Number.isFinite(doublings) ? doublings.toFixed(1) : "?"} doublings from E = ${lengths[0]} to ${lengths[lengths.length - 1]}: a line that rises less is flat`,
   };
@@ -389,7 +251,7 @@ function settingLabel(s: { pruneRate: number; epochsPerCycle: number }): string 
 }
 
 /** Paired a − b of one value per (p, epochs per cycle) setting that both methods ran. */
-function perLength(rows: readonly CycleLengthRow[], a: string, b: string, value: (r: CycleLengthRow) => number | null): LengthEstimate[] {
+function perLength(rows: readonly CycleLengthRow[], a: string, b: string, value: (r: CycleLengthRow) => number | null): Estimate[] {
   return cycleSettings(rows, [a]).flatMap((s) => {
     const va = valuesOf(rows, a, s.pruneRate, s.epochsPerCycle, value);
     const vb = valuesOf(rows, b, s.pruneRate, s.epochsPerCycle, value);
@@ -401,7 +263,7 @@ function perLength(rows: readonly CycleLengthRow[], a: string, b: string, value:
  * How the a − b gain changes from the shortest to the longest epochs per cycle, per prune rate:
  * per seed, (a − b at the longest) − (a − b at the shortest), paired over the seeds that ran all four.
  */
-function gainChange(rows: readonly CycleLengthRow[], a: string, b: string): LengthEstimate[] {
+function gainChange(rows: readonly CycleLengthRow[], a: string, b: string): Estimate[] {
   return distinctSorted(rows.filter((r) => r.method === a).map((r) => r.pruneRate)).flatMap((p) => {
     const lengths = distinctSorted(rows.filter((r) => r.method === a && samePruneRate(r.pruneRate, p)).map((r) => r.epochsPerCycle));
     if (lengths.length < 2) return [];
@@ -434,7 +296,7 @@ export function readmissionVerdict(rows: readonly CycleLengthRow[]): Verdict {
         "re-admission of soft iEP: the share of the last cycle's final mask outside some earlier cycle's final mask (readmittedEver), per prune rate and epochs per cycle (hard iEP's is 0 by construction, so it is not compared)",
     },
     estimates,
-    { sesoi: DR_SESOI, kind: "gain" },
+    { sesoi: READMISSION_SESOI, kind: "gain" },
   );
 }
 
