@@ -1,7 +1,7 @@
 /**
  * The package imports itself by name ("exports" in package.json): README's
  * `import … from "slt-workbench"` works inside the checkout (ES module, `require`, TypeScript
- * compiled with module nodenext) and from another project that installed the checkout
+ * compiled with module nodenext to an ES module or to CommonJS) and from another project that installed the checkout
  * (`npm install /path/to/slt-workbench` links the folder into node_modules/slt-workbench; the
  * test makes that link itself rather than run npm). tslab notebooks resolve modules the Node 10
  * way, which ignores "exports": in this checkout they import ../dist/src (what the test checks
@@ -29,12 +29,17 @@ function node(args: string[], cwd: string): { code: number | null; out: string }
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
-/** Compiles `dir/example.mts` with the repo's tsc as README says, runs example.mjs; its output. */
-function compileAndRun(dir: string): string {
-  fs.writeFileSync(path.join(dir, "example.mts"), PROGRAM);
-  const tsc = node([TSC, "--module", "nodenext", "--target", "es2022", "--skipLibCheck", "example.mts"], dir);
+/**
+ * Compiles the program with the repo's tsc as README says and runs it; its output. As `.mts`
+ * (an ES module, README's example) or `.cts` (compiled to CommonJS: `require("slt-workbench")`).
+ */
+function compileAndRun(dir: string, kind: "mts" | "cts" = "mts"): string {
+  fs.writeFileSync(path.join(dir, `example.${kind}`), PROGRAM);
+  const tsc = node([TSC, "--module", "nodenext", "--target", "es2022", "--skipLibCheck", `example.${kind}`], dir);
   assert.equal(tsc.code, 0, tsc.out);
-  const run = node(["example.mjs"], dir);
+  const js = `example.${kind === "mts" ? "mjs" : "cjs"}`;
+  if (kind === "cts") assert.match(fs.readFileSync(path.join(dir, js), "utf8"), /require\("slt-workbench"\)/);
+  const run = node([js], dir);
   assert.equal(run.code, 0, run.out);
   return run.out.trim();
 }
@@ -77,10 +82,12 @@ describe("the package by name", () => {
       assert.equal(cjs.out.trim(), "function", cjs.out);
     }
     assert.equal(compileAndRun(inside), EXPECTED);
+    assert.equal(compileAndRun(inside, "cts"), EXPECTED);
   });
 
   it("imports from another project that installed the checkout: TypeScript and require", () => {
     assert.equal(compileAndRun(project), EXPECTED);
+    assert.equal(compileAndRun(project, "cts"), EXPECTED);
     const cjs = node(["-e", 'console.log(typeof require("slt-workbench").runExperiment)'], project);
     assert.equal(cjs.out.trim(), "function", cjs.out);
   });
