@@ -19,11 +19,13 @@
  * (measured 2026-12-06 with a load average of 15–17 on this 2-core machine, shared). The runs
  * this notebook adds to those of 01, 04, 07 and 08 at standard scale (8 seeds): batch order 26
  * EP runs × 2 epochs = 52 epochs; Fashion-MNIST 32 runs × 3 = 96; IteRand 26 runs × 3 = 78;
- * dense weights 9 runs × 3 = 27 epochs of networks 1/9 to 1/40 of the full width. Counting
- * every one of these 253 epochs at the full width's cost, 253 × 4.3 s + 93 starts × 0.6 s ≈
- * 1 140 CPU-seconds, ≈ 9.5 minutes with 2 jobs (within the 15 minutes this notebook may take);
- * the 36 runs it shares with 01, 04, 07 and 08 (84 epochs) add ≈ 3 minutes where they have not
- * run before it. Quick scale (CI) keeps one prune rate per part: 21 runs of its own.
+ * dense weights 15 soft iEP runs (seeds 4–8 at widths 1/4, 1/2, 1) × 3 = 45 and 24 dense runs
+ * × 3 = 72 epochs of networks 1/9 to 1/40 of the full width. Counting every one of these 343
+ * epochs at the full width's cost, 343 × 4.3 s + 123 starts × 0.6 s ≈ 1 550 CPU-seconds,
+ * ≈ 13 minutes with 2 jobs (an upper estimate: 117 of those epochs are of narrower networks),
+ * within the 15 minutes this notebook may take. The 36 runs it shares with 01, 04, 07 and 08
+ * (84 epochs) add ≈ 3 minutes where they have not run before it. Quick scale (CI) keeps one
+ * prune rate per part: 21 runs of its own.
  */
 import type { RunConfig, RunConfigInput } from "../experiments/config";
 import { parseRunConfig } from "../experiments/validate";
@@ -185,22 +187,23 @@ export interface DenseStudy {
   runs: DenseRun[];
 }
 
-/** 07's soft iEP and EP at each width, and the dense network at the narrowest width with at least as many parameters as they keep. */
+/** 07's soft iEP (with notebook 10's seeds) and EP at each width, and the dense network at the narrowest width with at least as many parameters as iEP keeps. */
 export function denseAtSimilarParametersStudy(scale: Scale): DenseStudy {
   const ws = widthStudy({ scale });
+  // 07's EP runs for context; soft iEP as 07 builds it at each width, with notebook 10's seeds (07's seeds are the same runs).
+  const ep = ws.runs
+    .filter((r) => r.method === "EP")
+    .map((r) => ({ method: "EP" as const, widthMultiplier: r.widthMultiplier, seed: r.seed, config: r.config }));
+  const soft = ws.widths.flatMap((w) =>
+    accuracyStudy({ scale, preset: presetWithSeeds(scale), overrides: { widthMultiplier: w } })
+      .runs.filter((r) => r.method === "soft iEP" && Math.abs(r.pruneRate - ws.pruneRate) < 1e-9)
+      .map((r) => ({ method: "soft iEP" as const, widthMultiplier: w, seed: r.seed, config: r.config })),
+  );
   const runs: DenseRun[] = [];
-  for (const r of ws.runs) {
-    if (r.method !== "soft iEP" && r.method !== "EP") continue;
+  for (const r of [...soft, ...ep]) {
     const c = parseRunConfig(r.config);
     const kept = mlpEdges(c.model, c.dataset, c.widthMultiplier, c.keepFraction);
-    runs.push({
-      method: r.method,
-      widthMultiplier: r.widthMultiplier,
-      trainedWidth: r.widthMultiplier,
-      parameters: kept,
-      seed: r.seed,
-      config: r.config,
-    });
+    runs.push({ ...r, trainedWidth: r.widthMultiplier, parameters: kept });
     if (r.method === "soft iEP") {
       const denseWidth = denseWidthFor(c.model, c.dataset, kept);
       runs.push({

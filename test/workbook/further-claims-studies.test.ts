@@ -49,6 +49,7 @@ describe("notebook 10's studies", () => {
         }
       }
       assert.equal(s.batchOrder.runs.length, 2 * s.seeds.length * s.batchOrder.pruneRates.length);
+      assert.equal(s.dense.runs.filter((r) => r.method === "weights (dense)").length, s.seeds.length * s.dense.widths.length);
 
       // A second data set: MNIST is 04's runs; Fashion-MNIST the same configs on the other data set.
       const acc = ids(accuracyStudy({ scale }).configs);
@@ -59,14 +60,15 @@ describe("notebook 10's studies", () => {
         else assert.equal(acc.has(id({ ...c, dataset: "mnist" })), r.seed <= Math.max(...accuracyStudy({ scale }).preset.seeds));
       }
 
-      // Dense weights: iEP and EP are 07's runs; the dense run has at least the kept parameters, at the narrowest such width.
-      const width = ids(widthStudy({ scale }).configs);
+      // Dense weights: EP and soft iEP are 07's runs (soft iEP: where 07 ran the seed); the dense run has at least the kept parameters, at the narrowest such width.
+      const ws = widthStudy({ scale });
+      const width = ids(ws.configs);
+      const widthSeeds = new Set(ws.runs.map((r) => r.seed));
       for (const r of s.dense.runs) {
         const c = parseRunConfig(r.config);
-        if (r.method !== "weights (dense)") {
-          assert.ok(width.has(id(c)));
-          continue;
-        }
+        if (r.method === "EP") assert.ok(width.has(id(c)));
+        if (r.method === "soft iEP") assert.equal(width.has(id(c)), widthSeeds.has(r.seed));
+        if (r.method !== "weights (dense)") continue;
         assert.equal(c.method, "weights");
         const iep = s.dense.runs.find((o) => o.method === "soft iEP" && o.seed === r.seed && o.widthMultiplier === r.widthMultiplier)!;
         assert.ok(r.parameters >= iep.parameters);
