@@ -11,7 +11,7 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../src/engine/backend";
 import { SltError } from "../../src/errors";
 import type { RunConfig } from "../../src/experiments/config";
-import { type ProcedureResult, runProcedure } from "../../src/train/procedure";
+import { type Checkpoint, type ProcedureResult, runProcedure } from "../../src/train/procedure";
 import { tinyConfig, tinyData } from "../iep/helpers";
 
 /**
@@ -193,6 +193,19 @@ test("device path: no tensor left behind from one epoch to the next (EP, iEP har
       );
   }
 });
+
+test("device path: a run resumed from a checkpoint at a hard-pruning cycle boundary ends exactly as the uninterrupted run (the restored last mask is what the boundary prunes with)", async () => {
+  const data = await tinyData();
+  const config = deviceOn(tinyConfig({ iep: { cycles: 3, pruning: "hard", rewind: "lr" } }));
+  const checkpoints: Checkpoint[] = [];
+  const full = await runProcedure(config, data, { saveCheckpoint: (c) => checkpoints.push(structuredClone(c)) });
+  for (const at of [0, 1]) {
+    const resumed = await runProcedure(config, data, { resumeFrom: structuredClone(checkpoints[at]) });
+    assert.deepEqual(withoutSeconds(resumed), withoutSeconds(full), `resumed after epoch ${at + 1}`);
+  }
+});
+
+const withoutSeconds = (r: ProcedureResult) => JSON.parse(JSON.stringify(r, (k, v) => (k === "seconds" ? undefined : v)));
 
 test("device path: a diverged loss is one clear error naming the epoch and the step, read at the epoch's end", async () => {
   const data = await tinyData();
