@@ -21,8 +21,8 @@ export function table(rows: Record<string, string>[]): string {
 }
 
 /** A step's loss for progress lines; "–" while none was read yet (the device path reads it only now and then). */
-export function formatLoss(x: number): string {
-  return Number.isNaN(x) ? "–" : x.toFixed(4);
+export function formatLoss(x: number | null): string {
+  return x === null ? "–" : x.toFixed(4);
 }
 
 /**

@@ -29,10 +29,17 @@ function topKOfKeys(keys: tf.Tensor1D, k: number): tf.Tensor1D {
   return tf.logicalOr(above, tf.logicalAnd(tied, tf.lessEqual(tieRank, needed))) as tf.Tensor1D;
 }
 
-/** Alive edges: `known` when the caller has the count (no read-back), else counted on the device and read. */
+/**
+ * Alive edges: `known` when the caller has the count (no read-back; the Masker always has
+ * it), else counted on the device and read synchronously (not on a GPU backend in Node).
+ */
 function aliveCount(alive: tf.Tensor | null, n: number, known?: number): number {
   if (!alive) return n;
-  return known ?? (tf.tidy(() => tf.sum(tf.cast(alive, "int32"))).dataSync()[0] as number);
+  if (known !== undefined) return known;
+  const count = tf.tidy(() => tf.sum(tf.cast(alive, "int32")));
+  const value = count.dataSync()[0];
+  count.dispose();
+  return value;
 }
 
 /**

@@ -32,7 +32,7 @@ export type RunEvent =
   /**
    * A training step finished; `epoch` counts from 1 over the whole run, `step` from 1 within
    * the epoch. `loss` and `accuracy` are the step's (its batch's); on the device path (GPU
-   * backends, deviceMasks "on") the last ones read back, at most once a second, NaN before
+   * backends, deviceMasks "on") the last ones read back, at most once a second, null before
    * the run's first read.
    */
   | {
@@ -44,8 +44,8 @@ export type RunEvent =
       epochs: number;
       step: number;
       stepsPerEpoch: number;
-      loss: number;
-      accuracy: number;
+      loss: number | null;
+      accuracy: number | null;
       lr: number;
     }
   /** An epoch finished and was evaluated. */

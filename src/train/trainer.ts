@@ -60,11 +60,11 @@ export interface StepProgress {
   stepsPerEpoch: number;
   /**
    * The step's loss and batch accuracy. On the device path (TrainerSettings.onDevice) those
-   * of the last step read back for progress (at most every progressReadMs), NaN before the
+   * of the last step read back for progress (at most every progressReadMs), null before the
    * first read of the run.
    */
-  loss: number;
-  accuracy: number;
+  loss: number | null;
+  accuracy: number | null;
   lr: number;
 }
 
@@ -144,8 +144,8 @@ class ProgressReads {
   private startedAt: number | null = null;
   private inFlight = false;
   /** The last values read: loss, batch accuracy, and the first diverged step then known (0 = none). */
-  loss = Number.NaN;
-  accuracy = Number.NaN;
+  loss: number | null = null;
+  accuracy: number | null = null;
   diverged = 0;
 
   constructor(intervalMs: number) {

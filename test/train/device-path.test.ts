@@ -99,7 +99,7 @@ for (const [what, config] of [
 test("device path: step events carry the loss and accuracy of the last step read for progress (at most one read in flight)", async () => {
   const data = await tinyData();
   const counter = countReads();
-  const steps: { loss: number; accuracy: number }[] = [];
+  const steps: { loss: number | null; accuracy: number | null }[] = [];
   try {
     await runProcedure(deviceOn(tinyConfig({ method: "ep", epochs: 2 })), data, {
       progressReadMs: 0,
@@ -111,10 +111,10 @@ test("device path: step events carry the loss and accuracy of the last step read
     counter.restore();
   }
   assert.equal(steps.length, 16);
-  assert.ok(Number.isNaN(steps[0].loss), "nothing read yet at the first step");
-  const read = steps.filter((s) => !Number.isNaN(s.loss));
+  assert.equal(steps[0].loss, null, "nothing read yet at the first step");
+  const read = steps.filter((s) => s.loss !== null);
   assert.ok(read.length >= 8, `${read.length} of 16 step events carry a read loss`);
-  for (const s of read) assert.ok(s.loss > 0 && s.accuracy >= 0 && s.accuracy <= 1, JSON.stringify(s));
+  for (const s of read) assert.ok(s.loss! > 0 && s.accuracy! >= 0 && s.accuracy! <= 1, JSON.stringify(s));
 });
 
 test("device path on wasm (EP): 0 reads per training step there too", async () => {
