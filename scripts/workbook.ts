@@ -20,7 +20,8 @@ import { parseArgs } from "node:util";
 import { RUN_LIMIT_ENV, runLimitFromEnv } from "../src/experiments/limit";
 import { plotlyBundlePath, plotlyBundleScript } from "../src/plot/plotly";
 import { RECORD_ENV } from "../src/workbook/record";
-import { claimsTableHtml, clearPageResults, readPublished, writePageResults } from "../src/workbook/published";
+import { claimsOverviewHtml } from "../src/workbook/claims-index";
+import { claimsTableHtml, clearPageResults, publishedClaims, readPublished, writePageResults } from "../src/workbook/published";
 
 export type Scale = "quick" | "standard" | "full";
 export type Status = "ok" | "failed" | "not run";
@@ -449,8 +450,18 @@ function fmtWhen(iso: string | undefined): string {
     .replace(/\.\d+ UTC$/, " UTC");
 }
 
+/** What the index shows of the verdicts: the chart and summary that open it, the claims table that ends it. */
+export interface IndexClaims {
+  /** The claims chart and summary (`claimsOverviewHtml`); needs Plotly on the page. */
+  overview: string;
+  /** The claims table (`claimsTableHtml`). */
+  table: string;
+  /** What loads Plotly in the page's head: `<script src="plotly.min.js">`, or the inlined bundle. */
+  plotlyScript: string;
+}
+
 /** HTML of the index page (exported for tests). */
-export function indexHtml(entries: readonly IndexEntry[], generated: string, claimsHtml = ""): string {
+export function indexHtml(entries: readonly IndexEntry[], generated: string, claims: Partial<IndexClaims> = {}): string {
   const rows = entries
     .map((e) => {
       const links = [e.html ? `<a href="${escapeHtml(e.html)}">html</a>` : "", e.ipynb ? `<a href="${escapeHtml(e.ipynb)}">ipynb</a>` : ""]
@@ -486,26 +497,30 @@ tr.none td.status { color: #777; }
 .file { color: #777; font-size: 12px; }
 .err { color: #b71c1c; font-size: 12px; font-family: ui-monospace, monospace; white-space: pre-wrap; }
 .def { color: #555; font-size: 12px; }
-.nums { color: #555; font-size: 12px; font-family: ui-monospace, monospace; }
+.nums { color: #555; font-size: 12px; font-family: ui-monospace, monospace; white-space: pre-wrap; }
+details summary { color: #555; font-size: 12px; cursor: pointer; }
 h2 { margin-top: 2rem; }
 </style>
+${claims.overview ? (claims.plotlyScript ?? "") : ""}
 </head>
 <body>
 <h1>slt-workbench workbook</h1>
 <p>Generated ${escapeHtml(fmtWhen(generated))}. Each notebook was executed headless by <code>npm run workbook</code>.</p>
+${claims.overview ?? ""}
+<h2>Notebooks</h2>
 <table>
 <thead><tr><th>notebook</th><th>status</th><th>scale</th><th>time</th><th>finished</th><th>files</th></tr></thead>
 <tbody>
 ${rows}
 </tbody>
 </table>
-${claimsHtml}
+${claims.table ?? ""}
 </body>
 </html>
 `;
 }
 
-function writeIndex(root: string, outDir: string, results: Map<string, IndexEntry>): void {
+function writeIndex(root: string, outDir: string, results: Map<string, IndexEntry>, selfContained: boolean): void {
   // Every notebook in notebooks/ is listed, run or not; results from earlier runs are kept.
   const merged = loadIndex(outDir);
   for (const [k, v] of results) merged.set(k, v);
@@ -520,7 +535,21 @@ function writeIndex(root: string, outDir: string, results: Map<string, IndexEntr
   const pages = readPublished(outDir)
     .filter((p) => ok.has(p.name))
     .map((p) => ({ ...p, html: ok.get(p.name)?.html }));
-  fs.writeFileSync(path.join(outDir, "index.html"), indexHtml(entries, new Date().toISOString(), claimsTableHtml(pages)));
+  const overview = claimsOverviewHtml(publishedClaims(pages));
+  let plotlyScript = "";
+  if (overview) {
+    if (selfContained) plotlyScript = plotlyBundleScript();
+    else {
+      const shared = path.join(outDir, SHARED_PLOTLY);
+      if (!fs.existsSync(shared) || fs.statSync(shared).size !== fs.statSync(plotlyBundlePath()).size)
+        fs.copyFileSync(plotlyBundlePath(), shared);
+      plotlyScript = `<script type="text/javascript" src="${SHARED_PLOTLY}"></script>`;
+    }
+  }
+  fs.writeFileSync(
+    path.join(outDir, "index.html"),
+    indexHtml(entries, new Date().toISOString(), { overview, table: claimsTableHtml(pages), plotlyScript }),
+  );
 }
 
 // ---------------------------------------------------------------------------
@@ -641,7 +670,7 @@ export async function main(argv: string[]): Promise<number> {
     const entry = await runNotebook(file, opts);
     entry.seconds ??= (Date.now() - t0) / 1000;
     results.set(entry.name, entry);
-    writeIndex(root, opts.outDir, results);
+    writeIndex(root, opts.outDir, results, opts.selfContained);
     const where = entry.html ? path.relative(process.cwd(), path.join(opts.outDir, entry.html)) : "no HTML";
     const total = fmtSeconds((Date.now() - t0) / 1000);
     if (entry.status === "ok") console.log(`✔ ${entry.name} ok in ${total} → ${where}`);

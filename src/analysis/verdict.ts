@@ -39,6 +39,28 @@ export interface Verdict {
   numbers: Record<string, number>;
   /** One sentence generated from `numbers`. */
   evidence: string;
+  /**
+   * Each contrast the outcome was read from, with its interval and what it was judged against
+   * (the claims index draws them against their SESOI). Absent where a verdict was built by hand.
+   */
+  contrasts?: VerdictContrast[];
+}
+
+/** One contrast of a verdict: an estimate, its interval and what it was judged against. */
+export interface VerdictContrast {
+  label: string;
+  estimate: number;
+  lo: number;
+  hi: number;
+  /** Confidence level of [lo, hi]. */
+  level: number;
+  outcome: VerdictOutcome;
+  /** What the claim says of `estimate − reference`: above it ("greater"), below it ("less"), or within ±SESOI of it ("null"). */
+  claim: ClaimDirection | "null";
+  /** Where the estimate is judged from: 0 for a difference or a correlation, the deck's level or a bound otherwise. */
+  reference: number;
+  /** The smallest effect of interest around `reference` (null: the claim names none, e.g. a bound). */
+  sesoi: number | null;
 }
 
 // ---------------------------------------------------------------------------
@@ -320,6 +342,7 @@ function verdictOfParts(
   definition: string,
   numbers: Record<string, number>,
   parts: readonly { outcome: VerdictOutcome; text: string }[],
+  contrasts?: VerdictContrast[],
 ): Verdict {
   const outcome = combineOutcomes(parts.map((p) => p.outcome));
   const held = parts.filter((p) => p.outcome === "holds").length;
@@ -331,6 +354,7 @@ function verdictOfParts(
     outcome,
     numbers,
     evidence: `${parts.map((p) => p.text).join("; ")} (${held} of ${parts.length} hold).`,
+    ...(contrasts ? { contrasts } : {}),
   };
 }
 
@@ -355,6 +379,17 @@ export function estimateVerdict(
     definition: `${claim.quantity}; ${test}; ${ruleText(options, estimates.length, digits)}`,
     outcome,
     numbers: judgedNumbers(judged, options),
+    contrasts: judged.map((j) => ({
+      label: j.label,
+      estimate: j.estimate,
+      lo: j.lo,
+      hi: j.hi,
+      level: j.level,
+      outcome: j.outcome,
+      claim: isNull ? "null" : (options.direction ?? "greater"),
+      reference: 0,
+      sesoi: options.sesoi.value,
+    })),
     evidence:
       estimates.length === 0
         ? "nothing to compare."
@@ -636,6 +671,30 @@ export function flatLevelVerdict(
       tolerance: options.tolerance,
     },
     evidence,
+    contrasts: [
+      {
+        label: "slope",
+        estimate: slope.slope,
+        lo: slope.lo,
+        hi: slope.hi,
+        level,
+        outcome: flatness,
+        claim: "null",
+        reference: 0,
+        sesoi: st > 0 ? st : null,
+      },
+      {
+        label: `level vs ${options.target}`,
+        estimate: mean,
+        lo: mean - half,
+        hi: mean + half,
+        level,
+        outcome: near,
+        claim: "null",
+        reference: options.target,
+        sesoi: options.tolerance,
+      },
+    ],
   };
 }
 
@@ -682,5 +741,18 @@ export function boundVerdict(claim: ClaimText, groups: readonly BoundGroup[], op
     outcome: j.outcome,
     text: `${j.label}: ${j.ci.mean.toFixed(digits)} [${j.ci.lo.toFixed(digits)}, ${j.ci.hi.toFixed(digits)}] → ${j.outcome}`,
   }));
-  return verdictOfParts(claim, definition, numbers, parts);
+  const contrasts = judged.map(
+    (j): VerdictContrast => ({
+      label: j.label,
+      estimate: j.ci.mean,
+      lo: j.ci.lo,
+      hi: j.ci.hi,
+      level,
+      outcome: j.outcome,
+      claim: below ? "less" : "greater",
+      reference: options.bound,
+      sesoi: null,
+    }),
+  );
+  return verdictOfParts(claim, definition, numbers, parts, contrasts);
 }

@@ -4,7 +4,7 @@
  * use, and returns a plain `Figure` for `show` or `figureToHtmlPage`.
  */
 import { linearFit, mean, pearson, type ObjectsSource } from "../stats/descriptive";
-import type { Axis, BarTrace, Datum, ErrorBars, Figure, HeatmapTrace, Layout, ScatterTrace } from "./plotly";
+import type { Axis, BarTrace, Datum, ErrorBars, Figure, HeatmapTrace, Layout, ScatterTrace, Shape } from "./plotly";
 
 /** Plotly's default qualitative colours (D3 category10), so charts match Plotly's look. */
 export const PALETTE: readonly string[] = [
@@ -367,4 +367,133 @@ export function groupedBar(rows: readonly object[] | ObjectsSource, options: Gro
     data: traces,
     layout: baseLayout(options, { barmode: "group", showlegend: options.group !== undefined }),
   };
+}
+
+// ---------------------------------------------------------------------------
+
+/** One row of a forest plot: an estimate with its interval, or a note where there is none. */
+export interface ForestRow {
+  /** The row's label on the y axis (unique: rows with the same label share a line). */
+  label: string;
+  /** The colour group (legend entry), e.g. the outcome. */
+  group: string;
+  estimate: number;
+  lo: number;
+  hi: number;
+  /** Drawn as text at x = 0 instead of a point (e.g. "not tested"); estimate, lo and hi are ignored. */
+  note?: string;
+  /** Hover text (default: the label and the numbers). */
+  hover?: string;
+}
+
+export interface ForestOptions extends ChartText {
+  /** Shaded band across the plot, e.g. [−1, 1]: where an effect is too small to matter. */
+  band?: readonly [number, number];
+  /** Colour per group; groups keep this order in the legend. */
+  colors?: Readonly<Record<string, string>>;
+  /**
+   * The x range shown. Intervals reaching beyond it are cut at its edge, and an estimate beyond
+   * it is drawn at the edge as an arrow pointing outwards (its hover text keeps the true
+   * numbers). Default: the data's range.
+   */
+  xRange?: readonly [number, number];
+}
+
+/**
+ * A forest plot: one line per row, its estimate as a dot and its interval as a horizontal bar,
+ * coloured by group, first row at the top; a vertical line at 0 and an optional shaded band.
+ */
+export function forestPlot(rows: readonly ForestRow[], options: ForestOptions = {}): Figure {
+  const labels = [...new Set(rows.map((r) => r.label))];
+  const order = [...Object.keys(options.colors ?? {}), ...rows.map((r) => r.group)];
+  const groups = [...new Set(order)].filter((g) => rows.some((r) => r.group === g));
+  const fmt = (v: number) => (Number.isFinite(v) ? String(Number(v.toPrecision(3))) : "n/a");
+  const traces: ScatterTrace[] = [];
+  groups.forEach((g, i) => {
+    const color = colorOf(i, options.colors, g);
+    const points = rows.filter((r) => r.group === g && r.note === undefined);
+    const notes = rows.filter((r) => r.group === g && r.note !== undefined);
+    const [min, max] = options.xRange ?? [-Infinity, Infinity];
+    const clamp = (v: number) => Math.min(max, Math.max(min, v));
+    const shown = points.map((r) => ({
+      x: clamp(r.estimate),
+      lo: clamp(r.lo),
+      hi: clamp(r.hi),
+      out: r.estimate > max ? 1 : r.estimate < min ? -1 : 0,
+    }));
+    if (points.length)
+      traces.push({
+        type: "scatter",
+        mode: "markers",
+        name: g,
+        legendgroup: g,
+        x: shown.map((p) => datum(p.x)),
+        y: points.map((r) => r.label),
+        marker: {
+          color,
+          size: shown.map((p) => (p.out ? 11 : 8)),
+          symbol: shown.map((p) => (p.out > 0 ? "triangle-right" : p.out < 0 ? "triangle-left" : "circle")),
+        },
+        error_x: {
+          type: "data",
+          symmetric: false,
+          array: shown.map((p) => datum(p.hi - p.x)),
+          arrayminus: shown.map((p) => datum(p.x - p.lo)),
+          color,
+          thickness: 2,
+          width: 4,
+        },
+        text: points.map((r) => r.hover ?? `${r.label}: ${fmt(r.estimate)} [${fmt(r.lo)}, ${fmt(r.hi)}]`),
+        hoverinfo: "text",
+      });
+    if (notes.length)
+      traces.push({
+        type: "scatter",
+        mode: "text",
+        name: g,
+        legendgroup: g,
+        showlegend: points.length === 0,
+        x: notes.map(() => 0),
+        y: notes.map((r) => r.label),
+        text: notes.map((r) => r.note!),
+        textfont: { color, size: 11 },
+        textposition: "middle center",
+        hovertemplate: "%{y}<extra></extra>",
+      });
+  });
+  const shapes: Shape[] = [{ type: "line", xref: "x", yref: "paper", x0: 0, x1: 0, y0: 0, y1: 1, line: { color: "#888888", width: 1 } }];
+  if (options.band)
+    shapes.unshift({
+      type: "rect",
+      xref: "x",
+      yref: "paper",
+      x0: options.band[0],
+      x1: options.band[1],
+      y0: 0,
+      y1: 1,
+      fillcolor: "rgba(120,120,120,0.15)",
+      line: { width: 0 },
+      layer: "below",
+    });
+  const layout = baseLayout(
+    { height: Math.max(240, 120 + 22 * labels.length), ...options },
+    {
+      shapes,
+      hovermode: "closest",
+      legend: { orientation: "h", x: 0, y: 1, yanchor: "bottom" },
+    },
+  );
+  // A little room beyond the range, so that an arrow at its edge is drawn whole.
+  const pad = options.xRange ? 0.04 * (options.xRange[1] - options.xRange[0]) : 0;
+  const range = options.xRange ? ([options.xRange[0] - pad, options.xRange[1] + pad] as const) : undefined;
+  layout.xaxis = { ...layout.xaxis, zeroline: false, ...(range ? { range } : {}) };
+  layout.yaxis = {
+    ...layout.yaxis,
+    type: "category",
+    categoryorder: "array",
+    categoryarray: labels,
+    autorange: "reversed",
+    automargin: true,
+  };
+  return { data: traces, layout };
 }

@@ -28,7 +28,7 @@ export interface LineStyle {
 export interface MarkerStyle {
   color?: string | readonly string[] | readonly number[];
   size?: number | readonly number[];
-  symbol?: string;
+  symbol?: string | readonly string[];
   opacity?: number;
   line?: LineStyle;
 }
@@ -72,6 +72,8 @@ export interface ScatterTrace extends TraceBase {
   connectgaps?: boolean;
   error_y?: ErrorBars;
   error_x?: ErrorBars;
+  textfont?: Font;
+  textposition?: "top center" | "middle center" | "middle right" | "middle left" | "bottom center";
 }
 
 export interface BarTrace extends TraceBase {
@@ -120,6 +122,24 @@ export interface Axis {
   domain?: readonly [number, number];
   anchor?: string;
   automargin?: boolean;
+  /** Category axes: "array" keeps `categoryarray`'s order (otherwise categories follow the traces). */
+  categoryorder?: "trace" | "array";
+  categoryarray?: readonly Datum[];
+  zerolinecolor?: string;
+}
+
+/** A rectangle or line drawn on the plot, in data (`x`, `y`) or `paper` (0–1) coordinates. */
+export interface Shape {
+  type: "rect" | "line";
+  xref?: string;
+  yref?: string;
+  x0: Datum;
+  x1: Datum;
+  y0: Datum;
+  y1: Datum;
+  fillcolor?: string;
+  line?: LineStyle;
+  layer?: "below" | "above";
 }
 
 export interface Annotation {
@@ -160,6 +180,7 @@ export interface Layout {
   barmode?: "group" | "stack" | "overlay" | "relative";
   hovermode?: "x" | "y" | "closest" | "x unified" | "y unified" | false;
   annotations?: readonly Annotation[];
+  shapes?: readonly Shape[];
   font?: Font;
   paper_bgcolor?: string;
   plot_bgcolor?: string;

@@ -11,6 +11,7 @@ import { type RunConfig, type RunConfigInput, parseRunConfig } from "../experime
 import { identifyRun } from "../experiments/identity";
 import type { Scale } from "../plot/notebook";
 import { escapeHtml } from "../plot/plotly";
+import { type PublishedClaim, verdictSentence } from "./claims-index";
 import { CSV_FOLDER, RUN_TABLE_FILES, type RecordEntry, type RunTables, type TableRow, readRecord, toCsv } from "./record";
 import { outcomeColor, outcomeLabel } from "./verdicts";
 
@@ -183,17 +184,9 @@ export function stalenessReport(results: readonly PageStaleness[]): string[] {
 // ---------------------------------------------------------------------------
 // Claims table.
 
-function fmtNumber(v: number): string {
-  if (!Number.isFinite(v)) return "n/a";
-  if (Number.isInteger(v)) return String(v);
-  return String(Number(v.toPrecision(3)));
-}
-
-/** "slope=0.012, level=0.041": a verdict's numbers, compact. */
-export function numbersText(numbers: Readonly<Record<string, number>>): string {
-  return Object.entries(numbers)
-    .map(([k, v]) => `${k} = ${fmtNumber(v)}`)
-    .join(", ");
+/** Every page's verdicts with the page they are on, in page order. */
+export function publishedClaims(pages: ReadonlyArray<PageResults & { html?: string }>): PublishedClaim[] {
+  return pages.flatMap((p) => p.verdicts.map((verdict) => ({ page: p.name, ...(p.html ? { html: p.html } : {}), verdict })));
 }
 
 /** HTML table of every page's verdicts: deck slide → claim → verdict → numbers → scale and seeds. */
@@ -204,14 +197,14 @@ export function claimsTableHtml(pages: ReadonlyArray<PageResults & { html?: stri
       return (
         `<tr><td>${escapeHtml(v.slide)}</td><td><b>${escapeHtml(v.claim)}</b><div class="def">${escapeHtml(v.definition)}</div><div class="file">${page} · ${escapeHtml(v.id)}</div></td>` +
         `<td style="color:${outcomeColor(v.outcome)};white-space:nowrap;font-weight:600">${escapeHtml(outcomeLabel(v.outcome))}</td>` +
-        `<td>${escapeHtml(v.evidence)}<div class="nums">${escapeHtml(numbersText(v.numbers))}</div></td>` +
+        `<td>${escapeHtml(verdictSentence(v))}<details><summary>the test, in full</summary><div class="nums">${escapeHtml(v.evidence)}</div></details></td>` +
         `<td>${escapeHtml(p.scale)}<div class="file">${escapeHtml(v.setting)}; seeds ${escapeHtml(v.seeds.join(", "))}</div></td></tr>`
       );
     }),
   );
   if (rows.length === 0) return "";
   return `<h2>Deck claims</h2>
-<p>Each verdict is computed by a function in <code>src/analysis/claims/</code> from the runs behind its page; the numbers are the data it rests on.</p>
+<p>Each verdict is computed by a function in <code>src/analysis/claims/</code> from the runs behind its page (each page's folder holds them as <code>runs.csv</code>, one row per run); the numbers are the data it rests on.</p>
 <table class="claims">
 <thead><tr><th>slide</th><th>claim (and what is tested)</th><th>verdict</th><th>numbers</th><th>scale, seeds</th></tr></thead>
 <tbody>

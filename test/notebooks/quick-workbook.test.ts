@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
+import * as aq from "arquero";
 import type { IndexEntry } from "../../scripts/workbook";
 import { type Run, findChromium, notebookToolsMissing, probePage, repoRoot, runProcess } from "../plot/chromium";
 import { TRANSIENT_START } from "../../src/plot/notebook";
@@ -57,8 +58,19 @@ describe("quick workbook", { skip, timeout: 30 * 60_000 }, () => {
       assert.ok(page.verdicts.length > 0, `${name} recorded its verdicts`);
       assert.ok(page.csv.length > 0, `${name} published its figures' data`);
       for (const c of page.csv) assert.ok(fs.statSync(path.join(wb, c.file)).size > 0, c.file);
+      // The runs behind the page: one row per run id, each with its backend and whole config.
+      assert.ok(page.runTables, `${name} published its runs`);
+      const runsCsv = aq.fromCSV(fs.readFileSync(path.join(wb, page.runTables.runs.file), "utf8"), { parse: { id: String } });
+      assert.deepEqual((runsCsv.array("id") as string[]).slice().sort(), page.runIds, `${name}: runs.csv holds the page's runs`);
+      for (const column of ["backend", "tfjsVersion", "testAccuracy", "config.seed", "config.keepFraction"])
+        assert.ok(runsCsv.columnNames().includes(column), `${name}: runs.csv has ${column}`);
     }
-    assert.match(fs.readFileSync(path.join(wb, "index.html"), "utf8"), /<h2>Deck claims<\/h2>/);
+    const index = fs.readFileSync(path.join(wb, "index.html"), "utf8");
+    assert.match(index, /<h2>Deck claims<\/h2>/);
+    // The index opens with the claims chart and the summary generated from the verdicts.
+    assert.ok(index.indexOf("claims-overview") < index.indexOf("<h2>Notebooks</h2>"), "the chart comes first");
+    const claims = pages.reduce((n, p) => n + p.verdicts.length, 0);
+    assert.match(index, new RegExp(`<p>${claims} claims on \\d+ pages: `));
     // The same pages are stale for a notebook whose configs changed.
     const [name, plan] = Object.entries(notebookPlans)[0]!;
     const changed: Record<string, NotebookPlan> = { ...notebookPlans, [name]: (scale) => plan(scale).map((c) => ({ ...c, lr: 0.05 })) };
@@ -80,6 +92,19 @@ describe("quick workbook", { skip, timeout: 30 * 60_000 }, () => {
       assert.ok(!text.includes(TRANSIENT_START), `${name} keeps transient lines`);
       assert.match(text, /^\[runs\] \d+ configs?, \d+ distinct runs/m, `${name} keeps the summary line`);
     }
+  });
+
+  it("index: the claims chart draws in headless Chromium, offline, without errors", async () => {
+    const { probe, uncaught, output } = await probePage(
+      findChromium()!,
+      fs.readFileSync(path.join(out, "wb", "index.html"), "utf8"),
+      path.join(out, "wb"),
+    );
+    assert.ok(probe, `the probe did not report:\n${output.slice(-3000)}`);
+    assert.equal(probe.charts, 1);
+    assert.equal(probe.drawn, 1);
+    assert.deepEqual(probe.errors, []);
+    assert.deepEqual(uncaught, []);
   });
 
   for (const name of notebooks) {

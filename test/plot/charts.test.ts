@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { summarise } from "../../src/analysis/stats";
-import { groupedBar, heatmap, heatmapFromRows, lineWithCI, PALETTE, scatterWithTrend, withAlpha } from "../../src/plot/charts";
+import { forestPlot, groupedBar, heatmap, heatmapFromRows, lineWithCI, PALETTE, scatterWithTrend, withAlpha } from "../../src/plot/charts";
 import type { BarTrace, HeatmapTrace, ScatterTrace } from "../../src/plot/plotly";
 
 const runs = [
@@ -163,5 +163,52 @@ describe("groupedBar", () => {
     assert.ok(Math.abs((ep!.error_y!.arrayminus![0] as number) - 0.1) < 1e-12);
     assert.deepEqual(iep!.error_y!.array, [null]);
     assert.equal(groupedBar(rows, { x: "layer" }).data[0]!.name, "mean");
+  });
+});
+
+describe("forestPlot", () => {
+  const rows = [
+    { label: "a", group: "holds", estimate: 2, lo: 1.5, hi: 2.5 },
+    { label: "b", group: "inconclusive", estimate: 0.2, lo: -1.5, hi: 1.9 },
+    { label: "c", group: "holds", estimate: 3, lo: 2, hi: 5 },
+    { label: "d", group: "not tested", estimate: Number.NaN, lo: Number.NaN, hi: Number.NaN, note: "not tested" },
+  ];
+  it("draws one trace per group, intervals as asymmetric bars, rows top to bottom in the given order", () => {
+    const fig = forestPlot(rows, { band: [-1, 1], colors: { holds: "#1b5e20", inconclusive: "#555555", "not tested": "#6d4c41" } });
+    const traces = fig.data as ScatterTrace[];
+    assert.deepEqual(
+      traces.map((t) => [t.name, t.mode]),
+      [
+        ["holds", "markers"],
+        ["inconclusive", "markers"],
+        ["not tested", "text"],
+      ],
+    );
+    assert.deepEqual(traces[0]!.y, ["a", "c"]);
+    assert.deepEqual(traces[0]!.error_x?.array, [0.5, 2]);
+    assert.deepEqual(traces[0]!.error_x?.arrayminus, [0.5, 1]);
+    assert.equal(traces[0]!.marker?.color, "#1b5e20");
+    assert.deepEqual(traces[2]!.text, ["not tested"]);
+    assert.deepEqual(fig.layout?.yaxis?.categoryarray, ["a", "b", "c", "d"]);
+    assert.equal(fig.layout?.yaxis?.autorange, "reversed");
+    const band = fig.layout?.shapes?.find((s) => s.type === "rect");
+    assert.deepEqual([band?.x0, band?.x1], [-1, 1]);
+    assert.ok(
+      fig.layout?.shapes?.some((s) => s.type === "line" && s.x0 === 0 && s.x1 === 0),
+      "a line at 0",
+    );
+    assert.ok((fig.layout?.height ?? 0) >= 120 + 22 * 4);
+  });
+  it("draws an estimate beyond the shown range as an arrow at the edge, its interval cut there", () => {
+    const fig = forestPlot([{ label: "far", group: "holds", estimate: 30, lo: 20, hi: 40 }, ...rows.slice(0, 1)], { xRange: [-12, 12] });
+    const t = (fig.data as ScatterTrace[])[0]!;
+    assert.deepEqual(t.x, [12, 2]);
+    assert.deepEqual(t.marker?.symbol, ["triangle-right", "circle"]);
+    assert.deepEqual(t.error_x?.array, [0, 0.5]);
+    assert.deepEqual(t.error_x?.arrayminus, [0, 0.5]);
+    assert.match(String((t.text as string[])[0]), /30 \[20, 40\]/);
+  });
+  it("has no band unless asked", () => {
+    assert.ok(!forestPlot(rows).layout?.shapes?.some((s) => s.type === "rect"));
   });
 });

@@ -70,7 +70,7 @@ describe("recording", () => {
       "a test claim",
       "✔ holds",
       "✘ does not hold",
-      "slope = 0.0123",
+      "Slope is 0.012 and n is 5.",
       "seeds 1, 2, 3",
       'href="01-x.html"',
       "slope of y on x",

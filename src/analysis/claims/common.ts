@@ -58,11 +58,20 @@ export function joinParts(
 ): Verdict {
   const numbers: Record<string, number> = {};
   for (const p of parts) for (const [k, v] of Object.entries(p.verdict.numbers)) numbers[`${p.name} · ${k}`] = v;
+  const contrasts = parts.flatMap((p) =>
+    (p.verdict.contrasts ?? []).map((c) => ({
+      ...c,
+      label: `${p.name} · ${c.label}`,
+      // A part reported as not tested keeps its numbers but decides nothing.
+      outcome: p.outcome === "not tested" ? p.outcome : c.outcome,
+    })),
+  );
   return {
     ...head,
     definition: parts.map((p) => `${p.name}: ${p.verdict.definition}`).join(" — "),
     outcome: combineOutcomes(parts.map((p) => p.outcome ?? p.verdict.outcome)),
     numbers,
     evidence: parts.map((p) => `${p.name} (${p.outcome ?? p.verdict.outcome}): ${p.verdict.evidence}`).join(" "),
+    ...(contrasts.length ? { contrasts } : {}),
   };
 }
