@@ -10,8 +10,8 @@
  *    2 000 MNIST images, a few epochs);
  *  - standard: the published pages (docs/workbook); every figure on all of MNIST /
  *    Fashion-MNIST, LeNet-300-100 at full width and a conv net at reduced width, 3 seeds, the
- *    whole workbook in ≤ 45 min on 2 cores (the epoch counts are sized from a measured epoch,
- *    see `mlpPreset`);
+ *    epoch counts sized from measured epochs so that the whole workbook fits its time budget on
+ *    2 cores (each page's `[runs]` line prints what an epoch took its runs, see `mlpPreset`);
  *  - full: paper-like lengths (hours; for bigger machines or a cluster through `--shard`).
  */
 import type { RunConfigInput } from "../experiments/config";
@@ -71,9 +71,10 @@ function describe(model: string, width: number, dataset: string, limitTrain: num
 
 /**
  * LeNet-300-100 on MNIST: notebooks 01, 03, 04, 05, 06 (and the MLP of 02, 07, 08).
- * Standard: full width on all of MNIST with batch 128: one epoch (with its test pass) takes about
- * 10.5 s of one core here (`./slt run --batch-size 128 --epochs 2`, user time, on this 2-core
- * machine under load), against about 18 s at batch 64.
+ * Standard: full width on all of MNIST with batch 128 (fewer steps an epoch than batch 64, so
+ * a shorter epoch on a CPU). What an epoch takes is measured, not quoted: `./slt run
+ * --batch-size 128 --epochs 1` prints it, and every workbook page prints it for its own runs
+ * (the `[runs]` line, `measuredEpochTimes`; `secondsPerEpoch` in its runs.csv).
  */
 export function mlpPreset(scale: Scale = currentScale()): Preset {
   return buildPreset(scale, {
@@ -89,10 +90,11 @@ export function mlpPreset(scale: Scale = currentScale()): Preset {
 
 /**
  * A conv net on Fashion-MNIST at reduced width: the conv side of notebooks 02 and 08.
- * Standard: conv2 at 1/8 width on all of Fashion-MNIST for one epoch. Measured here with
- * `./slt run` (one epoch, batch 128, CPU time of one core): conv2 at 1/4 width ≈ 120 s an
- * epoch, at 1/8 width ≈ 50 s; the 21 runs of 02's sweep at 1/4 width for 2 epochs alone would
- * take over 40 minutes with 2 jobs, at 1/8 width for one epoch about 9.
+ * Standard: conv2 at 1/8 width on all of Fashion-MNIST for one epoch: a conv epoch costs several
+ * MLP epochs on a CPU, and 02's 21 conv runs at 1/4 width for 2 epochs did not fit the
+ * workbook's time budget. Measure a width with `./slt run --model conv2 --width-multiplier 0.25
+ * --dataset fashion-mnist --epochs 1`; pages 02 and 08 print what an epoch took their conv runs
+ * (the `[runs]` line).
  */
 export function convPreset(scale: Scale = currentScale()): Preset {
   return buildPreset(scale, {

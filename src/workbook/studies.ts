@@ -4,11 +4,12 @@
  * calls the same function (through `notebookPlans`), so what a page shows and what its
  * notebook builds cannot drift apart unnoticed.
  *
- * Standard-scale sizes come from a measured epoch of full-width LeNet-300-100 on all of MNIST
- * at batch 128 (about 10.5 s of one core on this 2-core machine, see `mlpPreset`): 01 trains
- * 30 epochs, 03 36 and 04 126 (the weights runs included), 192 epochs or about 17 minutes of
- * wall time with SLT_JOBS=2, within the 22 minutes these three notebooks may take of the
- * standard workbook's 45.
+ * Standard-scale sizes come from measured epochs of full-width LeNet-300-100 on all of MNIST at
+ * batch 128: each notebook's config cell prints the epochs it trains, and the `[runs]` line under
+ * its runs cell the seconds an epoch took those runs (`measuredEpochTimes`, from the stored
+ * timings; `secondsPerEpoch` in the page's runs.csv). Epochs × that time ÷ SLT_JOBS is the
+ * notebook's training time; resize a study from those printed figures, not from a number typed
+ * here.
  */
 import type { AccuracyMethod } from "../analysis/claims/04-accuracy";
 

@@ -129,6 +129,10 @@ describe("run progress on a page", () => {
     const kept = lines.filter((l) => !(l.startsWith(TRANSIENT_START) && l.endsWith(TRANSIENT_END)));
     assert.equal(kept.length, 1, lines.join("\n"));
     assert.match(kept[0]!, /^\[runs\] 3 configs, 2 distinct runs: 0 from the store, 2 trained/);
+    // The line quotes what an epoch took, from the runs' own timings.
+    const perEpoch = runs.map((r) => r.timings.secondsPerEpoch).sort((a, b) => a - b);
+    const median = Number(((perEpoch[0]! + perEpoch[2]!) / 2).toPrecision(3)); // runs 0 and 2 are one run
+    assert.ok(kept[0]!.endsWith(` · an epoch took lenet300×0.1 on synthetic (64 images) ${median} s (median of 2 runs)`), kept[0]);
     assert.ok(lines.length > 4, "the live view still sees every run and epoch");
 
     lines.length = 0;
