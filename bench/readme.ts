@@ -4,7 +4,10 @@
  *
  *   node dist/bench/readme.js bench.json [README.md]
  *
- * Replaces the text between the `<!-- bench:begin -->` and `<!-- bench:end -->` lines.
+ * Replaces the text between the `<!-- bench:begin -->` and `<!-- bench:end -->` lines. Refuses
+ * (exit 2, README untouched) a report whose 1-minute load average at the bench's start or end
+ * exceeded the machine's core count: other work then shared the cores, and the figures would
+ * be low and noisy.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -19,6 +22,21 @@ const num = (x: number | null | undefined, digits = 0) =>
     : x.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const ratio = (a: number, b: number | null | undefined) => (b ? `${(a / b).toFixed(2)}×` : "–");
 
+/** Why the report must not become README's table (the machine was loaded), or null when it may. */
+export function loadRefusal(r: BenchReport): string | null {
+  const cores = r.machine.cpus;
+  const start = r.machine.loadAverage?.[0];
+  const end = r.machine.loadAverageEnd?.[0];
+  if (typeof start !== "number" || typeof end !== "number")
+    return "the report does not record the load average at both the bench's start and its end; run `npm run bench -- --out bench.json` again";
+  if (start <= cores && end <= cores) return null;
+  return (
+    `the 1-minute load average was ${start.toFixed(2)} at the bench's start and ${end.toFixed(2)} at its end, ` +
+    `above the ${cores} core${cores === 1 ? "" : "s"} of the machine: other work shared it, so the figures are low and noisy. ` +
+    "Run `npm run bench -- --out bench.json` again when the machine is quiet (`uptime` below the core count)"
+  );
+}
+
 /** The README section for one bench report: what ran, the tables, what each ratio compares. */
 export function performanceSection(r: BenchReport): string {
   const cpus = r.machine.cpus;
@@ -27,7 +45,7 @@ export function performanceSection(r: BenchReport): string {
   out.push(
     `Measured ${r.date.slice(0, 16).replace("T", " ")} UTC with \`${r.command}\` on ${cpus} × ${r.machine.cpuModel}; ` +
       `load average (1/5/15 min) ${load(r.machine.loadAverage)} at the start, ${load(r.machine.loadAverageEnd)} at the end ` +
-      "(other work shared the machine when above the core count, so the figures are low and noisy). " +
+      `(the table is written only when the 1-minute figures are at most the ${cpus} cores). ` +
       `${r.engine}; PyTorch: ${r.pytorch}.${r.quick ? " QUICK MODE: a smoke check, not a measurement." : ""}`,
   );
   out.push("");
@@ -118,6 +136,11 @@ if (require.main === module) {
     report = readReport(reportFile);
   } catch (e) {
     process.stderr.write(`error: ${(e as Error).message}\n`);
+    process.exit(2);
+  }
+  const refusal = loadRefusal(report);
+  if (refusal) {
+    process.stderr.write(`error: not writing the performance section of ${readmeFile} from ${reportFile}: ${refusal}.\n`);
     process.exit(2);
   }
   fs.writeFileSync(readmeFile, replaceSection(fs.readFileSync(readmeFile, "utf8"), performanceSection(report)));

@@ -9,7 +9,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { BenchReport } from "../../bench/bench";
-import { BEGIN, END, performanceSection, replaceSection } from "../../bench/readme";
+import { BEGIN, END, loadRefusal, performanceSection, replaceSection } from "../../bench/readme";
+
+const README_CLI = path.resolve(__dirname, "..", "..", "bench", "readme.js");
 
 const kernels = [{ name: "BatchMatMul", ms: 3.25, calls: 7 }];
 const row = (model: "lenet300" | "conv2", imgPerS: number, threaded: number) => ({
@@ -88,6 +90,40 @@ test("readme.js without the report: one clear error naming the file and how to m
     assert.equal(bad.status, 2, bad.stderr);
     assert.match(bad.stderr, /^error: The bench report .* is not valid JSON .*npm run bench -- --out/);
     assert.equal(fs.readFileSync(readme, "utf8"), text);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+const withLoad = (start: number[] | undefined, end: number[] | undefined): BenchReport =>
+  ({ ...report, machine: { ...report.machine, loadAverage: start, loadAverageEnd: end } }) as unknown as BenchReport;
+
+test("a report from a loaded machine (1-minute load above the core count at the start or the end) is refused, naming the figures", () => {
+  assert.equal(loadRefusal(withLoad([2, 9, 9], [1.5, 9, 9])), null, "at most the 2 cores at both ends: accepted");
+  const atStart = loadRefusal(withLoad([12.02, 15.56, 17.51], [1.2, 2, 2]));
+  assert.match(atStart ?? "", /12\.02 at the bench's start and 1\.20 at its end, above the 2 cores/);
+  assert.match(loadRefusal(withLoad([0.5, 1, 1], [2.01, 1, 1])) ?? "", /0\.50 at the bench's start and 2\.01 at its end/);
+  assert.match(loadRefusal(withLoad([0.5, 1, 1], undefined)) ?? "", /does not record the load average/);
+});
+
+test("readme.js refuses a loaded report: exit 2, one message with the figures, README untouched; a quiet one is written", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "slt-readme-"));
+  try {
+    const readme = path.join(dir, "README.md");
+    const original = `# T\n${BEGIN}\nold table\n${END}\n`;
+    fs.writeFileSync(readme, original);
+    const loaded = path.join(dir, "loaded.json");
+    fs.writeFileSync(loaded, JSON.stringify(withLoad([12.02, 15.56, 17.51], [10.14, 13.92, 16.75])));
+    const refused = spawnSync(process.execPath, [README_CLI, loaded, readme], { encoding: "utf8" });
+    assert.equal(refused.status, 2);
+    assert.match(refused.stderr, /12\.02 at the bench's start and 10\.14 at its end, above the 2 cores/);
+    assert.equal(refused.stderr.trim().split("\n").length, 1, refused.stderr);
+    assert.equal(fs.readFileSync(readme, "utf8"), original);
+    const quiet = path.join(dir, "quiet.json");
+    fs.writeFileSync(quiet, JSON.stringify(withLoad([1.1, 1, 1], [1.3, 1, 1])));
+    const written = spawnSync(process.execPath, [README_CLI, quiet, readme], { encoding: "utf8" });
+    assert.equal(written.status, 0, written.stderr);
+    assert.match(fs.readFileSync(readme, "utf8"), /\| lenet300 \| tfjs-wasm 1T SIMD \| 100 \| 21,000 \|/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
