@@ -14,6 +14,8 @@
  *   node dist/bench/bench.js [--quick] [--models lenet300,conv2,conv4] [--no-pytorch]
  *                            [--sweep lenet300,conv2|none] [--procs N] [--steps N]
  *                            [--out file.json] [--profile] [--threads N]
+ * `--backend webgpu` runs the GPU bench instead (bench/gpu.ts: Conv4 and ResNet-18 on
+ * CIFAR-shaped data through WebGPU, against PyTorch CUDA or the GPU's FP32 peak).
  * --quick: a few steps per model (a smoke check, not a measurement); --profile: every kernel
  * of the profiled step; --threads N: the wasm thread count of the extra threaded rows
  * (default: all cores; 1 = no threaded rows). Progress goes to stderr, the table to stdout.
@@ -24,7 +26,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
-import { type BackendInfo, initBackend } from "../src/engine/backend";
+import { type BackendInfo, type BackendPreference, initBackend } from "../src/engine/backend";
+import { isSltError } from "../src/errors";
+import { type GpuBenchOptions, parseGpuModels, renderGpu, runGpuBench } from "./gpu";
 import { loadMnist } from "../src/data/mnist";
 import type { DataSplits } from "../src/data/types";
 import { BENCH_MODELS, type BenchModel, type BookkeepingCost, type StepProfile, StepSession, median } from "./session";
@@ -52,6 +56,8 @@ const QUICK_PLAN: Record<BenchModel, StepPlan> = {
 const LONG_RUN_STEPS = { full: 500, quick: 20 };
 
 interface Options {
+  /** The backend of the main rows (default auto; the threaded rows and sweeps use wasm / auto). */
+  backend: BackendPreference;
   quick: boolean;
   models: BenchModel[];
   sweepModels: BenchModel[];
@@ -82,7 +88,10 @@ function parseModels(value: string | undefined, fallback: BenchModel[], flag: st
   return names as BenchModel[];
 }
 
-function parseOptions(argv: string[]): Options {
+/** The GPU bench's options (--backend webgpu), or the CPU bench's. */
+type ParsedOptions = Options | { gpu: GpuBenchOptions; out: string | null };
+
+function parseOptions(argv: string[]): ParsedOptions {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -96,6 +105,7 @@ function parseOptions(argv: string[]): Options {
       profile: { type: "boolean", default: false },
       threads: { type: "string" },
       "wasm-threads": { type: "string" }, // the old name of --threads
+      backend: { type: "string", default: "auto" },
       help: { type: "boolean", default: false },
     },
   });
@@ -103,9 +113,23 @@ function parseOptions(argv: string[]): Options {
     process.stdout.write(
       "usage: node dist/bench/bench.js [--quick] [--models lenet300,conv2,conv4] [--sweep lenet300,conv2|none]\n" +
         "                                [--no-pytorch] [--procs N] [--steps N] [--out bench.json] [--profile]\n" +
-        "                                [--threads N   (wasm threads of the extra threaded rows; default: all cores; 1 = none)]\n",
+        "                                [--threads N   (wasm threads of the extra threaded rows; default: all cores; 1 = none)]\n" +
+        "                                [--backend auto|wasm|cpu|webgpu   (webgpu: the GPU bench, conv4,resnet18 on CIFAR-shaped data; see bench/gpu.ts)]\n",
     );
     process.exit(0);
+  }
+  const backend = values.backend;
+  if (!["auto", "wasm", "cpu", "tensorflow", "tensorflow-gpu", "webgpu"].includes(backend))
+    usage(`--backend must be auto, wasm, cpu, tensorflow, tensorflow-gpu or webgpu, got ${backend}`);
+  const steps = values.steps === undefined ? null : Number(values.steps);
+  if (steps !== null && (!Number.isInteger(steps) || steps < 1)) usage(`--steps must be a whole number ≥ 1, got ${values.steps}`);
+  if (backend === "webgpu") {
+    const gpuModels = parseGpuModels(values.models);
+    if (typeof gpuModels === "string") usage(gpuModels);
+    return {
+      gpu: { quick: values.quick, models: gpuModels, steps, pytorch: !values["no-pytorch"], profileAll: values.profile },
+      out: values.out ?? null,
+    };
   }
   const models = parseModels(values.models, [...BENCH_MODELS], "--models");
   const sweepDefault = models.filter((m) => m === "lenet300" || m === "conv2");
@@ -115,9 +139,8 @@ function parseOptions(argv: string[]): Options {
   const threadsArg = values.threads ?? values["wasm-threads"];
   const wasmThreads = threadsArg === undefined ? os.cpus().length : Number(threadsArg);
   if (!Number.isInteger(wasmThreads) || wasmThreads < 1) usage(`--threads must be a whole number ≥ 1, got ${threadsArg}`);
-  const steps = values.steps === undefined ? null : Number(values.steps);
-  if (steps !== null && (!Number.isInteger(steps) || steps < 1)) usage(`--steps must be a whole number ≥ 1, got ${values.steps}`);
   return {
+    backend: backend as BackendPreference,
     quick: values.quick,
     models,
     sweepModels,
@@ -521,10 +544,27 @@ function render(r: BenchReport): string {
   return out.join("\n");
 }
 
+function writeReport(out: string | null, report: unknown): void {
+  if (!out) return;
+  fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
+  fs.writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+  log(`bench: wrote ${out}`);
+}
+
 async function main(argv: string[]): Promise<void> {
   if (argv[0] === "--worker") return workerMain(argv[1]);
-  const opts = parseOptions(argv);
-  const backend = await initBackend("auto");
+  const loadAverage = os.loadavg();
+  const parsed = parseOptions(argv);
+  const command = `node ${path.relative(process.cwd(), __filename)} ${argv.join(" ")}`.trim();
+  if ("gpu" in parsed) {
+    const report = await runGpuBench(parsed.gpu, command);
+    report.machine.loadAverage = loadAverage;
+    process.stdout.write(`${renderGpu(report, parsed.gpu.profileAll)}\n`);
+    writeReport(parsed.out, report);
+    return;
+  }
+  const opts = parsed;
+  const backend = await initBackend(opts.backend);
   const engine = engineName(backend);
   const noTorch = opts.pytorch ? pytorchUnavailable() : "skipped (--no-pytorch)";
   const pytorchNote = noTorch
@@ -533,9 +573,9 @@ async function main(argv: string[]): Promise<void> {
   log(`bench: ${engine}; ${pytorchNote}`);
   const data = await loadData(opts);
   const report: BenchReport = {
-    command: `node ${path.relative(process.cwd(), __filename)} ${argv.join(" ")}`.trim(),
+    command,
     date: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? "unknown", loadAverage: os.loadavg() },
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? "unknown", loadAverage },
     engine,
     engineShort: engineShort(backend),
     backend,
@@ -617,11 +657,7 @@ async function main(argv: string[]): Promise<void> {
 
   report.machine.loadAverageEnd = os.loadavg();
   process.stdout.write(`${render(report)}\n`);
-  if (opts.out) {
-    fs.mkdirSync(path.dirname(path.resolve(opts.out)), { recursive: true });
-    fs.writeFileSync(opts.out, `${JSON.stringify(report, null, 2)}\n`);
-    log(`bench: wrote ${opts.out}`);
-  }
+  writeReport(opts.out, report);
 }
 
 if (require.main === module) {
@@ -630,6 +666,10 @@ if (require.main === module) {
       if (process.argv[2] === "--worker") process.disconnect?.();
     },
     (e: unknown) => {
+      if (isSltError(e)) {
+        process.stderr.write(`bench: ${e.message}\n`);
+        process.exit(2);
+      }
       process.stderr.write(`bench failed: ${(e as Error).stack ?? String(e)}\n`);
       process.exit(1);
     },

@@ -31,6 +31,8 @@ export interface PytorchResult {
   procs: number;
   steps: number;
   torch: string;
+  /** Where it ran: "cpu", or "cuda: <device name>". */
+  device: string;
 }
 
 /** Why PyTorch cannot run here, or null when it can. */
@@ -38,6 +40,19 @@ export function pytorchUnavailable(): string | null {
   const probe = spawnSync(PYTHON, ["-c", "import torch"], { encoding: "utf8", timeout: 120_000 });
   if (probe.error) return `${PYTHON} could not start (${probe.error.message})`;
   if (probe.status !== 0) return `${PYTHON} -c 'import torch' failed: ${(probe.stderr || "").trim().split("\n").pop()}`;
+  return null;
+}
+
+/** Why PyTorch cannot train on CUDA here, or null when it can. */
+export function pytorchCudaUnavailable(): string | null {
+  const noTorch = pytorchUnavailable();
+  if (noTorch) return noTorch;
+  const probe = spawnSync(PYTHON, ["-c", "import sys, torch; sys.exit(0 if torch.cuda.is_available() else 4)"], {
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+  if (probe.status === 4) return `PyTorch ${PYTHON} imports, but torch.cuda.is_available() is False (a CPU-only build, or no CUDA driver)`;
+  if (probe.status !== 0) return `${PYTHON} could not check CUDA: ${(probe.stderr || "").trim().split("\n").pop()}`;
   return null;
 }
 
@@ -50,6 +65,11 @@ export interface PytorchRun {
   keep: number;
   threads: number;
   procs: number;
+  /** mnist (the files the workbench reads; default) or cifar (32×32×3, 10 classes, random, generated on the device). */
+  input?: "mnist" | "cifar";
+  device?: "cpu" | "cuda";
+  /** Scales every hidden width, as the workbench's widthMultiplier (default 1). */
+  widthMultiplier?: number;
 }
 
 /** Run the script once; throws with the script's own message when it fails. */
@@ -73,6 +93,12 @@ export function runPytorch(r: PytorchRun): PytorchResult {
     "--procs",
     String(r.procs),
     "--json",
+    "--input",
+    r.input ?? "mnist",
+    "--device",
+    r.device ?? "cpu",
+    "--width",
+    String(r.widthMultiplier ?? 1),
     // The MNIST files the workbench reads, wherever this checkout is.
     "--data",
     mnistPackageDir(),
@@ -95,5 +121,6 @@ export function runPytorch(r: PytorchRun): PytorchResult {
     procs: Number(last.procs),
     steps: Number(last.steps),
     torch: String(last.torch),
+    device: String(last.device ?? "cpu"),
   };
 }

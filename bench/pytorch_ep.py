@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""PyTorch reference for `npm run bench`: Edge-Popup (Ramanujan et al. 2020) on MNIST.
+"""PyTorch reference for `npm run bench`: Edge-Popup (Ramanujan et al. 2020) on MNIST,
+or on CIFAR-shaped random input on a CUDA GPU for `npm run bench -- --backend webgpu`.
 
 Benchmark-only script; never a dependency of the slt-workbench library.
 Run with the Debian interpreter (/usr/bin/python3, python3-torch + OpenBLAS pthread).
@@ -15,14 +16,22 @@ Mask variants:
             from entries equal to t when ties would leave fewer than numel - j kept.
 
 Timing: per step (time.perf_counter) around forward + backward + SGD step; the batch
-gather from the preloaded, normalised MNIST tensor is outside the timed region.
+gather from the preloaded, normalised MNIST tensor is outside the timed region. On CUDA
+(--device cuda) the step is bracketed by torch.cuda.synchronize(), so it is the GPU's time.
+
+Input (--input): mnist (28x28x1, the raw IDX files in --data) or cifar (32x32x3, 10 classes,
+standard-normal random pixels and random labels generated on the device: speed does not
+depend on the content). Models: lenet300, conv2, conv4 (any input), resnet18 (the CIFAR
+ResNet-18 of the EP code: 3x3 stem, 4 stages x 2 BasicBlocks, non-affine batch norm, 1x1
+projection shortcuts, no biases). --width scales every hidden width as the workbench's
+widthMultiplier does (round half up).
 img_per_s_median = batch / median step time. --procs P starts P copies of this script
 with --threads 1, releases them together after warm-up and sums their rates.
 
 Output (--json): one JSON line
   {"engine": "pytorch-<variant>", "model", "batch", "threads", "procs",
    "img_per_s_median", "step_ms_median", "steps", "torch", "blas",
-   "variant", "keep", "omp_wait_policy", "other_cores",
+   "variant", "keep", "omp_wait_policy", "other_cores", "device", "input", "width",
    + with --procs > 1: "per_proc_img_per_s", "img_per_s_wall"}
 other_cores = average number of cores used by other processes while timing.
 Exit codes: 0 ok; 3 torch cannot be imported (prints {"error": "pytorch not available: ..."});
@@ -47,7 +56,11 @@ EXIT_NO_TORCH = 3
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description="PyTorch Edge-Popup reference benchmark (MNIST)")
-    p.add_argument("--model", choices=["lenet300", "conv2", "conv4"], default="lenet300")
+    p.add_argument("--model", choices=["lenet300", "conv2", "conv4", "resnet18"], default="lenet300")
+    p.add_argument("--input", choices=["mnist", "cifar"], default="mnist",
+                   help="mnist: the IDX files in --data; cifar: 32x32x3 random input, 10 classes")
+    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    p.add_argument("--width", type=float, default=1.0, help="hidden width multiplier (default 1)")
     p.add_argument("--variant", choices=["sort", "kthvalue"], default="sort")
     p.add_argument("--steps", type=int, default=100, help="timed steps (default 100)")
     p.add_argument("--warmup", type=int, default=10, help="untimed warm-up steps (default 10)")
@@ -71,6 +84,10 @@ def parse_args(argv=None):
         p.error("--threads, --procs, --batch, --steps must be >= 1 and --warmup >= 0")
     if not (0.0 < a.keep <= 1.0):
         p.error("--keep must be in (0, 1]")
+    if not a.width > 0:
+        p.error("--width must be > 0")
+    if a.check and (a.input != "mnist" or a.device != "cpu"):
+        p.error("--check runs lenet300 on MNIST on the CPU only")
     return a
 
 
@@ -89,6 +106,7 @@ def run_sweep(args):
                 "--steps", str(args.steps), "--warmup", str(args.warmup),
                 "--batch", str(args.batch), "--keep", str(args.keep),
                 "--threads", "1", "--procs", "1", "--data", args.data,
+                "--input", args.input, "--device", args.device, "--width", str(args.width),
                 "--json", "--_child"]
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
     children = []
@@ -143,6 +161,7 @@ def run_sweep(args):
         "steps": args.steps, "torch": first["torch"], "blas": first["blas"],
         "variant": args.variant, "keep": args.keep,
         "omp_wait_policy": first["omp_wait_policy"],
+        "device": first["device"], "input": args.input, "width": args.width,
         # window: GO until every child has printed its result; the children's untimed
         # bits in it (reading GO, printing) count as "other"
         "other_cores": other_cores(busy0, busy1, sum(r["own_cpu_s"] for r in results),
@@ -223,6 +242,18 @@ def main():
     torch.set_num_threads(args.threads)
     blas = set_blas_threads(args.threads)
     torch.manual_seed(args.seed)
+    if args.device == "cuda":
+        if not torch.cuda.is_available():
+            die("pytorch not available: torch.cuda.is_available() is False", EXIT_NO_TORCH)
+        dev = torch.device("cuda")
+        device_name = f"cuda: {torch.cuda.get_device_name(0)}"
+        sync = torch.cuda.synchronize
+    else:
+        dev = torch.device("cpu")
+        device_name = "cpu"
+
+        def sync():
+            pass
 
     # ---------------- Edge-Popup layers ----------------
 
@@ -295,37 +326,74 @@ def main():
             return F.linear(x, self.weight * self.mask())
 
     class EPConv(nn.Module, EPMixin):
-        def __init__(self, cin, cout, k, keep, padding=1):
+        def __init__(self, cin, cout, k, keep, padding=1, stride=1):
             super().__init__()
             self.padding = padding
+            self.stride = stride
             self._init_ep((cout, cin, k, k), cin * k * k, keep)
 
         def forward(self, x):
-            return F.conv2d(x, self.weight * self.mask(), padding=self.padding)
+            return F.conv2d(x, self.weight * self.mask(), padding=self.padding, stride=self.stride)
+
+    def width(base):
+        return max(1, int(math.floor(base * args.width + 0.5)))
+
+    class ResBlock(nn.Module):
+        def __init__(self, cin, planes, stride, keep):
+            super().__init__()
+            self.conv1 = EPConv(cin, planes, 3, keep, stride=stride)
+            self.bn1 = nn.BatchNorm2d(planes, affine=False)
+            self.conv2 = EPConv(planes, planes, 3, keep)
+            self.bn2 = nn.BatchNorm2d(planes, affine=False)
+            self.shortcut = nn.Sequential()
+            if stride != 1 or cin != planes:
+                self.shortcut = nn.Sequential(EPConv(cin, planes, 1, keep, padding=0, stride=stride),
+                                              nn.BatchNorm2d(planes, affine=False))
+
+        def forward(self, x):
+            out = F.relu(self.bn1(self.conv1(x)))
+            out = self.bn2(self.conv2(out))
+            return F.relu(out + self.shortcut(x))
+
+    class ResNet18(nn.Module):
+        def __init__(self, cin, classes, keep):
+            super().__init__()
+            w = width(64)
+            self.conv1 = EPConv(cin, w, 3, keep)
+            self.bn1 = nn.BatchNorm2d(w, affine=False)
+            blocks = []
+            for s, base in enumerate([64, 128, 256, 512]):
+                planes = width(base)
+                for i in range(2):
+                    blocks.append(ResBlock(w, planes, 2 if s > 0 and i == 0 else 1, keep))
+                    w = planes
+            self.blocks = nn.Sequential(*blocks)
+            self.fc = EPLinear(w, classes, keep)
+
+        def forward(self, x):
+            y = self.blocks(F.relu(self.bn1(self.conv1(x))))
+            return self.fc(y.mean(dim=(2, 3)))
 
     def build(model, keep):
+        cin, side = (1, 28) if args.input == "mnist" else (3, 32)
+        if model == "resnet18":
+            return ResNet18(cin, 10, keep)
+        if model in ("conv2", "conv4"):
+            layers, c, s = [], cin, side
+            for b in range(1 if model == "conv2" else 2):
+                w = width([64, 128][b])
+                layers += [EPConv(c, w, 3, keep), nn.ReLU(), EPConv(w, w, 3, keep), nn.ReLU(), nn.MaxPool2d(2)]
+                c, s = w, s // 2
+            fc = width(256)
+            return nn.Sequential(*layers, nn.Flatten(),
+                                 EPLinear(s * s * c, fc, keep), nn.ReLU(),
+                                 EPLinear(fc, fc, keep), nn.ReLU(),
+                                 EPLinear(fc, 10, keep))
         if model == "lenet300":
             return nn.Sequential(nn.Flatten(),
-                                 EPLinear(784, 300, keep), nn.ReLU(),
-                                 EPLinear(300, 100, keep), nn.ReLU(),
-                                 EPLinear(100, 10, keep))
-        if model == "conv2":
-            return nn.Sequential(EPConv(1, 64, 3, keep), nn.ReLU(),
-                                 EPConv(64, 64, 3, keep), nn.ReLU(),
-                                 nn.MaxPool2d(2), nn.Flatten(),
-                                 EPLinear(14 * 14 * 64, 256, keep), nn.ReLU(),
-                                 EPLinear(256, 256, keep), nn.ReLU(),
-                                 EPLinear(256, 10, keep))
-        if model == "conv4":
-            return nn.Sequential(EPConv(1, 64, 3, keep), nn.ReLU(),
-                                 EPConv(64, 64, 3, keep), nn.ReLU(),
-                                 nn.MaxPool2d(2),
-                                 EPConv(64, 128, 3, keep), nn.ReLU(),
-                                 EPConv(128, 128, 3, keep), nn.ReLU(),
-                                 nn.MaxPool2d(2), nn.Flatten(),
-                                 EPLinear(7 * 7 * 128, 256, keep), nn.ReLU(),
-                                 EPLinear(256, 256, keep), nn.ReLU(),
-                                 EPLinear(256, 10, keep))
+                                 EPLinear(cin * side * side, width(300), keep), nn.ReLU(),
+                                 EPLinear(width(300), width(100), keep), nn.ReLU(),
+                                 EPLinear(width(100), 10, keep))
         raise ValueError(model)
 
     def ep_layers(net):
@@ -352,10 +420,16 @@ def main():
         x = (img.view(n, 1, 28, 28).float().div_(255.0) - MEAN) / STD
         return x.contiguous(), lab.long()
 
-    try:
-        x_train, y_train = load_mnist(args.data, "train")
-    except (OSError, ValueError) as e:
-        die(f"cannot read MNIST from {args.data}: {e}", 2)
+    if args.input == "cifar":
+        gen = torch.Generator(device=dev).manual_seed(1234 + args.seed)
+        x_train = torch.randn(args.batch * 4, 3, 32, 32, generator=gen, device=dev)
+        y_train = torch.randint(0, 10, (args.batch * 4,), generator=gen, device=dev)
+    else:
+        try:
+            x_train, y_train = load_mnist(args.data, "train")
+        except (OSError, ValueError) as e:
+            die(f"cannot read MNIST from {args.data}: {e}", 2)
+        x_train, y_train = x_train.to(dev), y_train.to(dev)
 
     g = torch.Generator().manual_seed(1234 + args.seed)
     order = torch.randperm(x_train.shape[0], generator=g)   # fixed random order, cycled
@@ -364,12 +438,12 @@ def main():
     def next_batch(bs):
         n = order.numel()
         s = cursor[0]
-        idx = order[torch.arange(s, s + bs) % n]
+        idx = order[torch.arange(s, s + bs) % n].to(dev)
         cursor[0] = (s + bs) % n
         return x_train.index_select(0, idx), y_train.index_select(0, idx)
 
     def make(model):
-        net = build(model, args.keep)
+        net = build(model, args.keep).to(dev)
         params = [l.scores for l in ep_layers(net)]
         assert len(params) == len(list(net.parameters())), "only scores may be trainable"
         opt = torch.optim.SGD(params, lr=0.1, momentum=0.9, weight_decay=5e-4)
@@ -396,6 +470,7 @@ def main():
     for _ in range(args.warmup):
         x, y = next_batch(args.batch)
         step(net, opt, x, y)
+    sync()
 
     if args._child:  # sweep barrier
         print("READY", flush=True)
@@ -408,8 +483,10 @@ def main():
     t_start = time.time()
     for _ in range(args.steps):
         x, y = next_batch(args.batch)          # batch gather is outside the timed region
+        sync()
         t0 = time.perf_counter()
         step(net, opt, x, y)                   # forward + backward + optimizer step
+        sync()                                 # on CUDA: until the GPU has finished the step
         times.append(time.perf_counter() - t0)
     t_end = time.time()
     busy1, own = cpu_busy_s(), own_cpu_s() - own0
@@ -424,6 +501,7 @@ def main():
         "variant": args.variant, "keep": args.keep,
         "omp_wait_policy": os.environ["OMP_WAIT_POLICY"],
         "other_cores": other_cores(busy0, busy1, own, t_end - t_start),
+        "device": device_name, "input": args.input, "width": args.width,
     }
     if args._child:
         res["t_start"], res["t_end"], res["own_cpu_s"] = t_start, t_end, own

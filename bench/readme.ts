@@ -138,6 +138,10 @@ if (require.main === module) {
     process.stderr.write(`error: ${(e as Error).message}\n`);
     process.exit(2);
   }
+  if ((report as { kind?: string }).kind === "webgpu") {
+    process.stderr.write(`error: ${reportFile} is a GPU bench report (--backend webgpu); README's generated table is the CPU bench's.\n`);
+    process.exit(2);
+  }
   const refusal = loadRefusal(report);
   if (refusal) {
     process.stderr.write(`error: not writing the performance section of ${readmeFile} from ${reportFile}: ${refusal}.\n`);

@@ -14,14 +14,20 @@ import type { Model } from "../src/models/types";
 import { Masker } from "../src/supermask/masker";
 import { Optimizer } from "../src/train/optimizer";
 import { Trainer } from "../src/train/trainer";
+import type { LayerRun } from "./flops";
 
 export const BENCH_MODELS = ["lenet300", "conv2", "conv4"] as const;
 export type BenchModel = (typeof BENCH_MODELS)[number];
+/** The GPU bench's models (CIFAR-shaped input). */
+export const GPU_BENCH_MODELS = ["conv4", "resnet18"] as const;
+export type GpuBenchModel = (typeof GPU_BENCH_MODELS)[number];
 
 export interface SessionOptions {
   batch: number;
   keep: number;
   seed: number;
+  /** Scales every hidden width (the GPU bench's --quick uses tiny models); default 1. */
+  widthMultiplier?: number;
 }
 
 export interface KernelTime {
@@ -58,7 +64,7 @@ export class StepSession {
   private readonly batch: number;
   private stepIndex = 0;
 
-  constructor(modelName: BenchModel, data: DataSplits, opts: SessionOptions) {
+  constructor(modelName: BenchModel | GpuBenchModel, data: DataSplits, opts: SessionOptions) {
     this.batch = opts.batch;
     this.full = data.train;
     if (this.full.count < opts.batch) throw new Error(`bench: need at least ${opts.batch} training images, have ${this.full.count}`);
@@ -68,7 +74,7 @@ export class StepSession {
     this.model = buildModel(
       {
         model: modelName,
-        widthMultiplier: 1,
+        widthMultiplier: opts.widthMultiplier ?? 1,
         method: "ep",
         keepFraction: opts.keep,
         weightInit: "signed-constant",
@@ -157,6 +163,45 @@ export class StepSession {
       refresh += t1 - t0;
     }
     return { refreshMs: refresh / reps, recordMs: record / reps };
+  }
+
+  /**
+   * Every dense/conv layer with the output size it has in a forward pass of this session's
+   * input shape (recorded from one forward pass of one image, not derived by hand).
+   */
+  layerRuns(): LayerRun[] {
+    const outputs = new Map<string, number[]>();
+    const restore = this.model.layers.map((layer) => {
+      const apply = layer.apply;
+      layer.apply = (x: tf.Tensor) => {
+        const y = apply.call(layer, x);
+        outputs.set(layer.name, y.shape);
+        return y;
+      };
+      return () => {
+        layer.apply = apply;
+      };
+    });
+    try {
+      const { height, width, channels } = this.full;
+      tf.tidy(() => this.model.forward(tf.zeros([1, height, width, channels]) as tf.Tensor4D, false));
+    } finally {
+      for (const r of restore) r();
+    }
+    return this.model.layers.map((l) => {
+      const out = outputs.get(l.name);
+      if (!out) throw new Error(`bench: layer ${l.name} did not run in the forward pass`);
+      if (l.shape.kind === "dense")
+        return { name: l.name, kind: "dense", inputs: l.shape.inFeatures, outputs: l.shape.outFeatures, kernel: 1, outputPixels: 1 };
+      return {
+        name: l.name,
+        kind: "conv2d",
+        inputs: l.shape.inChannels,
+        outputs: l.shape.outChannels,
+        kernel: l.shape.kernel,
+        outputPixels: out[1] * out[2],
+      };
+    });
   }
 
   /** Images in one step. */
