@@ -87,21 +87,29 @@ export interface ConvGeometry {
   padding: number;
 }
 
-/** Insert (stride - 1) zeros between the rows and columns of dy [N, H, W, C]. */
+/**
+ * Insert (stride - 1) zeros between the rows and columns of dy [N, H, W, C]. Two rank-4 pads
+ * (rows, then columns): tfjs-backend-webgpu cannot pad a rank-6 tensor (its shader indexes
+ * a `vec6`, which WGSL lacks, and Dawn rejects the pipeline).
+ */
 function dilateSpatial(dy: tf.Tensor4D, stride: number): tf.Tensor4D {
   if (stride === 1) return dy;
   const [n, h, w, c] = dy.shape;
-  const expanded = tf.reshape(dy, [n, h, 1, w, 1, c]);
-  const padded = tf.pad(expanded, [
+  const s = stride;
+  const rows = tf.pad(tf.reshape(dy, [n, h, 1, w * c]), [
     [0, 0],
     [0, 0],
-    [0, stride - 1],
-    [0, 0],
-    [0, stride - 1],
+    [0, s - 1],
     [0, 0],
   ]);
-  const flat = tf.reshape(padded, [n, h * stride, w * stride, c]) as tf.Tensor4D;
-  return tf.slice(flat, [0, 0, 0, 0], [n, (h - 1) * stride + 1, (w - 1) * stride + 1, c]);
+  const cols = tf.pad(tf.reshape(rows, [n * h * s, w, 1, c]), [
+    [0, 0],
+    [0, 0],
+    [0, s - 1],
+    [0, 0],
+  ]);
+  const flat = tf.reshape(cols, [n, h * s, w * s, c]) as tf.Tensor4D;
+  return tf.slice(flat, [0, 0, 0, 0], [n, (h - 1) * s + 1, (w - 1) * s + 1, c]);
 }
 
 /** Pad (or crop, for negative amounts) the two spatial axes of an NHWC tensor. */

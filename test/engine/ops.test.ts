@@ -102,3 +102,22 @@ test("heap access: wasm tensors read and written in place; storage shared by a r
   assert.equal(ownsStorage(c), false);
   c.dispose();
 });
+
+test("a strided conv's gradient uses no tensor above rank 4 (tfjs-backend-webgpu cannot pad rank 6: its WGSL indexes a vec6)", async () => {
+  await initBackend("cpu");
+  const x = tf.randomNormal([2, 8, 8, 3], 0, 1, "float32", 5);
+  const w = tf.randomNormal([3, 3, 3, 4], 0, 1, "float32", 6);
+  const info = await tf.profile(() => {
+    const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(conv2d(a as tf.Tensor4D, b as tf.Tensor4D, { stride: 2, padding: 1 })),
+    )([x, w]);
+    return [dx, dw];
+  });
+  const pads = info.kernels.filter((k) => k.name === "PadV2");
+  assert.ok(pads.length > 0, "the dilation of dY pads");
+  const above4 = info.kernels.filter((k) => [...k.inputShapes, ...k.outputShapes].some((s) => (s?.length ?? 0) > 4));
+  assert.deepEqual(
+    above4.map((k) => `${k.name} ${JSON.stringify(k.inputShapes)}`),
+    [],
+  );
+});
