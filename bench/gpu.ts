@@ -14,7 +14,7 @@
  * otherwise the fraction of the GPU's FP32 peak, naming the peak assumed (an adapter not in
  * the table gets no fraction, and the report says so).
  *
- * --quick: tiny shapes (batch 16, every width × 1/8, 2 timed steps), a smoke check that runs
+ * --quick: tiny shapes (batch 4, every width × 1/16, 2 timed steps), a smoke check that runs
  * in seconds even on SwiftShader, not a measurement.
  */
 import * as os from "node:os";
@@ -41,7 +41,7 @@ const FULL: Record<GpuBenchModel, GpuPlan> = {
   conv4: { batch: 128, widthMultiplier: 1, warmup: 5, steps: 50 },
   resnet18: { batch: 128, widthMultiplier: 1, warmup: 5, steps: 30 },
 };
-const QUICK: GpuPlan = { batch: 16, widthMultiplier: 0.125, warmup: 1, steps: 2 };
+const QUICK: GpuPlan = { batch: 4, widthMultiplier: 0.0625, warmup: 1, steps: 2 };
 
 export interface GpuBenchOptions {
   quick: boolean;

@@ -170,6 +170,7 @@ export class StepSession {
    * input shape (recorded from one forward pass of one image, not derived by hand).
    */
   layerRuns(): LayerRun[] {
+    if (this.stepIndex === 0) this.masker.refresh(); // the forward pass needs masks
     const outputs = new Map<string, number[]>();
     const restore = this.model.layers.map((layer) => {
       const apply = layer.apply;
