@@ -216,7 +216,7 @@ export function renderGpu(r: GpuBenchReport, profileAll = false): string {
         fmt(row.stepMsMedian, 1),
         fmt(row.imgPerS),
         fmt(row.flopsPerStep / 1e9, 2),
-        fmt(row.achievedTflops, 3),
+        Number.isFinite(row.achievedTflops) ? row.achievedTflops.toPrecision(3) : "-",
         row.fractionOfPeak === null ? "-" : fmt(100 * row.fractionOfPeak, 1),
         fmt(row.pytorch.sort?.imgPerS ?? Number.NaN),
         fmt(row.pytorch.kthvalue?.imgPerS ?? Number.NaN),

@@ -92,7 +92,15 @@ export class StepSession {
     this.trainer = new Trainer(
       this.model,
       { ...data, train: this.window },
-      { batchSize: opts.batch, evalBatchSize: opts.batch, labelSmoothing: 0, augment: false, seed: opts.seed, dataOrderSeed: opts.seed },
+      {
+        batchSize: opts.batch,
+        evalBatchSize: opts.batch,
+        labelSmoothing: 0,
+        augment: false,
+        seed: opts.seed,
+        dataOrderSeed: opts.seed,
+        onDevice: this.masker.onDevice,
+      },
       this.optimizer,
       this.masker,
       [],
