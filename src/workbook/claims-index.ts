@@ -29,7 +29,8 @@ export interface PublishedClaim {
 export function inSesoiUnits(c: VerdictContrast): { estimate: number; lo: number; hi: number } | null {
   if (c.sesoi === null || !(c.sesoi > 0)) return null;
   const sign = c.claim === "less" ? -1 : 1;
-  const scaled = (v: number) => (sign * (v - c.reference)) / c.sesoi!;
+  // NaN is stored as null in results.json: it must not count as 0.
+  const scaled = (v: number | null) => (typeof v === "number" ? (sign * (v - c.reference)) / c.sesoi! : Number.NaN);
   const [lo, hi] = sign > 0 ? [scaled(c.lo), scaled(c.hi)] : [scaled(c.hi), scaled(c.lo)];
   return { estimate: scaled(c.estimate), lo, hi };
 }
@@ -77,6 +78,10 @@ export function claimsChart(claims: readonly PublishedClaim[]): ClaimsChart {
     }
     for (const { c, s } of drawn) {
       const label = drawn.length === 1 && v.contrasts!.length === 1 ? v.id : `${v.id} · ${c.label}`;
+      if (!Number.isFinite(s.estimate)) {
+        rows.push({ label, group: c.outcome, estimate: Number.NaN, lo: Number.NaN, hi: Number.NaN, note: "no estimate", hover: v.claim });
+        continue;
+      }
       rows.push({
         label,
         group: c.outcome,

@@ -53,6 +53,10 @@ describe("claims chart", () => {
     const level = flat.contrasts!.find((x) => x.label.startsWith("level"))!;
     assert.ok(Math.abs(inSesoiUnits(level)!.estimate - (level.estimate - 0.2) / 0.05) < 1e-9);
     assert.equal(inSesoiUnits(bound.contrasts![0]!), null, "a bound names no SESOI");
+    // Read back from results.json, a NaN end is null: it stays unknown, never 0.
+    const stored = JSON.parse(JSON.stringify({ ...c, lo: Number.NaN, hi: Number.NaN })) as typeof c;
+    const back = inSesoiUnits(stored)!;
+    assert.ok(Number.isNaN(back.lo) && Number.isNaN(back.hi) && Number.isFinite(back.estimate));
   });
 
   it("draws every tested contrast coloured by its outcome, not-tested claims as a note, and lists what it cannot draw", () => {
