@@ -480,19 +480,22 @@ export function forestPlot(rows: readonly ForestRow[], options: ForestOptions = 
     {
       shapes,
       hovermode: "closest",
+      // The legend sits just above the plot, under the title (room for both in the top margin).
       legend: { orientation: "h", x: 0, y: 1, yanchor: "bottom" },
+      margin: { l: 64, r: 24, t: options.title ? 100 : 56, b: 56 },
     },
   );
   // A little room beyond the range, so that an arrow at its edge is drawn whole.
   const pad = options.xRange ? 0.04 * (options.xRange[1] - options.xRange[0]) : 0;
   const range = options.xRange ? ([options.xRange[0] - pad, options.xRange[1] + pad] as const) : undefined;
   layout.xaxis = { ...layout.xaxis, zeroline: false, ...(range ? { range } : {}) };
+  // First row at the top; an explicit range, as autorange pads a long category axis unevenly.
   layout.yaxis = {
     ...layout.yaxis,
     type: "category",
     categoryorder: "array",
     categoryarray: labels,
-    autorange: "reversed",
+    range: [labels.length - 0.5, -0.5],
     automargin: true,
   };
   return { data: traces, layout };

@@ -41,6 +41,16 @@ function fmt(v: number): string {
   return String(Number(v.toPrecision(a >= 1 || a === 0 ? 3 : 2)));
 }
 
+/** Longest y-axis label of the chart; longer ones keep their start and end (the hover text has them whole). */
+export const FOREST_LABEL_LENGTH = 60;
+
+/** "05.rewinding-beats-compute…ompute-matched EP, p=0.95": a label cut in the middle to `max` characters. */
+export function shortLabel(label: string, max = FOREST_LABEL_LENGTH): string {
+  if (label.length <= max) return label;
+  const head = Math.ceil((max - 1) / 2);
+  return `${label.slice(0, head)}…${label.slice(label.length - (max - 1 - head))}`;
+}
+
 /** What the chart draws and what it leaves out (claims without a SESOI on any contrast). */
 export interface ClaimsChart {
   figure: Figure;
@@ -87,11 +97,14 @@ export function claimsChart(claims: readonly PublishedClaim[]): ClaimsChart {
         group: c.outcome,
         ...s,
         hover:
-          `${escapeHtml(v.claim)}<br>${escapeHtml(c.label)}: ${fmt(c.estimate)} [${fmt(c.lo)}, ${fmt(c.hi)}] ` +
+          `${escapeHtml(v.id)}: ${escapeHtml(v.claim)}<br>${escapeHtml(c.label)}: ${fmt(c.estimate)} [${fmt(c.lo)}, ${fmt(c.hi)}] ` +
           `(${Math.round(c.level * 100)} % interval), SESOI ${fmt(c.sesoi!)} → ${c.outcome}`,
       });
     }
   }
+  // Short labels, unless two would read the same.
+  const short = rows.map((r) => shortLabel(r.label));
+  if (new Set(short).size === short.length) rows.forEach((r, i) => Object.assign(r, { label: short[i] }));
   const cut = rows.filter((r) => r.note === undefined && (r.lo < -FOREST_LIMIT || r.hi > FOREST_LIMIT)).length;
   const ends = rows.flatMap((r) => (r.note === undefined ? [r.lo, r.hi, r.estimate] : [])).filter(Number.isFinite);
   const reach = Math.min(FOREST_LIMIT, Math.max(2, ...ends.map(Math.abs)) * 1.05);

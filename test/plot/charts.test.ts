@@ -190,7 +190,7 @@ describe("forestPlot", () => {
     assert.equal(traces[0]!.marker?.color, "#1b5e20");
     assert.deepEqual(traces[2]!.text, ["not tested"]);
     assert.deepEqual(fig.layout?.yaxis?.categoryarray, ["a", "b", "c", "d"]);
-    assert.equal(fig.layout?.yaxis?.autorange, "reversed");
+    assert.deepEqual(fig.layout?.yaxis?.range, [3.5, -0.5], "first row at the top");
     const band = fig.layout?.shapes?.find((s) => s.type === "rect");
     assert.deepEqual([band?.x0, band?.x1], [-1, 1]);
     assert.ok(

@@ -7,7 +7,14 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { boundVerdict, differenceVerdict, flatLevelVerdict, notTestedVerdict, type Verdict } from "../../src/analysis/verdict";
 import type { ScatterTrace } from "../../src/plot/plotly";
-import { claimsChart, claimsOverviewHtml, claimsSummaryHtml, inSesoiUnits, verdictSentence } from "../../src/workbook/claims-index";
+import {
+  claimsChart,
+  claimsOverviewHtml,
+  claimsSummaryHtml,
+  inSesoiUnits,
+  shortLabel,
+  verdictSentence,
+} from "../../src/workbook/claims-index";
 import { claimsTableHtml, publishedClaims } from "../../src/workbook/published";
 
 const seeds = [1, 2, 3, 4, 5];
@@ -102,6 +109,16 @@ describe("claims chart", () => {
     assert.match(overview, /class="slt-plot"/);
     assert.match(overview, /Plotly\.newPlot/);
     assert.equal(claimsOverviewHtml([]), "");
+  });
+});
+
+describe("chart labels", () => {
+  it("cut long labels in the middle, keeping both ends", () => {
+    const long = "05.rewinding-beats-compute-matched-ep · iEP rewind lr − compute-matched EP, p=0.95";
+    const s = shortLabel(long, 40);
+    assert.equal(s.length, 40);
+    assert.ok(s.startsWith("05.rewinding-beats-") && s.endsWith("p=0.95") && s.includes("…"));
+    assert.equal(shortLabel("short"), "short");
   });
 });
 
