@@ -13,19 +13,13 @@
  *    p = 0.9 under signed-constant weights, and the same under kaiming-normal weights, where a
  *    re-draw gives a new magnitude and not only a sign.
  *
- * Standard scale, sized from a measured epoch of full-width LeNet-300-100 on all of MNIST at
- * batch 128: `./slt run --epochs 1 --batch-size 128 --threads 1` took 4.85 s of user time and
- * `--epochs 3` 13.36 s, so ≈ 4.3 s an epoch (the difference over 2) and ≈ 0.6 s to start
- * (measured 2026-12-06 with a load average of 15–17 on this 2-core machine, shared). The runs
- * this notebook adds to those of 01, 04, 07 and 08 at standard scale (8 seeds): batch order 26
- * EP runs × 2 epochs = 52 epochs; Fashion-MNIST 32 runs × 3 = 96; IteRand 26 runs × 3 = 78;
- * dense weights 15 soft iEP runs (seeds 4–8 at widths 1/4, 1/2, 1) × 3 = 45 and 24 dense runs
- * × 3 = 72 epochs of networks 1/9 to 1/40 of the full width. Counting every one of these 343
- * epochs at the full width's cost, 343 × 4.3 s + 123 starts × 0.6 s ≈ 1 550 CPU-seconds,
- * ≈ 13 minutes with 2 jobs (an upper estimate: 117 of those epochs are of narrower networks),
- * within the 15 minutes this notebook may take. The 36 runs it shares with 01, 04, 07 and 08
- * (84 epochs) add ≈ 3 minutes where they have not run before it. Quick scale (CI) keeps one
- * prune rate per part: 21 runs of its own.
+ * Standard scale: the runs this notebook adds to those of 01, 04, 07 and 08 (8 seeds) are
+ * batch order (EP, 2 epochs), Fashion-MNIST, IteRand and the dense-weights comparison (soft iEP
+ * at the wider widths and dense networks 1/9 to 1/40 of the full width). Their count and epochs
+ * follow from the configs (`furtherClaimsStudy({ scale }).configs`); an epoch's cost is on the
+ * page's `[runs]` line (measured median seconds per epoch), or time
+ * `./slt run --epochs 1 --batch-size 128 --threads 1`. Quick scale (CI) keeps one prune rate
+ * per part.
  */
 import type { RunConfig, RunConfigInput } from "../experiments/config";
 import { parseRunConfig } from "../experiments/validate";

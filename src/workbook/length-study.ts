@@ -13,19 +13,15 @@
  *  (c) soft iEP vs compute-matched EP vs EP + K LR restarts at p = 0.95, 1 and 5 epochs per
  *      cycle, more seeds (soft iEP and compute-matched EP are (b)'s runs for (b)'s seeds).
  *
- * Sizing of the standard scale (all of MNIST, full-width LeNet-300-100, batch 128). Measured on
- * this 2-core machine, 2026-12-06 06:55 UTC, load average 15–17 (the machine shared by other
- * work): `./slt run --epochs 1 --batch-size 128 --threads 1` took 5.04 s of user time and
- * `--epochs 3` 13.10 s, so an epoch (with its test pass) costs 4.03 s of one core and a run
- * about 1 s more (data loading, start-up). Beyond the runs notebooks 01–08 train anyway,
- * standard trains 77 runs of 997 epochs (`plannedTraining(lengthStudy({ scale: "standard" })
- * .configs, <01–08's configs>)`, computed, not counted by hand): 997 × 4.03 s + 77 × 1 s ≈
- * 4 095 s of one core, about 34 minutes of wall time with SLT_JOBS=2, within the 35 minutes
- * the standard workbook's 90 leave after notebooks 01–08. The issue's full design
- * (`FULL_DESIGN`: 3 seeds in (a), weight decay 5e-4 at every p) would train 99 runs of 1 329
- * epochs (≈ 45 minutes), so standard cuts (a) to 2 seeds and its 5e-4 arm to p ∈ {0.5, 0.9};
- * `cuts` says so and the notebook prints it beside the power each verdict is left with. On a
- * quiet machine an epoch costs less (the issue quotes about 3 s), so this is an upper estimate.
+ * Sizing of the standard scale (all of MNIST, full-width LeNet-300-100, batch 128). Beyond the
+ * runs notebooks 01–08 train anyway, `plannedTraining(lengthStudy({ scale: "standard" }).configs,
+ * <01–08's configs>)` counts the runs and epochs this notebook adds (computed, not counted by
+ * hand); times an epoch's cost (the page's `[runs]` line gives the measured median seconds per
+ * epoch of its runs, or time `./slt run --epochs 1 --batch-size 128 --threads 1`) gives the
+ * estimate. The issue's full design (`FULL_DESIGN`: 3 seeds in (a), weight decay 5e-4 at every
+ * p) trains about a third more epochs, so standard cuts (a) to 2 seeds and its 5e-4 arm to
+ * p ∈ {0.5, 0.9} to stay within the standard workbook's budget; `cuts` says so and the notebook
+ * prints it beside the power each verdict is left with.
  */
 import type { RunConfig, RunConfigInput } from "../experiments/config";
 import { computeMatchedBaseline, equalStepsBaseline } from "../experiments/baselines";
