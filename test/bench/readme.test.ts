@@ -9,7 +9,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { BenchReport } from "../../bench/bench";
-import { BEGIN, END, loadRefusal, performanceSection, replaceSection } from "../../bench/readme";
+import type { GpuBenchReport } from "../../bench/gpu";
+import { BEGIN, END, GPU_BEGIN, GPU_END, gpuSection, loadRefusal, performanceSection, replaceSection } from "../../bench/readme";
 
 const README_CLI = path.resolve(__dirname, "..", "..", "bench", "readme.js");
 
@@ -124,6 +125,77 @@ test("readme.js refuses a loaded report: exit 2, one message with the figures, R
     const written = spawnSync(process.execPath, [README_CLI, quiet, readme], { encoding: "utf8" });
     assert.equal(written.status, 0, written.stderr);
     assert.match(fs.readFileSync(readme, "utf8"), /\| lenet300 \| tfjs-wasm 1T SIMD \| 100 \| 21,000 \|/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+const gpuReport = {
+  kind: "webgpu",
+  command: "node dist/bench/bench.js --backend webgpu --out gpu.json",
+  date: "2026-12-06T08:00:00.000Z",
+  machine: { cpus: 16, cpuModel: "Host CPU", loadAverage: [1, 1, 1], loadAverageEnd: [2, 1, 1] },
+  backend: { name: "webgpu", tfjsVersion: "4.22.0", backendVersion: "4.22.0" },
+  adapter: "nvidia hopper NVIDIA H100 80GB HBM3",
+  kernelTiming: "GPU time per kernel from WebGPU timestamp queries",
+  peak: { name: "NVIDIA H100 SXM", fp32Tflops: 67, source: "NVIDIA H100 datasheet" },
+  quick: false,
+  pytorch: "bench/pytorch_ep.py --device cuda",
+  rows: [
+    {
+      model: "resnet18",
+      plan: { batch: 128, widthMultiplier: 1, warmup: 5, steps: 30 },
+      stepMsMedian: 64,
+      imgPerS: 2000,
+      layers: [],
+      flopsPerStep: 0.4288e12,
+      achievedTflops: 6.7,
+      kernels: [{ name: "Conv2D", ms: 40.125, calls: 59 }],
+      kernelMs: 50,
+      profiledStepMs: 90,
+      pytorch: {
+        sort: { imgPerS: 5000, stepMsMedian: 25.6, device: "cuda: H100" },
+        kthvalue: { imgPerS: 8000, stepMsMedian: 16, device: "cuda: H100" },
+      },
+      pytorchErrors: [],
+      fractionOfPeak: 0.1,
+    },
+  ],
+};
+
+test("a GPU report goes into its own README block: the adapter, the peak assumed, img/s, TFLOP/s, % of peak and the PyTorch CUDA ratio; a quick or loaded one is refused", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "slt-readme-"));
+  try {
+    const readme = path.join(dir, "README.md");
+    const original = `# T\n${BEGIN}\ncpu table\n${END}\n${GPU_BEGIN}\nno GPU figures\n${GPU_END}\n`;
+    fs.writeFileSync(readme, original);
+    const write = (report: unknown) => {
+      const file = path.join(dir, "gpu.json");
+      fs.writeFileSync(file, JSON.stringify(report));
+      return spawnSync(process.execPath, [README_CLI, file, readme], { encoding: "utf8" });
+    };
+    const quick = write({ ...gpuReport, quick: true });
+    assert.equal(quick.status, 2);
+    assert.match(quick.stderr, /quick report/);
+    const loaded = write({ ...gpuReport, machine: { ...gpuReport.machine, loadAverageEnd: [17.5, 9, 9] } });
+    assert.equal(loaded.status, 2);
+    assert.match(loaded.stderr, /17\.50 at its end, above the 16 cores.*--backend webgpu/);
+    assert.equal(fs.readFileSync(readme, "utf8"), original);
+    const ok = write(gpuReport);
+    assert.equal(ok.status, 0, ok.stderr);
+    const text = fs.readFileSync(readme, "utf8");
+    assert.match(text, /cpu table/, "the CPU block is untouched");
+    assert.doesNotMatch(text, /no GPU figures/);
+    assert.match(text, /on nvidia hopper NVIDIA H100 80GB HBM3 /);
+    assert.match(text, /FP32 peak assumed: 67 TFLOP\/s \(NVIDIA H100 SXM, NVIDIA H100 datasheet\)/);
+    assert.match(
+      text,
+      /\| resnet18 \| 128 \| 30 \| 64\.0 \| 2,000 \| 428\.80 \| 6\.70 \| 10\.0 % \| 5,000 \| 8,000 \| 0\.25× \| Conv2D 40\.13 \|/,
+    );
+    assert.equal(
+      gpuSection(gpuReport as unknown as GpuBenchReport).split("\n")[0],
+      text.split("\n")[text.split("\n").indexOf(GPU_BEGIN) + 1],
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
