@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import { Command, CommanderError } from "commander";
-import { BACKEND_ORDER, availableBackends, initBackend, probeWebgpu, versions } from "../engine/backend";
+import { autoBackend, availableBackends, initBackend, probeWebgpu, versions } from "../engine/backend";
 import { SltError, isSltError } from "../errors";
 import { datasets } from "../data/registry";
 import { models } from "../models/registry";
@@ -133,10 +133,7 @@ function findById(store: RunStore, idOrPrefix: string): string {
  * runs in its own quiet process).
  */
 export async function versionText(): Promise<string> {
-  const webgpu = await probeWebgpu();
-  const available = availableBackends();
-  // auto skips a CPU implementation of Vulkan (slower than wasm), as initBackend does.
-  const backend = BACKEND_ORDER.find((b) => available.includes(b) && !(b === "webgpu" && webgpu.adapter?.fallback === true)) ?? "cpu";
+  const backend = await autoBackend();
   const v = versions();
   return [
     `slt-workbench ${v["slt-workbench"]}`,

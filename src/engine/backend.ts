@@ -15,7 +15,7 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { SltError } from "../errors";
 import { registerThreadedWasm, threadedWasmUnavailable } from "./wasm-threads";
-import { createDawnGpu, describeAdapter, lastWebgpuProbe, probeWebgpu } from "./webgpu-probe";
+import { createDawnGpu, describeAdapter, lastWebgpuProbe, probeWebgpu, type WebgpuStatus } from "./webgpu-probe";
 
 export { probeWebgpu, type WebgpuStatus } from "./webgpu-probe";
 
@@ -89,6 +89,20 @@ export function availableBackends(): BackendName[] {
   return out;
 }
 
+/**
+ * The backends `auto` tries, in order: the available ones of BACKEND_ORDER, less a CPU
+ * implementation of Vulkan (SwiftShader, lavapipe), slower than wasm, which runs only when asked for.
+ */
+export function autoCandidates(available: BackendName[], webgpu: WebgpuStatus | null): BackendName[] {
+  return BACKEND_ORDER.filter((b) => available.includes(b) && !(b === "webgpu" && webgpu?.adapter?.fallback === true));
+}
+
+/** The backend `auto` would take here, decided as initBackend decides it but without starting one. */
+export async function autoBackend(): Promise<BackendName> {
+  const webgpu = await probeWebgpu();
+  return autoCandidates(availableBackends(), webgpu)[0] ?? "cpu";
+}
+
 export interface BackendOptions {
   /**
    * Threads of the wasm backend (XNNPACK's pool); 1 = the package's single-threaded build.
@@ -122,9 +136,7 @@ export async function initBackend(preference: BackendPreference = "auto", option
   if (active && (preference === "auto" || preference === active.name)) return active;
   const webgpu = preference === "auto" || preference === "webgpu" ? await probeWebgpu() : null;
   const available = availableBackends();
-  // auto: a CPU implementation of Vulkan is slower than wasm, so it runs only when asked for.
-  const autoSkips = (b: BackendName) => b === "webgpu" && webgpu?.adapter?.fallback === true;
-  const candidates = preference === "auto" ? BACKEND_ORDER.filter((b) => available.includes(b) && !autoSkips(b)) : [preference];
+  const candidates = preference === "auto" ? autoCandidates(available, webgpu) : [preference];
   let lastError = "";
   for (const name of candidates) {
     if (!available.includes(name)) {
