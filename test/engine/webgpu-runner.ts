@@ -14,6 +14,7 @@ import { MaskedLayer } from "../../src/supermask/layers";
 import { Masker } from "../../src/supermask/masker";
 import { runProcedure } from "../../src/train/procedure";
 import * as tf from "@tensorflow/tfjs";
+import { countReads } from "./read-counter";
 
 export interface RunnerSpec {
   backend: "webgpu" | "wasm";
@@ -49,32 +50,6 @@ export interface RunnerOutput {
   runs: Record<string, StoredRun>;
   masks: MaskCase[];
   watched: WatchedRun | null;
-}
-
-/** Counts the engine's reads (every Tensor.data/dataSync/array/arraySync; a read inside a read counts once). */
-function countReads(): { count: () => number; restore: () => void } {
-  const engine = tf.engine() as unknown as Record<"read" | "readSync", (...a: unknown[]) => unknown>;
-  const original = { read: engine.read, readSync: engine.readSync };
-  let reads = 0;
-  let depth = 0;
-  for (const name of ["read", "readSync"] as const) {
-    engine[name] = function (this: unknown, ...args: unknown[]) {
-      if (depth === 0) reads++;
-      depth++;
-      try {
-        return original[name].apply(this, args);
-      } finally {
-        depth--;
-      }
-    };
-  }
-  return {
-    count: () => reads,
-    restore: () => {
-      engine.read = original.read;
-      engine.readSync = original.readSync;
-    },
-  };
 }
 
 async function watchedRun(input: RunConfigInput): Promise<WatchedRun> {
