@@ -20,6 +20,7 @@ import type { StoredRun } from "../../src/experiments/store";
 import { pruningStrategies } from "../../src/iep/pruning";
 import { rewindStrategies } from "../../src/iep/rewind";
 import { initBackend } from "../../src/engine/backend";
+import { TINY_LENET } from "../experiments/tiny-lenet";
 import { MASK_CASES, type RunnerOutput, type RunnerSpec, masksOf } from "./webgpu-runner";
 
 const SWIFTSHADER_ICD = "/usr/lib/chromium/vk_swiftshader_icd.json";
@@ -39,19 +40,8 @@ function skipReason(): string | false {
 }
 const skip = skipReason();
 
-/** LeNet-300-100 at width 0.1 (2320 edges), 64 training images in batches of 32: 2 steps an epoch. */
-const base: RunConfigInput = {
-  model: "lenet300",
-  widthMultiplier: 0.1,
-  dataset: "synthetic",
-  limitTrain: 64,
-  limitTest: 64,
-  batchSize: 32,
-  evalBatchSize: 64,
-  keepFraction: 0.3,
-  lr: 0.1,
-  epochs: 2,
-};
+/** The tiny LeNet (2 steps an epoch) at 30 % kept. */
+const base: RunConfigInput = { ...TINY_LENET, keepFraction: 0.3, lr: 0.1 };
 
 const configs: { name: string; config: RunConfigInput }[] = [
   { name: "EP", config: { ...base, method: "ep" } },

@@ -14,6 +14,7 @@ import { RECORD_ENV, csvFileName, readRecord, recordCsv, recordRunIds, recordVer
 import { claimsTableHtml, readPublished, writePageResults } from "../../src/workbook/published";
 import { getRuns } from "../../src/workbook/runs";
 import { verdictLines, verdictsHtml } from "../../src/workbook/verdicts";
+import { TINY_LENET } from "../experiments/tiny-lenet";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "slt-record-test-"));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -113,14 +114,7 @@ describe("run progress on a page", () => {
     const lines: string[] = [];
     const config = {
       method: "ep" as const,
-      model: "lenet300",
-      widthMultiplier: 0.1,
-      dataset: "synthetic",
-      limitTrain: 64,
-      limitTest: 64,
-      batchSize: 32,
-      evalBatchSize: 64,
-      epochs: 2,
+      ...TINY_LENET,
       backend: "cpu" as const,
     };
     const store = path.join(tmp, "runs");

@@ -17,6 +17,7 @@ import { keepOf } from "../../src/workbook/presets";
 import { readPublished, writePageResults } from "../../src/workbook/published";
 import { RECORD_ENV, RUN_TABLE_FILES, configCells, csvFileName, recordVerdicts } from "../../src/workbook/record";
 import { getRuns } from "../../src/workbook/runs";
+import { TINY_LENET } from "../experiments/tiny-lenet";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "slt-run-tables-test-"));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -25,14 +26,7 @@ const SEEDS = [1, 2, 3];
 const configs = [0.3, 0.5, 0.7, 0.9].flatMap((p) =>
   SEEDS.map((seed) => ({
     method: "ep" as const,
-    model: "lenet300",
-    widthMultiplier: 0.1,
-    dataset: "synthetic",
-    limitTrain: 64,
-    limitTest: 64,
-    batchSize: 32,
-    evalBatchSize: 64,
-    epochs: 2,
+    ...TINY_LENET,
     backend: "cpu" as const,
     keepFraction: keepOf(p),
     seed,
