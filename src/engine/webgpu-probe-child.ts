@@ -7,7 +7,7 @@
  * checked to give the same adapter quietly: the parent then starts Dawn with that set only.
  */
 import * as fs from "node:fs";
-import { type AdapterFacts, adapterFacts, type ProbeAnswer, type ProbeRequest } from "./webgpu-probe";
+import { type AdapterFacts, adapterFacts, type ProbeAnswer, type ProbeRequest, withEnv } from "./webgpu-probe";
 
 interface Attempt {
   adapter: AdapterFacts | null;
@@ -24,21 +24,11 @@ const outputBytes = () => fs.fstatSync(2).size;
 
 /** One Dawn instance in the environment with `overrides` (undefined = unset); the Vulkan loader reads it per instance. */
 async function attempt(dawn: DawnPackage, overrides: Record<string, string | undefined>): Promise<Attempt> {
-  const saved = Object.fromEntries(Object.keys(overrides).map((k) => [k, process.env[k]]));
-  const set = (vars: Record<string, string | undefined>) => {
-    for (const [k, v] of Object.entries(vars)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  };
-  set(overrides);
-  const before = outputBytes();
-  try {
+  return withEnv(overrides, async () => {
+    const before = outputBytes();
     const adapter = await dawn.create([]).requestAdapter({ powerPreference: "high-performance" });
     return { adapter: adapter ? adapterFacts(adapter.info ?? {}) : null, printedBytes: outputBytes() - before };
-  } finally {
-    set(saved);
-  }
+  });
 }
 
 const sameAdapter = (a: AdapterFacts | null, b: AdapterFacts | null) => JSON.stringify(a) === JSON.stringify(b);

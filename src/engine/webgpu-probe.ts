@@ -461,8 +461,8 @@ interface WebgpuPackage {
   globals: Record<string, unknown>;
 }
 
-/** Set `overrides` (undefined = unset), run `fn`, put the environment back. */
-async function withEnv<T>(overrides: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
+/** Set `overrides` (undefined = unset), run `fn`, put the environment back (also used by webgpu-probe-child.ts). */
+export async function withEnv<T>(overrides: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
   const saved = Object.fromEntries(Object.keys(overrides).map((k) => [k, process.env[k]]));
   const set = (vars: Record<string, string | undefined>) => {
     for (const [k, v] of Object.entries(vars)) {
