@@ -5,29 +5,18 @@
  */
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { type RunConfigInput, parseRunConfig, runId } from "../../src/experiments/config";
 import { RunStoppedError, executeRun } from "../../src/experiments/run";
 import { RunStore } from "../../src/experiments/store";
+import { sltIn } from "./helpers";
 
-// This file compiles to <out>/test/cli/; the CLI to <out>/src/cli/main.js.
-const CLI = path.join(__dirname, "..", "..", "src", "cli", "main.js");
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "slt-listing-"));
 const store = path.join(scratch, "runs");
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
-
-function slt(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], {
-    cwd: scratch,
-    encoding: "utf8",
-    env: { ...process.env, SLT_STORE: store },
-    timeout: 120_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const slt = sltIn(scratch, store);
 
 const small = { dataset: "synthetic", model: "lenet300", widthMultiplier: 0.1, limitTest: 100, batchSize: 50, epochs: 2 } as const;
 const flags = ["--dataset", "synthetic", "--width-multiplier", "0.1", "--limit-test", "100", "--batch-size", "50", "--epochs", "2"];

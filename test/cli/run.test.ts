@@ -4,36 +4,18 @@
  */
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { BACKEND_ORDER, availableBackends } from "../../src/engine/backend";
 import { describeConfigFields, parseRunConfig, runId } from "../../src/experiments/config";
+import { CLI, type CliResult, sltIn } from "./helpers";
 
-// This file compiles to <out>/test/cli/; the CLI to <out>/src/cli/main.js (dist/ in CI, .build/<name>/ locally).
-const CLI = path.join(__dirname, "..", "..", "src", "cli", "main.js");
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "slt-cli-test-"));
 const store = path.join(scratch, "runs");
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function slt(...args: string[]): CliResult {
-  // Run from the scratch folder with the store there, so nothing lands in the checkout.
-  const r = spawnSync(process.execPath, [CLI, ...args], {
-    cwd: scratch,
-    encoding: "utf8",
-    env: { ...process.env, SLT_STORE: store },
-    timeout: 120_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const slt = sltIn(scratch, store);
 
 const squash = (s: string) => s.replace(/\s+/g, " ");
 
