@@ -278,6 +278,20 @@ function gainChange(rows: readonly CycleLengthRow[], a: string, b: string): Esti
   });
 }
 
+/** `a` beats `b` in test accuracy (by one point of interest) at every prune rate and epochs per cycle, paired by seed. */
+function accuracyGainByLength(claim: ClaimText, rows: readonly CycleLengthRow[], a: string, b: string): Verdict {
+  return lengthVerdict(
+    claim,
+    perLength(rows, a, b, (r) => r.testAccuracy),
+    { sesoi: ACCURACY_SESOI, kind: "gain" },
+  );
+}
+
+/** `a`'s test-accuracy gain over `b` is the same at the most and the fewest epochs per cycle, per prune rate. */
+function accuracyGainSteady(claim: ClaimText, rows: readonly CycleLengthRow[], a: string, b: string): Verdict {
+  return lengthVerdict(claim, gainChange(rows, a, b), { sesoi: ACCURACY_SESOI, kind: "null" });
+}
+
 /** Deck page 12's mechanism: soft iEP's final mask holds edges an earlier cycle boundary pruned (re-admission > 0), at every length. */
 export function readmissionVerdict(rows: readonly CycleLengthRow[]): Verdict {
   const estimates = cycleSettings(rows, ["soft iEP"]).map((s) =>
@@ -339,35 +353,37 @@ export function softDrVsEqualStepsVerdict(rows: readonly CycleLengthRow[]): Verd
 
 /** Deck page 16: soft beats hard by about one point, at every prune rate and every length. */
 export function softOverHardByLengthVerdict(rows: readonly CycleLengthRow[]): Verdict {
-  return lengthVerdict(
+  return accuracyGainByLength(
     {
       id: "09.soft-beats-hard-at-each-length",
       slide: "16",
       claim: "soft pruning beats hard pruning in every setting (by about 1 point) — at short and at longer cycles",
       quantity: "test accuracy of soft minus hard iEP, per prune rate and epochs per cycle, paired by seed",
     },
-    perLength(rows, "soft iEP", "hard iEP", (r) => r.testAccuracy),
-    { sesoi: ACCURACY_SESOI, kind: "gain" },
+    rows,
+    "soft iEP",
+    "hard iEP",
   );
 }
 
 /** The soft − hard gain does not change with the length of a cycle (a claim of the deck's generality, page 16). */
 export function softHardGainChangeVerdict(rows: readonly CycleLengthRow[]): Verdict {
-  return lengthVerdict(
+  return accuracyGainSteady(
     {
       id: "09.soft-hard-gain-steady-with-length",
       slide: "16",
       claim: "the soft − hard gain is the same at short and longer cycles (it is not an effect of short training)",
       quantity: "(soft − hard iEP test accuracy at the most epochs per cycle) − (the same at the fewest), per prune rate, paired by seed",
     },
-    gainChange(rows, "soft iEP", "hard iEP"),
-    { sesoi: ACCURACY_SESOI, kind: "null" },
+    rows,
+    "soft iEP",
+    "hard iEP",
   );
 }
 
 /** Deck pages 16–17 against the compute-matched control: soft iEP beats EP trained as long, at every length. */
 export function iepVsComputeMatchedByLengthVerdict(rows: readonly CycleLengthRow[]): Verdict {
-  return lengthVerdict(
+  return accuracyGainByLength(
     {
       id: "09.iep-beats-compute-matched-at-each-length",
       slide: "16,17",
@@ -375,14 +391,15 @@ export function iepVsComputeMatchedByLengthVerdict(rows: readonly CycleLengthRow
       quantity:
         "test accuracy of soft iEP minus compute-matched EP (one LR schedule over all of iEP's epochs), per prune rate and epochs per cycle, paired by seed",
     },
-    perLength(rows, "soft iEP", "compute-matched EP", (r) => r.testAccuracy),
-    { sesoi: ACCURACY_SESOI, kind: "gain" },
+    rows,
+    "soft iEP",
+    "compute-matched EP",
   );
 }
 
 /** Deck page 11's first intuition: reaching the prune rate in small steps adds to the LR restarts, at every length. */
 export function gradualVsRestartsByLengthVerdict(rows: readonly CycleLengthRow[]): Verdict {
-  return lengthVerdict(
+  return accuracyGainByLength(
     {
       id: "09.gradual-beyond-restarts-at-each-length",
       slide: "11",
@@ -390,14 +407,15 @@ export function gradualVsRestartsByLengthVerdict(rows: readonly CycleLengthRow[]
       quantity:
         "test accuracy of soft iEP minus EP at the final keep with K LR restarts (same epochs), per prune rate and epochs per cycle, paired by seed",
     },
-    perLength(rows, "soft iEP", "EP + K LR restarts", (r) => r.testAccuracy),
-    { sesoi: ACCURACY_SESOI, kind: "gain" },
+    rows,
+    "soft iEP",
+    "EP + K LR restarts",
   );
 }
 
 /** The soft iEP − compute-matched EP gain does not change with the length of a cycle. */
 export function iepGainChangeVerdict(rows: readonly CycleLengthRow[]): Verdict {
-  return lengthVerdict(
+  return accuracyGainSteady(
     {
       id: "09.iep-gain-steady-with-length",
       slide: "16,17",
@@ -405,8 +423,9 @@ export function iepGainChangeVerdict(rows: readonly CycleLengthRow[]): Verdict {
       quantity:
         "(soft iEP − compute-matched EP test accuracy at the most epochs per cycle) − (the same at the fewest), per prune rate, paired by seed",
     },
-    gainChange(rows, "soft iEP", "compute-matched EP"),
-    { sesoi: ACCURACY_SESOI, kind: "null" },
+    rows,
+    "soft iEP",
+    "compute-matched EP",
   );
 }
 
