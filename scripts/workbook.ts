@@ -74,6 +74,11 @@ export interface RunnerOptions {
   failFast: boolean;
   /** Keep each page single-file (Plotly inlined, ~5 MB) instead of sharing plotly.min.js beside the pages. */
   selfContained: boolean;
+  /**
+   * The pages' provenance, taken once before the runner writes anything: rendering into a tracked
+   * folder (docs/workbook) changes tracked files, which must not make the next page say "dirty".
+   */
+  provenance?: PageProvenance;
 }
 
 const KERNEL_NAME = "tslab";
@@ -347,7 +352,7 @@ export async function runNotebook(file: string, opts: RunnerOptions): Promise<In
     SLT_WORKBOOK_REPORT: reportFile,
     SLT_WORKBOOK_PARTIAL: partialFile,
     SLT_WORKBOOK_TITLE: title,
-    SLT_WORKBOOK_PROVENANCE: JSON.stringify(pageProvenance(opts.root, opts.scale)),
+    SLT_WORKBOOK_PROVENANCE: JSON.stringify(opts.provenance ?? pageProvenance(opts.root, opts.scale)),
   });
   try {
     const code = await run(
@@ -658,6 +663,7 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
+  opts.provenance = pageProvenance(opts.root, opts.scale);
   fs.mkdirSync(opts.outDir, { recursive: true });
   console.log(
     `workbook: ${files.length} notebook${files.length === 1 ? "" : "s"} · scale ${opts.scale} · cell timeout ${opts.timeout > 0 ? `${opts.timeout}s` : "none"} · nbconvert ${nbc.ok ? nbc.version : "?"} · store ${process.env.SLT_STORE ?? path.join(root, "runs")} → ${path.relative(process.cwd(), opts.outDir) || "."}/`,
