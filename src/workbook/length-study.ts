@@ -6,22 +6,22 @@
  *      at 5e-4 (the reference code's CIFAR setting): does the deck's "≈ 0.2 swapped in" appear
  *      with training, and how much does weight decay move it? (E = 2 at the workbook's decay
  *      and p = 0.5, 0.9 is notebook 01's run at standard scale.)
- *  (b) soft vs hard iEP, K = 3, p ∈ {0.9, 0.95}, 1 and 5 epochs per cycle, paired seeds, with
+ *  (b) soft vs hard iEP, K = 3, p ∈ {0.9, 0.95}, 1 and 5 epochs per cycle, 8 paired seeds (the
+ *      seed spread at p ≥ 0.9 needs them for a one-point effect), with
  *      the equal-steps EP control of the last cycle (EP at the final keep for all K cycles'
  *      epochs: the same run as compute-matched EP). At 1 epoch per cycle these are notebook 04's
  *      runs at standard scale.
  *  (c) soft iEP vs compute-matched EP vs EP + K LR restarts at p = 0.95, 1 and 5 epochs per
- *      cycle, more seeds (soft iEP and compute-matched EP are (b)'s runs for (b)'s seeds).
+ *      cycle, 8 seeds (soft iEP and compute-matched EP are (b)'s runs).
  *
  * Sizing of the standard scale (all of MNIST, full-width LeNet-300-100, batch 128). Beyond the
  * runs notebooks 01–08 train anyway, `plannedTraining(lengthStudy({ scale: "standard" }).configs,
  * <01–08's configs>)` counts the runs and epochs this notebook adds (computed, not counted by
  * hand); times an epoch's cost (the page's `[runs]` line gives the measured median seconds per
  * epoch of its runs, or time `./slt run --epochs 1 --batch-size 128 --threads 1`) gives the
- * estimate. The issue's full design (`FULL_DESIGN`: 3 seeds in (a), weight decay 5e-4 at every
- * p) trains about a third more epochs, so standard cuts (a) to 2 seeds and its 5e-4 arm to
- * p ∈ {0.5, 0.9} to stay within the standard workbook's budget; `cuts` says so and the notebook
- * prints it beside the power each verdict is left with.
+ * estimate. The issue's full design (`FULL_DESIGN`: 3 seeds in (a)) trains about a sixth more
+ * epochs, so standard cuts (a) to 2 seeds to stay within the standard workbook's budget; `cuts`
+ * says so and the notebook prints it beside the power each verdict is left with.
  */
 import type { RunConfig, RunConfigInput } from "../experiments/config";
 import { computeMatchedBaseline, equalStepsBaseline } from "../experiments/baselines";
@@ -50,7 +50,7 @@ const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 /** The issue's design (every part, every seed): what `full` runs and what the smaller scales cut from. */
 export const FULL_DESIGN: LengthDesign = {
   swap: { pruneRates: [0.2, 0.5, 0.9], epochs: [2, 8, 32], referenceDecayPruneRates: [0.2, 0.5, 0.9], seeds: range(3) },
-  softHard: { pruneRates: [0.9, 0.95], epochsPerCycle: [1, 5], seeds: range(3) },
+  softHard: { pruneRates: [0.9, 0.95], epochsPerCycle: [1, 5], seeds: range(8) },
   restarts: { pruneRate: 0.95, epochsPerCycle: [1, 5], seeds: range(8) },
 };
 
@@ -62,8 +62,8 @@ const DESIGNS: Record<Scale, LengthDesign> = {
     restarts: { pruneRate: 0.95, epochsPerCycle: [1, 2], seeds: range(3) },
   },
   standard: {
-    swap: { pruneRates: [0.2, 0.5, 0.9], epochs: [2, 8, 32], referenceDecayPruneRates: [0.5, 0.9], seeds: range(2) },
-    softHard: { pruneRates: [0.9, 0.95], epochsPerCycle: [1, 5], seeds: range(3) },
+    swap: { pruneRates: [0.2, 0.5, 0.9], epochs: [2, 8, 32], referenceDecayPruneRates: [0.2, 0.5, 0.9], seeds: range(2) },
+    softHard: { pruneRates: [0.9, 0.95], epochsPerCycle: [1, 5], seeds: range(8) },
     restarts: { pruneRate: 0.95, epochsPerCycle: [1, 5], seeds: range(8) },
   },
   full: FULL_DESIGN,

@@ -9,7 +9,7 @@
  *  - quick: CI; the whole workbook in a few minutes on 2 cores (half-width LeNet-300-100 on
  *    2 000 MNIST images, a few epochs);
  *  - standard: the published pages (docs/workbook); every figure on all of MNIST /
- *    Fashion-MNIST, LeNet-300-100 at full width and a conv net at reduced width, 3 seeds, the
+ *    Fashion-MNIST, LeNet-300-100 at full width and a conv net at reduced width, 3 seeds (8 at p ≥ 0.9), the
  *    epoch counts sized from measured epochs so that the whole workbook fits its time budget on
  *    2 cores (each page's `[runs]` line prints what an epoch took its runs, see `mlpPreset`);
  *  - full: paper-like lengths (hours; for bigger machines or a cluster through `--shard`).
@@ -45,6 +45,12 @@ export interface Preset {
   model: string;
   widthMultiplier: number;
   seeds: number[];
+  /**
+   * Seeds of the runs at p ≥ HIGH_PRUNE_RATE (notebook 04's study and those built from it): the
+   * seed-to-seed spread of accuracy there reaches several points, so a one-point effect needs
+   * about 8 paired seeds for 80 % power (the pages print the power they had).
+   */
+  highPruneSeeds: number[];
   /** Config fields every run of these notebooks shares (data, model, optimiser, inits); no method, keep or epochs. */
   base: RunConfigInput;
   /** Epochs of a one-shot EP run (notebook 01's runs, reused by 06). */
@@ -54,6 +60,36 @@ export interface Preset {
 }
 
 const SEEDS: PerScale<number[]> = { quick: [1, 2, 3], standard: [1, 2, 3], full: [1, 2, 3, 4, 5] };
+const HIGH_PRUNE_SEEDS: PerScale<number[]> = {
+  quick: [1, 2, 3],
+  standard: [1, 2, 3, 4, 5, 6, 7, 8],
+  full: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+};
+
+/** Prune rates from this one up run `Preset.highPruneSeeds`. */
+export const HIGH_PRUNE_RATE = 0.9;
+
+/** The seeds a study built from `preset` runs at `pruneRate`: the high-prune seeds where their set is larger. */
+export function seedsAt(preset: Preset, pruneRate: number): number[] {
+  return pruneRate >= HIGH_PRUNE_RATE - 1e-9 && preset.highPruneSeeds.length > preset.seeds.length ? preset.highPruneSeeds : preset.seeds;
+}
+
+/** "3 seeds (1, 2, 3) at p = 0.5; 8 seeds (1, …, 8) at p = 0.9, 0.95", or "3 seeds (1, 2, 3)" where every prune rate runs the same. */
+export function seedsNote(preset: Preset, pruneRates: readonly number[]): string {
+  const groups = new Map<string, number[]>();
+  for (const p of pruneRates) {
+    const key = seedsAt(preset, p).join(", ");
+    groups.set(key, [...(groups.get(key) ?? []), p]);
+  }
+  const seeds = (key: string) => `${key.split(", ").length} seed${key.includes(",") ? "s" : ""} (${key})`;
+  if (groups.size === 1) return seeds([...groups.keys()][0]!);
+  return [...groups].map(([key, ps]) => `${seeds(key)} at p = ${ps.join(", ")}`).join("; ");
+}
+
+/** Every seed a study built from `preset` over `pruneRates` runs, sorted. */
+export function allSeeds(preset: Preset, pruneRates: readonly number[]): number[] {
+  return [...new Set(pruneRates.flatMap((p) => seedsAt(preset, p)))].sort((a, b) => a - b);
+}
 
 const OPTIMISER = {
   lr: 0.1,
@@ -128,6 +164,7 @@ function buildPreset(scale: Scale, c: PresetChoices): Preset {
     model,
     widthMultiplier,
     seeds: atScale(SEEDS, scale),
+    highPruneSeeds: atScale(HIGH_PRUNE_SEEDS, scale),
     base: {
       dataset,
       dataDir: "",

@@ -15,9 +15,9 @@ import type { AccuracyMethod } from "../analysis/claims/04-accuracy";
 
 export { ACCURACY_METHODS, type AccuracyMethod } from "../analysis/claims/04-accuracy";
 import type { RunConfig, RunConfigInput } from "../experiments/config";
-import { computeMatchedBaseline, oneShotBaseline, weightsBaseline } from "../experiments/baselines";
+import { computeMatchedBaseline, equalStepsBaseline, oneShotBaseline, weightsBaseline } from "../experiments/baselines";
 import { cycleKeepFractions } from "../iep/schedule";
-import { type Preset, type Scale, atScale, currentScale, keepOf, mlpPreset } from "./presets";
+import { type Preset, type Scale, atScale, currentScale, keepOf, mlpPreset, seedsAt } from "./presets";
 
 export interface StudyOptions {
   /** Default: the workbook's scale ($SLT_SCALE). */
@@ -88,7 +88,13 @@ export interface SoftHardStudy {
   hard: RunConfigInput[];
   /** EP from scratch at each cycle's kept fraction, one cycle's epochs: `ep[c][s]` for cycle c + 1, seed s. */
   ep: RunConfigInput[][];
-  configs: RunConfigInput[];
+  /**
+   * Equal-steps EP controls (`equalStepsBaseline`): EP from scratch at cycle c's kept fraction,
+   * trained as many epochs as iEP has by the end of cycle c, for cycles 2…K (cycle 1's is `ep[0]`):
+   * `equalSteps[c − 2][s]`. The control for the cumulative DRs, which count c cycles of training.
+   */
+  equalSteps: Array<RunConfigInput | RunConfig>[];
+  configs: Array<RunConfigInput | RunConfig>;
 }
 
 /**
@@ -116,6 +122,7 @@ export function softHardStudy(options: StudyOptions = {}): SoftHardStudy {
   const ep = cycleKeeps.map((keepFraction) =>
     preset.seeds.map((seed): RunConfigInput => ({ ...base, method: "ep", keepFraction, epochs: epochsPerCycle, seed })),
   );
+  const equalSteps = cycleKeeps.slice(1).map((_, i) => soft.map((config) => equalStepsBaseline(config, i + 2)));
   return {
     scale,
     preset,
@@ -127,7 +134,8 @@ export function softHardStudy(options: StudyOptions = {}): SoftHardStudy {
     soft,
     hard,
     ep,
-    configs: [...soft, ...hard, ...ep.flat()],
+    equalSteps,
+    configs: [...soft, ...hard, ...ep.flat(), ...equalSteps.flat()],
   };
 }
 
@@ -151,7 +159,7 @@ export interface AccuracyStudy {
 }
 
 /**
- * Per prune rate and seed: soft and hard iEP (the deck's geometric schedule), one-shot EP (one
+ * Per prune rate and seed (`seedsAt`: more seeds at p ≥ 0.9, where the seed spread is largest): soft and hard iEP (the deck's geometric schedule), one-shot EP (one
  * cycle's epochs, the deck's comparison), compute-matched EP (all of iEP's epochs in one
  * schedule), EP at the final keep with K LR restarts (a list schedule of K equal keeps: iEP's
  * restarts without its gradual pruning) and the dense weights (one run per seed serves every p).
@@ -161,7 +169,7 @@ export function accuracyStudy(options: StudyOptions = {}): AccuracyStudy {
   const pruneRates = atScale({ quick: [0.5, 0.9, 0.95], standard: [0.5, 0.9, 0.95], full: [0.5, 0.7, 0.8, 0.9, 0.95, 0.98] }, scale);
   const iep = preset.iep;
   const runs = pruneRates.flatMap((pruneRate) =>
-    preset.seeds.flatMap((seed): AccuracyRun[] => {
+    seedsAt(preset, pruneRate).flatMap((seed): AccuracyRun[] => {
       const keepFraction = keepOf(pruneRate);
       const soft: RunConfigInput = { ...base, method: "iep", keepFraction, seed, iep: { ...iep, pruning: "soft", rewind: "lr" } };
       const hard: RunConfigInput = { ...soft, iep: { ...iep, pruning: "hard", rewind: "lr" } };

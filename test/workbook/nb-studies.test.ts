@@ -8,7 +8,7 @@ import { parseRunConfig, runId } from "../../src/experiments/config";
 import type { RunConfig, RunConfigInput } from "../../src/experiments/config";
 import { hyperparameterSweep } from "../../src/workbook/hyperparameter-studies";
 import { interventionStudy, probeStudy, REWINDS, rewindingStudy, widthStudy } from "../../src/workbook/method-studies";
-import type { Scale } from "../../src/workbook/presets";
+import { HIGH_PRUNE_RATE, type Scale, seedsAt } from "../../src/workbook/presets";
 import { accuracyStudy, dyingRatioStudy } from "../../src/workbook/studies";
 
 const id = (c: RunConfigInput | RunConfig) => runId(parseRunConfig(c));
@@ -25,7 +25,8 @@ describe("nb2 studies share runs with notebooks 01 and 04", () => {
         const shared = r.variant === "iEP rewind lr" || r.variant === "EP" || r.variant === "compute-matched EP";
         assert.equal(accIds.has(id(r.config)), shared, `${r.variant} p=${r.pruneRate}`);
       }
-      assert.equal(s.runs.length, acc.pruneRates.length * acc.preset.seeds.length * (REWINDS.length + 2));
+      const seedCount = acc.pruneRates.reduce((n, p) => n + seedsAt(acc.preset, p).length, 0);
+      assert.equal(s.runs.length, seedCount * (REWINDS.length + 2));
       assert.deepEqual(s.pruneRates, acc.pruneRates);
       assert.ok(s.pruneRates.length >= 3);
     });
@@ -35,7 +36,7 @@ describe("nb2 studies share runs with notebooks 01 and 04", () => {
       const accIds = ids(accuracyStudy({ scale }).configs);
       for (const r of s.runs)
         assert.equal(accIds.has(id(r.config)), r.widthMultiplier === s.preset.widthMultiplier, `${r.method} w=${r.widthMultiplier}`);
-      assert.equal(s.runs.length, s.widths.length * 5 * s.preset.seeds.length);
+      assert.equal(s.runs.length, s.widths.length * 5 * seedsAt(s.preset, s.pruneRate).length);
       assert.ok(s.widths.includes(s.preset.widthMultiplier));
     });
 
@@ -76,6 +77,27 @@ describe("nb2 studies share runs with notebooks 01 and 04", () => {
       assert.equal(settings.size, 2 * sweep.settings.length, "settings are unique within a model");
     });
   }
+
+  it("04 runs more seeds at p ≥ 0.9 (8 at standard), the preset's seeds below; 05, 07 and 08 follow", () => {
+    for (const scale of SCALES) {
+      const acc = accuracyStudy({ scale });
+      for (const p of acc.pruneRates) {
+        const seeds = new Set(acc.runs.filter((r) => r.pruneRate === p).map((r) => r.seed));
+        const expected = p >= HIGH_PRUNE_RATE ? acc.preset.highPruneSeeds : acc.preset.seeds;
+        assert.deepEqual(
+          [...seeds].sort((a, b) => a - b),
+          expected,
+          `${scale} p=${p}`,
+        );
+        assert.equal(acc.runs.filter((r) => r.pruneRate === p).length, expected.length * 6, "six methods per seed");
+      }
+    }
+    const std = accuracyStudy({ scale: "standard" });
+    assert.ok(std.preset.highPruneSeeds.length >= 8);
+    assert.deepEqual(std.preset.seeds, [1, 2, 3]);
+    const iv = interventionStudy({ scale: "standard" });
+    assert.equal(new Set(iv.runs.map((r) => r.seed)).size, std.preset.highPruneSeeds.length);
+  });
 
   it("the probe refuses a prune rate notebook 01 does not train", () => {
     assert.throws(() => probeStudy({ scale: "quick", pruneRate: 0.42 }), /one of notebook 01's/);

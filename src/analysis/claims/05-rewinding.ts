@@ -8,8 +8,8 @@
  * on EP" cannot hold for them, and against compute-matched EP they lose by construction. Those
  * variants are named in `notTested` and reported with the reason and their measured gap to EP.
  */
-import { type Contrast, type Verdict, differenceVerdict, seededContrast } from "../verdict";
-import { ACCURACY_SESOI } from "./common";
+import { type Contrast, type Verdict, differenceVerdict, notTestedVerdict, seededContrast } from "../verdict";
+import { ACCURACY_SESOI, DR_SESOI, joinParts } from "./common";
 
 /** One run: its variant (e.g. "iEP rewind lr", "EP"), prune rate, seed and final test accuracy. */
 export interface VariantRun {
@@ -17,6 +17,8 @@ export interface VariantRun {
   pruneRate: number;
   seed: number;
   testAccuracy: number;
+  /** Final run-level dying ratio (never selected at any step, or removed); needed by the negative control only. */
+  dyingRatio?: number;
 }
 
 function accuracies(runs: readonly VariantRun[], variant: string, pruneRate: number) {
@@ -90,4 +92,68 @@ export function bestVariantVerdict(runs: readonly VariantRun[], best: string, ot
     contrasts,
     { sesoi: ACCURACY_SESOI, combine: "every" },
   );
+}
+
+function dyingRatios(runs: readonly VariantRun[], variant: string, pruneRate: number) {
+  return runs
+    .filter((r) => r.variant === variant && r.pruneRate === pruneRate && r.dyingRatio !== undefined && Number.isFinite(r.dyingRatio))
+    .map((r) => ({ seed: r.seed, value: r.dyingRatio! }));
+}
+
+/**
+ * The negative control of "a lower DR finds a better subnetwork" (deck pages 18, 19): variants
+ * that lower the final DR without changing how the final mask is found. With soft pruning the
+ * score and re-init rewinds end with a cycle that is `reference` (one-shot EP) from initial or
+ * fresh scores, while their run-level DR counts every edge an earlier, larger mask selected.
+ *
+ * Two parts, each control − reference at every prune rate, paired by seed:
+ * 1. the precondition: the controls lower the final DR (by at least the DR SESOI, every
+ *    contrast). If it fails they are no negative control and the claim is not tested here;
+ * 2. the test: if a lower DR alone made a better subnetwork, the controls would gain accuracy
+ *    (one point, every contrast). Holds: they do; does not hold: their accuracy is equivalent to
+ *    the reference's or below it (a lower DR without a better subnetwork); else inconclusive.
+ */
+export function lowerDrNegativeControlVerdict(runs: readonly VariantRun[], controls: readonly string[], reference: string): Verdict {
+  const head = {
+    id: "05.lower-dr-negative-control",
+    slide: "18,19",
+    claim: `a lower DR finds a better subnetwork — negative control: ${controls.join(", ")}, whose DR is lowered by earlier, larger masks while the last cycle is ${reference}`,
+  };
+  const rates = pruneRates(runs);
+  const contrasts = (values: typeof accuracies): Contrast[] =>
+    rates.flatMap((p) =>
+      controls.map((c) => seededContrast(`${c} − ${reference}, p=${p}`, values(runs, c, p), values(runs, reference, p))),
+    );
+  const dr = differenceVerdict(
+    { ...head, quantity: `final dying ratio of each of ${controls.join(", ")} minus ${reference}'s, at each prune rate` },
+    contrasts(dyingRatios),
+    { sesoi: DR_SESOI, direction: "less", combine: "every" },
+  );
+  if (dr.outcome !== "holds") {
+    return notTestedVerdict(
+      head,
+      `the controls do not lower the final DR against ${reference} by the DR SESOI at every prune rate (${dr.outcome}: ${dr.evidence}), so they are no negative control here`,
+      "variants with a lower DR and the same final training as the reference",
+      dr.numbers,
+    );
+  }
+  const accuracy = differenceVerdict(
+    {
+      ...head,
+      quantity: `test accuracy of each of ${controls.join(", ")} minus ${reference}'s, at each prune rate: were a lower DR enough for a better subnetwork, it would be above 0`,
+    },
+    contrasts(accuracies),
+    { sesoi: ACCURACY_SESOI, direction: "greater", combine: "every" },
+  );
+  const precondition = "lower DR (precondition)";
+  const joined = joinParts(head, [
+    { name: precondition, verdict: dr },
+    { name: "accuracy gain", verdict: accuracy },
+  ]);
+  // The precondition is met; the accuracy part alone decides, and only its contrasts are drawn as deciding.
+  return {
+    ...joined,
+    outcome: accuracy.outcome,
+    contrasts: joined.contrasts?.map((c) => (c.label.startsWith(precondition) ? { ...c, outcome: "not tested" as const } : c)),
+  };
 }

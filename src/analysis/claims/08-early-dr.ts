@@ -91,11 +91,13 @@ export function iterandMeaning(weightInit: string | undefined): string {
 /**
  * Why a soft-iEP run's DR after its first epoch is no test of "soft iEP lowers the early DR":
  * that epoch is EP at the first cycle's prune rate, compared with EP at the final one; dividing
- * by the prune rate does not remove it, because EP's own DR/p changes with p.
+ * by the prune rate does not remove it, because EP's own DR/p changes with p, and the
+ * equal-steps control (EP at that prune rate for one epoch) is the first cycle itself.
  */
 export function softEarlyDrBuiltIn(softPruneRate: number, baselinePruneRate: number): string {
   return (
     `epoch 1 of soft iEP is EP at the first cycle's prune rate (p = ${softPruneRate.toFixed(3)}), compared with EP at p = ${baselinePruneRate.toFixed(3)}, ` +
-    "and dividing by p does not remove this (EP's own DR/p changes with p); needs EP controls at the first cycle's prune rate trained as many steps"
+    "and dividing by p does not remove this (EP's own DR/p changes with p). EP trained as many steps at the first cycle's prune rate is no way out: " +
+    "that run is soft iEP's first cycle itself, so the early DR cannot tell them apart. Notebook 03 tests the claim on the cumulative DR against equal-steps EP"
   );
 }

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
   type EpRow,
+  type EqualStepsRow,
   type IepCycleRow,
   hardWorstCaseVerdict,
   softBelowEpVerdict,
@@ -53,6 +54,13 @@ function cycleRowsOf(shape: Shape, spread = 1): IepCycleRow[] {
 }
 const epDr = (p: number) => p - 0.03;
 const epRows: EpRow[] = CYCLE_PS.flatMap((p) => SEEDS.map((seed) => ({ seed, pruneRate: p, dyingRatio: epDr(p) + 1.5 * noise(seed) })));
+
+/** Equal-steps EP: EP at cycle c's rate trained c cycles' epochs, a little below one-cycle EP. */
+const equalStepsOf = (dr: (p: number) => number, spread = 1): EqualStepsRow[] =>
+  CYCLE_PS.slice(1).flatMap((p, i) =>
+    SEEDS.map((seed) => ({ seed, cycle: i + 2, pruneRate: p, dyingRatio: dr(p) + spread * 1.5 * noise(seed) })),
+  );
+const equalSteps = equalStepsOf((p) => epDr(p) - 0.02);
 
 const deckLike: Shape = {
   softCumulative: () => 0.01,
@@ -104,7 +112,7 @@ describe("03 · soft vs hard iEP", () => {
       early.definition,
       /^not tested as built: soft iEP's cumulative DR .* cannot rise .* decided by cycle 1, which is plain EP .*: soft iEP's cumulative DR is 0\.010 after cycle 1 \(p = 20 %; EP there 0\.170\)/,
     );
-    assert.match(early.definition, /needs .*equal-steps EP controls/);
+    assert.match(early.definition, /needs .*not plain EP.*tested on the cumulative DR against equal-steps EP/);
     const below = softBelowEpVerdict(rows, epRows);
     assert.equal(below.outcome, "not tested");
     assert.match(below.definition, /cycle 2: soft 0\.010 vs EP 0\.330/);
@@ -113,6 +121,40 @@ describe("03 · soft vs hard iEP", () => {
     assert.match(
       hard.definition,
       /"looks low per cycle"\) is not tested as built: .*at most 0\.200\), while EP's DR at these prune rates is at least 0\.330/,
+    );
+  });
+
+  it("soft below EP on the cumulative DR is tested against equal-steps EP: holds, does not hold (reversed or equivalent), inconclusive", () => {
+    const holds = softBelowEpVerdict(cycleRowsOf(deckLike), epRows, equalSteps);
+    assert.equal(holds.outcome, "holds", holds.evidence);
+    assert.match(holds.definition, /as many epochs as soft iEP has trained by the end of that cycle \(equal-steps EP\)/);
+    assert.match(holds.evidence, /after cycle 1 \(p = 20 %, plain EP\) it is 0\.010/);
+    assert.equal(Object.keys(holds.numbers).filter((k) => k.endsWith(": estimate")).length, 3, "cycles 2-4");
+    assert.deepEqual(
+      softHardVerdicts(cycleRowsOf(deckLike), epRows, equalSteps).map((v) => v.outcome),
+      ["not tested", "holds", "holds", "holds"],
+    );
+    // Soft iEP above the control at every cycle: a reversal.
+    const above = softBelowEpVerdict(cycleRowsOf({ ...deckLike, softCumulative: (p) => p }), epRows, equalSteps);
+    assert.equal(above.outcome, "does not hold", above.evidence);
+    // The same DR as the control, measured precisely: equivalent to zero.
+    const same = softBelowEpVerdict(cycleRowsOf({ ...deckLike, softCumulative: (p) => epDr(p) - 0.02 }), epRows, equalSteps);
+    assert.equal(same.outcome, "does not hold", same.evidence);
+    // Twenty times the spread in the control: cannot tell.
+    const noisy = softBelowEpVerdict(
+      cycleRowsOf({ ...deckLike, softCumulative: (p) => epDr(p) - 0.025 }),
+      epRows,
+      equalStepsOf((p) => epDr(p) - 0.02, 20),
+    );
+    assert.equal(noisy.outcome, "inconclusive", noisy.evidence);
+    // A missing cycle's control: not tested, never a verdict on part of the cycles.
+    assert.equal(
+      softBelowEpVerdict(
+        cycleRowsOf(deckLike),
+        epRows,
+        equalSteps.filter((r) => r.cycle !== 3),
+      ).outcome,
+      "not tested",
     );
   });
 

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { type VariantRun, bestVariantVerdict, rewindingImprovesVerdict } from "../../../src/analysis/claims/05-rewinding";
+import {
+  type VariantRun,
+  bestVariantVerdict,
+  lowerDrNegativeControlVerdict,
+  rewindingImprovesVerdict,
+} from "../../../src/analysis/claims/05-rewinding";
 
 const NOISE = [-0.005, 0.0, 0.006];
 const P = [0.5, 0.8, 0.9];
@@ -54,5 +59,50 @@ describe("05 claims: rewinding variants at several prune rates", () => {
     const v = bestVariantVerdict(lrWorst, "iEP rewind lr", others);
     assert.equal(v.outcome, "does not hold");
     assert.match(v.evidence, /iEP rewind lr − iEP rewind scores, p=0.5: -0\.100/);
+  });
+
+  it("the negative control of 'lower DR → better subnetwork': holds, does not hold (equivalent or worse), inconclusive, not tested without a lower DR", () => {
+    const CONTROLS = ["iEP rewind scores", "iEP rewind reinit"];
+    const withDr = (accuracy: Record<string, number>, dr: Record<string, number>, spread = 1): VariantRun[] =>
+      runs(accuracy, spread).map((r, i) => ({ ...r, dyingRatio: dr[r.variant]! + 0.5 * NOISE[i % 3]! }));
+    const lowDr = { EP: 0.6, "iEP rewind scores": 0.3, "iEP rewind reinit": 0.35 };
+    const better = lowerDrNegativeControlVerdict(
+      withDr({ EP: 0.7, "iEP rewind scores": 0.76, "iEP rewind reinit": 0.75 }, lowDr),
+      CONTROLS,
+      "EP",
+    );
+    assert.equal(better.outcome, "holds", better.evidence);
+    assert.equal(better.id, "05.lower-dr-negative-control");
+    assert.match(better.evidence, /^lower DR \(precondition\) \(holds\): .* accuracy gain \(holds\)/);
+    // EP-like accuracy with a lower DR: equivalent to zero, so a lower DR alone did not make a better subnetwork.
+    const same = lowerDrNegativeControlVerdict(
+      withDr({ EP: 0.7, "iEP rewind scores": 0.7, "iEP rewind reinit": 0.7 }, lowDr, 0.3),
+      CONTROLS,
+      "EP",
+    );
+    assert.equal(same.outcome, "does not hold", same.evidence);
+    const worse = lowerDrNegativeControlVerdict(
+      withDr({ EP: 0.75, "iEP rewind scores": 0.7, "iEP rewind reinit": 0.7 }, lowDr),
+      CONTROLS,
+      "EP",
+    );
+    assert.equal(worse.outcome, "does not hold", worse.evidence);
+    const noisy = lowerDrNegativeControlVerdict(
+      withDr({ EP: 0.7, "iEP rewind scores": 0.705, "iEP rewind reinit": 0.705 }, lowDr, 8),
+      CONTROLS,
+      "EP",
+    );
+    assert.equal(noisy.outcome, "inconclusive", noisy.evidence);
+    // Controls whose DR is not lower are no negative control.
+    const notLower = lowerDrNegativeControlVerdict(
+      withDr(
+        { EP: 0.7, "iEP rewind scores": 0.7, "iEP rewind reinit": 0.7 },
+        { EP: 0.6, "iEP rewind scores": 0.6, "iEP rewind reinit": 0.6 },
+      ),
+      CONTROLS,
+      "EP",
+    );
+    assert.equal(notLower.outcome, "not tested");
+    assert.match(notLower.definition, /no negative control here/);
   });
 });

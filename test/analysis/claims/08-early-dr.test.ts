@@ -42,6 +42,10 @@ describe("08 claims: early DR and interventions", () => {
   it("an intervention whose effect is built in is not tested: left out with its reason, its difference quoted", () => {
     const reason = softEarlyDrBuiltIn(0.536, 0.9);
     assert.match(reason, /epoch 1 of soft iEP is EP at the first cycle's prune rate \(p = 0\.536\), compared with EP at p = 0\.900/);
+    assert.match(
+      reason,
+      /that run is soft iEP's first cycle itself.*Notebook 03 tests the claim on the cumulative DR against equal-steps EP/,
+    );
     const v = interventionVerdict(values({ EP: 0.6, "soft iEP": 0.3, IteRand: 0.5 }), { ...CLAIM, notTested: { "soft iEP": reason } });
     assert.equal(v.outcome, "holds");
     assert.match(v.definition, /soft iEP not tested as built: epoch 1 of soft iEP/);
