@@ -301,3 +301,7 @@ c.Exporter.default_preprocessors = [
 # Fail on the first error; `--allow-errors` must never turn a broken notebook green.
 c.ExecutePreprocessor.allow_errors = False
 c.ExecutePreprocessor.force_raise_errors = True
+# tslab answers a failed cell with an empty error and sends the real message on stderr; nbclient
+# waits only iopub_timeout (default 4 s) for it after the reply. A kernel slow to send it (seen once
+# after a 40-minute training cell at standard scale) then fails the page with no message at all.
+c.ExecutePreprocessor.iopub_timeout = 60
