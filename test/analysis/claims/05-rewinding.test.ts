@@ -66,43 +66,27 @@ describe("05 claims: rewinding variants at several prune rates", () => {
     const withDr = (accuracy: Record<string, number>, dr: Record<string, number>, spread = 1): VariantRun[] =>
       runs(accuracy, spread).map((r, i) => ({ ...r, dyingRatio: dr[r.variant]! + 0.5 * NOISE[i % 3]! }));
     const lowDr = { EP: 0.6, "iEP rewind scores": 0.3, "iEP rewind reinit": 0.35 };
-    const better = lowerDrNegativeControlVerdict(
-      withDr({ EP: 0.7, "iEP rewind scores": 0.76, "iEP rewind reinit": 0.75 }, lowDr),
-      CONTROLS,
-      "EP",
-    );
+    const verdictOf = (accuracy: Record<string, number>, dr: Record<string, number> = lowDr, spread = 1) =>
+      lowerDrNegativeControlVerdict(withDr(accuracy, dr, spread), CONTROLS, "EP");
+    const accuracies = (ep: number, scores: number, reinit: number) => ({
+      EP: ep,
+      "iEP rewind scores": scores,
+      "iEP rewind reinit": reinit,
+    });
+    const better = verdictOf(accuracies(0.7, 0.76, 0.75));
     assert.equal(better.outcome, "holds", better.evidence);
     assert.equal(better.id, "05.lower-dr-negative-control");
     assert.match(better.evidence, /^lower DR \(precondition\) \(holds\): .* accuracy gain \(holds\)/);
-    // EP-like accuracy with a lower DR: equivalent to zero, so a lower DR alone did not make a better subnetwork.
-    const same = lowerDrNegativeControlVerdict(
-      withDr({ EP: 0.7, "iEP rewind scores": 0.7, "iEP rewind reinit": 0.7 }, lowDr, 0.3),
-      CONTROLS,
-      "EP",
-    );
-    assert.equal(same.outcome, "does not hold", same.evidence);
-    const worse = lowerDrNegativeControlVerdict(
-      withDr({ EP: 0.75, "iEP rewind scores": 0.7, "iEP rewind reinit": 0.7 }, lowDr),
-      CONTROLS,
-      "EP",
-    );
-    assert.equal(worse.outcome, "does not hold", worse.evidence);
-    const noisy = lowerDrNegativeControlVerdict(
-      withDr({ EP: 0.7, "iEP rewind scores": 0.705, "iEP rewind reinit": 0.705 }, lowDr, 8),
-      CONTROLS,
-      "EP",
-    );
-    assert.equal(noisy.outcome, "inconclusive", noisy.evidence);
-    // Controls whose DR is not lower are no negative control.
-    const notLower = lowerDrNegativeControlVerdict(
-      withDr(
-        { EP: 0.7, "iEP rewind scores": 0.7, "iEP rewind reinit": 0.7 },
-        { EP: 0.6, "iEP rewind scores": 0.6, "iEP rewind reinit": 0.6 },
-      ),
-      CONTROLS,
-      "EP",
-    );
-    assert.equal(notLower.outcome, "not tested");
+    const cases: Array<[string, ReturnType<typeof verdictOf>, string]> = [
+      // EP-like accuracy with a lower DR: equivalent to zero, so a lower DR alone did not make a better subnetwork.
+      ["equivalent", verdictOf(accuracies(0.7, 0.7, 0.7), lowDr, 0.3), "does not hold"],
+      ["worse", verdictOf(accuracies(0.75, 0.7, 0.7)), "does not hold"],
+      ["noisy", verdictOf(accuracies(0.7, 0.705, 0.705), lowDr, 8), "inconclusive"],
+      // Controls whose DR is not lower are no negative control.
+      ["DR not lower", verdictOf(accuracies(0.7, 0.7, 0.7), accuracies(0.6, 0.6, 0.6)), "not tested"],
+    ];
+    for (const [name, v, outcome] of cases) assert.equal(v.outcome, outcome, `${name}: ${v.evidence}`);
+    const notLower = cases[3]![1];
     assert.match(notLower.definition, /no negative control here/);
   });
 });
