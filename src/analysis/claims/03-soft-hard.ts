@@ -74,6 +74,11 @@ function epAt(ep: readonly EpRow[], p: number) {
 
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
+/** Soft iEP's cumulative DR after `cycle`, mean over seeds. */
+function softCumulativeMean(rows: readonly IepCycleRow[], cycle: number): number {
+  return mean(seeded(rows, "soft", cycle, "dyingRatio").map((r) => r.value));
+}
+
 /** Contrasts iEP − EP at every cycle after the first, seeds kept for pairing. */
 function laterContrasts(rows: readonly IepCycleRow[], ep: readonly EpRow[], pruning: "soft" | "hard", field: Field): Contrast[] {
   return cyclesOf(rows, pruning)
@@ -100,10 +105,10 @@ export function softEarlyVerdict(rows: readonly IepCycleRow[], ep: readonly EpRo
   const cycles = cyclesOf(rows, "soft");
   const early = cycles.filter((c) => c.p <= EARLY_PRUNE_RATE + 1e-9);
   const first = cycles[0];
-  const soft1 = first ? mean(seeded(rows, "soft", first.cycle, "dyingRatio").map((r) => r.value)) : NaN;
+  const soft1 = first ? softCumulativeMean(rows, first.cycle) : NaN;
   const ep1 = first ? mean(epAt(ep, first.p).map((r) => r.value)) : NaN;
   const lastEarly = early.at(-1);
-  const softLast = lastEarly ? mean(seeded(rows, "soft", lastEarly.cycle, "dyingRatio").map((r) => r.value)) : NaN;
+  const softLast = lastEarly ? softCumulativeMean(rows, lastEarly.cycle) : NaN;
   const quoted =
     first && lastEarly
       ? `: soft iEP's cumulative DR is ${soft1.toFixed(3)} after cycle 1 (p = ${percent(first.p)}; EP there ${Number.isFinite(ep1) ? ep1.toFixed(3) : "n/a"}) and ${softLast.toFixed(3)} after cycle ${lastEarly.cycle} (p = ${percent(lastEarly.p)})`
@@ -137,7 +142,7 @@ export function softBelowEpVerdict(rows: readonly IepCycleRow[], ep: readonly Ep
   };
   const controlAt = (cycle: number) => equalSteps.filter((r) => r.cycle === cycle).map((r) => ({ seed: r.seed, value: r.dyingRatio }));
   if (!later.length || later.some((c) => controlAt(c.cycle).length === 0)) {
-    const soft = later.map((c) => mean(seeded(rows, "soft", c.cycle, "dyingRatio").map((r) => r.value)));
+    const soft = later.map((c) => softCumulativeMean(rows, c.cycle));
     const epDr = later.map((c) => mean(epAt(ep, c.p).map((r) => r.value)));
     const quoted = later.map((c, i) => `cycle ${c.cycle}: soft ${soft[i]!.toFixed(3)} vs EP ${epDr[i]!.toFixed(3)}`).join(", ");
     return notTestedVerdict(
@@ -164,7 +169,7 @@ export function softBelowEpVerdict(rows: readonly IepCycleRow[], ep: readonly Ep
     { sesoi: DR_SESOI, direction: "less", combine: "every" },
   );
   const first = cyclesOf(rows, "soft")[0];
-  const soft1 = first ? mean(seeded(rows, "soft", first.cycle, "dyingRatio").map((r) => r.value)) : NaN;
+  const soft1 = first ? softCumulativeMean(rows, first.cycle) : NaN;
   const head =
     first && Number.isFinite(soft1)
       ? ` Soft iEP's earlier cycles kept larger masks, which its cumulative DR counts: after cycle 1 (p = ${percent(first.p)}, plain EP) it is ${soft1.toFixed(3)}, and it can only fall from there.`

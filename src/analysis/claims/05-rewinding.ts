@@ -145,15 +145,9 @@ export function lowerDrNegativeControlVerdict(runs: readonly VariantRun[], contr
     contrasts(accuracies),
     { sesoi: ACCURACY_SESOI, direction: "greater", combine: "every" },
   );
-  const precondition = "lower DR (precondition)";
-  const joined = joinParts(head, [
-    { name: precondition, verdict: dr },
+  // The precondition is met; the accuracy part alone decides.
+  return joinParts(head, [
+    { name: "lower DR (precondition)", verdict: dr, decides: false },
     { name: "accuracy gain", verdict: accuracy },
   ]);
-  // The precondition is met; the accuracy part alone decides, and only its contrasts are drawn as deciding.
-  return {
-    ...joined,
-    outcome: accuracy.outcome,
-    contrasts: joined.contrasts?.map((c) => (c.label.startsWith(precondition) ? { ...c, outcome: "not tested" as const } : c)),
-  };
 }

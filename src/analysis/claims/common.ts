@@ -50,26 +50,28 @@ export function percent(p: number): string {
 
 /**
  * One verdict from the verdicts of a claim's parts: their outcomes combined as in
- * `combineOutcomes`, definitions and evidence joined, numbers prefixed by part.
+ * `combineOutcomes`, definitions and evidence joined, numbers prefixed by part. A part with
+ * `decides: false` (a precondition already checked) is shown but left out of the outcome.
  */
 export function joinParts(
   head: Pick<Verdict, "id" | "slide" | "claim">,
-  parts: ReadonlyArray<{ name: string; verdict: Verdict; outcome?: VerdictOutcome }>,
+  parts: ReadonlyArray<{ name: string; verdict: Verdict; outcome?: VerdictOutcome; decides?: boolean }>,
 ): Verdict {
   const numbers: Record<string, number> = {};
   for (const p of parts) for (const [k, v] of Object.entries(p.verdict.numbers)) numbers[`${p.name} · ${k}`] = v;
+  // A part reported as not tested, or a precondition (decides: false), keeps its numbers and outcome text but decides nothing.
+  const decides = (p: (typeof parts)[number]) => p.decides !== false && p.outcome !== "not tested";
   const contrasts = parts.flatMap((p) =>
     (p.verdict.contrasts ?? []).map((c) => ({
       ...c,
       label: `${p.name} · ${c.label}`,
-      // A part reported as not tested keeps its numbers but decides nothing.
-      outcome: p.outcome === "not tested" ? p.outcome : c.outcome,
+      outcome: decides(p) ? c.outcome : ("not tested" as const),
     })),
   );
   return {
     ...head,
     definition: parts.map((p) => `${p.name}: ${p.verdict.definition}`).join(" — "),
-    outcome: combineOutcomes(parts.map((p) => p.outcome ?? p.verdict.outcome)),
+    outcome: combineOutcomes(parts.filter((p) => p.decides !== false).map((p) => p.outcome ?? p.verdict.outcome)),
     numbers,
     evidence: parts.map((p) => `${p.name} (${p.outcome ?? p.verdict.outcome}): ${p.verdict.evidence}`).join(" "),
     ...(contrasts.length ? { contrasts } : {}),
