@@ -125,26 +125,25 @@ describe("03 · soft vs hard iEP", () => {
   });
 
   it("soft below EP on the cumulative DR is tested against equal-steps EP: holds, does not hold (reversed or equivalent), inconclusive", () => {
-    const holds = softBelowEpVerdict(cycleRowsOf(deckLike), epRows, equalSteps);
+    // Controls that come within the SESOI of soft iEP's DR after cycle 1 (0.2): the runs decide.
+    const fromCycleOne = (later: (p: number) => number) => (p: number, c: number) => (c === 1 ? 0.2 : later(p));
+    const near = equalStepsOf(() => 0.205);
+    const holds = softBelowEpVerdict(cycleRowsOf({ ...deckLike, softCumulative: fromCycleOne(() => 0.15) }), epRows, near);
     assert.equal(holds.outcome, "holds", holds.evidence);
     assert.match(holds.definition, /as many epochs as soft iEP has trained by the end of that cycle \(equal-steps EP\)/);
-    assert.match(holds.evidence, /after cycle 1 \(p = 20 %, plain EP\) it is 0\.010/);
+    assert.match(holds.evidence, /after cycle 1 \(p = 20 %, plain EP\) it is 0\.200/);
     assert.equal(Object.keys(holds.numbers).filter((k) => k.endsWith(": estimate")).length, 3, "cycles 2-4");
-    assert.deepEqual(
-      softHardVerdicts(cycleRowsOf(deckLike), epRows, equalSteps).map((v) => v.outcome),
-      ["not tested", "holds", "holds", "holds"],
-    );
     // Soft iEP above the control at every cycle: a reversal.
-    const above = softBelowEpVerdict(cycleRowsOf({ ...deckLike, softCumulative: (p) => p }), epRows, equalSteps);
+    const above = softBelowEpVerdict(cycleRowsOf({ ...deckLike, softCumulative: fromCycleOne(() => 0.22) }), epRows, near);
     assert.equal(above.outcome, "does not hold", above.evidence);
     // The same DR as the control, measured precisely: equivalent to zero.
-    const same = softBelowEpVerdict(cycleRowsOf({ ...deckLike, softCumulative: (p) => epDr(p) - 0.02 }), epRows, equalSteps);
+    const same = softBelowEpVerdict(cycleRowsOf({ ...deckLike, softCumulative: fromCycleOne(() => 0.205) }), epRows, near);
     assert.equal(same.outcome, "does not hold", same.evidence);
     // Twenty times the spread in the control: cannot tell.
     const noisy = softBelowEpVerdict(
-      cycleRowsOf({ ...deckLike, softCumulative: (p) => epDr(p) - 0.025 }),
+      cycleRowsOf({ ...deckLike, softCumulative: fromCycleOne(() => 0.2) }),
       epRows,
-      equalStepsOf((p) => epDr(p) - 0.02, 20),
+      equalStepsOf(() => 0.205, 20),
     );
     assert.equal(noisy.outcome, "inconclusive", noisy.evidence);
     // A missing cycle's control: not tested, never a verdict on part of the cycles.
@@ -156,6 +155,19 @@ describe("03 · soft vs hard iEP", () => {
       ).outcome,
       "not tested",
     );
+  });
+
+  it("soft below EP on the cumulative DR is not tested where every control stays above soft iEP's cycle-1 DR plus the SESOI (the head start decides)", () => {
+    const v = softBelowEpVerdict(cycleRowsOf(deckLike), epRows, equalSteps);
+    assert.equal(v.outcome, "not tested");
+    assert.match(v.definition, /can only fall from its value after cycle 1 \(0\.010, plain EP at p = 20 %\).*0\.310–0\.540.*head start/);
+    assert.deepEqual(
+      softHardVerdicts(cycleRowsOf(deckLike), epRows, equalSteps).map((x) => x.outcome),
+      ["not tested", "not tested", "holds", "holds"],
+    );
+    // One control within reach of the bound: tested.
+    const oneNear = equalSteps.map((r) => (r.cycle === 2 ? { ...r, dyingRatio: 0.015 + 1.5 * noise(r.seed) } : r));
+    assert.notEqual(softBelowEpVerdict(cycleRowsOf(deckLike), epRows, oneNear).outcome, "not tested");
   });
 
   it("hard iEP's worst case holds if one cycle is worse than EP (Holm over the cycles), and the within-cycle comparison leaves cycle 1 out", () => {
